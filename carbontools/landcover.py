@@ -1,0 +1,127 @@
+"""Land-cover class schemes and their mapping onto the CASA classes.
+
+The tables are CSV files in ``carbontools/tables`` (``landcover_<scheme>.csv``, columns
+``code,name,casa``).  A user table (a dict ``code -> casa code`` or a DataFrame with ``code`` and
+``casa`` columns) replaces the shipped one, e.g. to send a product's "forest" to the forest type a
+regional map says it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .params import read_table
+
+__all__ = ["SCHEMES", "scheme_table", "to_casa", "casa_class_names", "NON_VEGETATED", "CASA_CODES"]
+
+SCHEMES = ("casa", "igbp", "worldcover", "clcd")
+#: CASA codes with NPP = 0 and Rh = 0 (water, permanent snow and ice)
+NON_VEGETATED = (10, 11)
+CASA_CODES = tuple(range(1, 12))
+
+
+def scheme_table(scheme: str) -> pd.DataFrame:
+    """The shipped table ``code, name, casa`` of a land-cover scheme."""
+    if scheme not in SCHEMES:
+        raise ValueError(
+            f"land-cover scheme {scheme!r} unknown; choose one of {SCHEMES} "
+            "or pass your own table (dict code -> CASA code)"
+        )
+    return read_table(f"landcover_{scheme}.csv")
+
+
+def casa_class_names() -> dict[int, str]:
+    return read_table("casa_classes.csv").set_index("code")["name"].to_dict()
+
+
+def _as_mapping(table) -> dict[int, int]:
+    if isinstance(table, pd.DataFrame):
+        return {int(c): int(k) for c, k in zip(table["code"], table["casa"])}
+    if isinstance(table, Mapping):
+        return {int(c): int(k) for c, k in table.items()}
+    raise TypeError("a land-cover table must be a dict code -> CASA code or a DataFrame with 'code' and 'casa'")
+
+
+def _nodata_values(landcover: xr.DataArray) -> list:
+    vals = []
+    for key in ("nodata", "_FillValue", "missing_value"):
+        for src in (landcover.attrs, landcover.encoding):
+            if key in src and src[key] is not None:
+                vals.append(src[key])
+    try:
+        nd = landcover.rio.nodata
+        if nd is not None:
+            vals.append(nd)
+    except Exception:  # rioxarray accessor unavailable or no CRS information
+        pass
+    return [v for v in vals if not (isinstance(v, float) and np.isnan(v))]
+
+
+def to_casa(landcover: xr.DataArray, scheme: str | None = None, table=None, name: str = "landcover") -> xr.DataArray:
+    """Map land-cover codes onto CASA class codes (float, NaN where there is no data).
+
+    ``scheme`` defaults to ``landcover.attrs['scheme']``.  Codes equal to the array's nodata /
+    _FillValue, and NaN, become NaN.  A code that is neither in the table nor nodata raises an
+    error that lists it.
+    """
+    if table is None:
+        scheme = scheme or landcover.attrs.get("scheme")
+        if scheme is None:
+            raise ValueError(
+                f"{name} has no class scheme: set {name}.attrs['scheme'] to one of {SCHEMES} "
+                "(codes overlap between schemes, so carbontools will not guess)"
+            )
+        mapping = _as_mapping(scheme_table(scheme))
+    else:
+        mapping = _as_mapping(table)
+        scheme = scheme or landcover.attrs.get("scheme", "user table")
+    bad_targets = sorted(set(mapping.values()) - set(CASA_CODES))
+    if bad_targets:
+        raise ValueError(f"land-cover table maps onto {bad_targets}, which are not CASA codes {CASA_CODES}")
+
+    nodata = _nodata_values(landcover)
+    data = landcover.data
+    present = np.unique(np.asarray(data if not hasattr(data, "compute") else data.compute()))
+    present = present[~np.isnan(present.astype(float))]
+    unknown = [c for c in present if c not in mapping and c not in nodata]
+    if unknown:
+        shown = ", ".join(str(int(c)) if float(c).is_integer() else str(c) for c in unknown[:20])
+        raise ValueError(
+            f"{name} (scheme {scheme!r}) has codes that are not in the scheme's table: {shown}. "
+            f"Known codes: {sorted(mapping)}. Fix the scheme attribute, mark them as nodata "
+            f"({name}.attrs['nodata'] = code), or pass table={{code: casa_code, ...}}"
+        )
+    top = int(max(max(mapping), max(present, default=0)))
+    lut = np.full(top + 2, np.nan)
+    for code, casa in mapping.items():
+        lut[code] = casa
+
+    out = _apply_lut(landcover, lut)
+    out.attrs = {"long_name": "CASA land-cover class", "units": "1", "scheme": "casa", "mapped_from": scheme}
+    return out.rename("landcover_casa")
+
+
+def class_lookup(casa: xr.DataArray, values: Mapping[int, float]) -> xr.DataArray:
+    """Per-pixel value of a per-class parameter (``values``: CASA code -> value); NaN where the class is NaN."""
+    lut = np.full(max(CASA_CODES) + 2, np.nan)
+    for code, v in values.items():
+        lut[int(code)] = v
+
+    return _apply_lut(casa, lut)
+
+
+def _apply_lut(codes: xr.DataArray, lut: np.ndarray) -> xr.DataArray:
+    """Look integer codes up in ``lut`` (NaN for NaN or out-of-range codes); numpy or dask."""
+
+    def _lookup(c):
+        c = np.asarray(c, dtype=float)
+        ok = np.isfinite(c) & (c >= 0) & (c < len(lut))
+        out = np.full(c.shape, np.nan)
+        out[ok] = lut[c[ok].astype(np.int64)]
+        return out
+
+    return xr.apply_ufunc(_lookup, codes, dask="parallelized", output_dtypes=[float])

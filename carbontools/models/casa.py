@@ -1,0 +1,246 @@
+"""CASA light-use-efficiency net primary production, monthly (SCIENCE.md section 1).
+
+    NPP  = APAR * eps                g C m-2 month-1
+    APAR = SOL * FPAR * par_fraction MJ m-2 month-1
+    eps  = Te1 * Te2 * We * eps_max  g C MJ-1
+
+Pure functions: numbers, numpy arrays or xarray objects in (numpy- or dask-backed), the same out.
+Nothing here reads ``.values`` or computes; unit and plausibility checks happen at the boundary
+(:func:`carbontools.run`).  Every constant comes from a :class:`~carbontools.params.CasaParams`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..landcover import NON_VEGETATED, class_lookup
+from ..params import CasaParams
+from ._ops import clamp as _clamp
+from ._ops import where as _where
+
+__all__ = [
+    "simple_ratio",
+    "fpar_from_ndvi",
+    "optimal_temperature",
+    "te1",
+    "te2",
+    "heat_index",
+    "thornthwaite_pet",
+    "daylength_factor",
+    "zhou_water_stress",
+    "et_pet_water_stress",
+    "casa_npp",
+]
+
+DEFAULT = CasaParams()
+
+
+def simple_ratio(ndvi):
+    """SR = (1 + NDVI) / (1 - NDVI); NDVI is capped just below 1 so SR stays finite."""
+    ndvi = np.minimum(ndvi, 1.0 - 1e-6)
+    return (1.0 + ndvi) / (1.0 - ndvi)
+
+
+def fpar_from_ndvi(ndvi, ndvi_min, ndvi_max, params: CasaParams = DEFAULT):
+    """FPAR from NDVI by ``params.fpar_method``; ``ndvi_min``/``ndvi_max`` are per-pixel (or scalar) values.
+
+    SR_max is ``params.sr_max`` when set, else derived from ``ndvi_max`` as (1+NDVI_max)/(1-NDVI_max).
+    The result is clamped to [fpar_min, fpar_max].
+    """
+    p = params
+    span = p.fpar_max - p.fpar_min
+    sr = simple_ratio(ndvi)
+    sr_max = p.sr_max if p.sr_max is not None else simple_ratio(ndvi_max)
+    if p.fpar_method == "potter_sr":
+        fpar = (sr - p.sr_min) / (sr_max - p.sr_min)
+        return _clamp(fpar, p.fpar_min, p.fpar_max)
+    fpar_ndvi = (ndvi - ndvi_min) / (ndvi_max - ndvi_min) * span + p.fpar_min
+    fpar_sr = (sr - p.sr_min) / (sr_max - p.sr_min) * span + p.fpar_min
+    weight = {"ndvi": 1.0, "sr": 0.0, "ndvi_sr": p.alpha}[p.fpar_method]
+    return _clamp(weight * fpar_ndvi + (1.0 - weight) * fpar_sr, p.fpar_min, p.fpar_max)
+
+
+def _by_year(time: xr.DataArray) -> xr.DataArray:
+    return time.dt.year.rename("year")
+
+
+def _to_months(per_year: xr.DataArray, time: xr.DataArray) -> xr.DataArray:
+    """Broadcast a (year, ...) field back onto the monthly time axis."""
+    return per_year.sel(year=_by_year(time)).drop_vars("year")
+
+
+def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray:
+    """Topt: each pixel's mean temperature in the month of its NDVI peak, per calendar year (first month on ties).
+
+    Returned on the monthly axis (every month of a year carries that year's Topt).  NaN where the
+    pixel has no NDVI in that year.
+    """
+    year = _by_year(ndvi["time"])
+    peak = ndvi == _to_months(ndvi.groupby(year).max("time"), ndvi["time"])
+    first_peak = peak & (peak.astype("int8").groupby(year).cumsum("time") == 1)
+    topt = tmean.where(first_peak).groupby(year).max("time")
+    return _to_months(topt, tmean["time"]).rename("topt")
+
+
+def te1(topt, tmean, params: CasaParams = DEFAULT):
+    """Te1 = a + b*Topt - c*Topt^2, and 0 in months whose mean temperature is at or below the cold limit."""
+    p = params
+    value = p.te1_a + p.te1_b * topt - p.te1_c * topt**2
+    return _where(np.isnan(tmean), np.nan, _where(tmean <= p.te1_cold_limit, 0.0, value))
+
+
+def _te2_raw(topt, t, p: CasaParams):
+    low = 1.0 + np.exp(p.te2_k_low * (topt - p.te2_offset - t))
+    high = 1.0 + np.exp(p.te2_k_high * (-topt - p.te2_offset + t))
+    return p.te2_c / (low * high)
+
+
+def te2(topt, tmean, params: CasaParams = DEFAULT):
+    """Te2 = C / ((1 + exp(0.2(Topt-10-T))) (1 + exp(0.3(-Topt-10+T)))), with the optional half rule."""
+    p = params
+    value = _te2_raw(topt, tmean, p)
+    if not p.te2_half_rule:
+        return value
+    half = 0.5 * _te2_raw(topt, topt, p)
+    outside = (tmean < topt - p.te2_half_below) | (tmean > topt + p.te2_half_above)
+    return _where(outside, half, value)
+
+
+def _check_whole_years(time: xr.DataArray, what: str) -> None:
+    counts = time.dt.year.to_series().value_counts().sort_index()
+    partial = counts[counts != 12]
+    if len(partial):
+        raise ValueError(
+            f"{what} needs all 12 months of each calendar year; incomplete years: "
+            + ", ".join(f"{y} ({n} months)" for y, n in partial.items())
+            + ". Supply whole years, or give water stress from a product (et and pet, water_stress='et_pet')."
+        )
+
+
+def heat_index(tmean: xr.DataArray, params: CasaParams = DEFAULT) -> xr.DataArray:
+    """Thornthwaite heat index I = sum over the calendar year of (max(T, 0)/5)^1.514, on the monthly axis."""
+    _check_whole_years(tmean["time"], "the Thornthwaite heat index")
+    terms = (np.maximum(tmean, 0.0) / 5.0) ** params.pet_heat_exponent
+    year = _by_year(tmean["time"])
+    return _to_months(terms.groupby(year).sum("time", skipna=False), tmean["time"]).rename("heat_index")
+
+
+def thornthwaite_pet(tmean, heat_idx, params: CasaParams = DEFAULT, daylength=1.0):
+    """Thornthwaite potential evapotranspiration Ep0 (mm month-1) from T and the heat index I.
+
+    Ep0 = 16 (10 T / I)^a with a = c3 I^3 + c2 I^2 + c1 I + c0; 0 where T <= 0 or I = 0.
+    ``daylength`` is the optional correction factor K (see :func:`daylength_factor`).
+    """
+    p = params
+    c3, c2, c1, c0 = p.pet_a_coefficients
+    a = ((c3 * heat_idx + c2) * heat_idx + c1) * heat_idx + c0
+    active = (tmean > 0) & (heat_idx > 0)
+    safe_i = _where(heat_idx > 0, heat_idx, 1.0)
+    ep0 = p.pet_scale * (10.0 * np.maximum(tmean, 0.0) / safe_i) ** a * daylength
+    return _where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0))
+
+
+def daylength_factor(time: xr.DataArray, latitude: xr.DataArray) -> xr.DataArray:
+    """Thornthwaite's correction K = N/12 * days/30 for the month's mid day at ``latitude`` (degrees).
+
+    N (hours) from the sunset hour angle with the solar declination of FAO-56 (Allen et al. 1998,
+    eq. 24-25, 34); polar day and night are clipped to 24 and 0 hours.
+    """
+    days = time.dt.days_in_month
+    mid_doy = time.dt.dayofyear + (days - 1) / 2.0
+    decl = 0.409 * np.sin(2.0 * np.pi / 365.0 * mid_doy - 1.39)
+    phi = np.deg2rad(latitude)
+    cos_ws = _clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0)
+    hours = 24.0 / np.pi * np.arccos(cos_ws)
+    return (hours / 12.0 * days / 30.0).rename("daylength_factor")
+
+
+def zhou_water_stress(precip, pet0, params: CasaParams = DEFAULT):
+    """Water stress We from precipitation P and Thornthwaite Ep0 (both mm month-1).
+
+    Zhou Guangsheng's regional actual ET with the Bouchet complementary relation:
+    Rn = sqrt(Ep0 P)(0.369 + 0.598 sqrt(Ep0/P)); E = P Rn (P^2+Rn^2+P Rn) / ((P+Rn)(P^2+Rn^2));
+    Ep = (E + Ep0)/2; We = 0.5 + 0.5 E/Ep clipped to [0.5, 1]; Ep = 0 -> 1; else P = 0 -> 0.5.
+    Returns ``(we, e, ep)``.
+    """
+    p = params
+    where = _where
+    wet = precip > 0
+    safe_p = where(wet, precip, 1.0)
+    rn = np.sqrt(pet0 * safe_p) * (p.zhou_rn_a + p.zhou_rn_b * np.sqrt(pet0 / safe_p))
+    num = precip * rn * (precip**2 + rn**2 + precip * rn)
+    den = (precip + rn) * (precip**2 + rn**2)
+    e = where(wet & (den > 0), num / where(den > 0, den, 1.0), 0.0)
+    ep = (e + pet0) / 2.0
+    ratio = e / where(ep > 0, ep, 1.0)
+    we = _clamp(p.we_floor + (1.0 - p.we_floor) * ratio, p.we_floor, 1.0)
+    we = where(ep <= 0, 1.0, where(wet, we, p.we_floor))
+    missing = np.isnan(precip) | np.isnan(pet0)
+    return where(missing, np.nan, we), where(missing, np.nan, e), where(missing, np.nan, ep)
+
+
+def et_pet_water_stress(et, pet, params: CasaParams = DEFAULT):
+    """We = 0.5 + 0.5 ET/PET from an evapotranspiration product (e.g. MOD16), clipped to [0.5, 1]; PET = 0 -> 1."""
+    p = params
+    where = _where
+    ratio = et / where(pet > 0, pet, 1.0)
+    we = where(pet > 0, _clamp(p.we_floor + (1.0 - p.we_floor) * ratio, p.we_floor, 1.0), 1.0)
+    return where(np.isnan(et) | np.isnan(pet), np.nan, we)
+
+
+def casa_npp(
+    *,
+    srad: xr.DataArray,
+    tmean: xr.DataArray,
+    landcover: xr.DataArray,
+    ndvi: xr.DataArray | None = None,
+    fpar: xr.DataArray | None = None,
+    precip: xr.DataArray | None = None,
+    et: xr.DataArray | None = None,
+    pet: xr.DataArray | None = None,
+    latitude: xr.DataArray | None = None,
+    params: CasaParams = DEFAULT,
+) -> xr.Dataset:
+    """Monthly CASA NPP and its factors, on (time, y, x).
+
+    ``landcover`` holds CASA class codes (see :func:`carbontools.landcover.to_casa`).  Give ``ndvi``
+    (FPAR is derived from it) or ``fpar`` directly; Topt comes from the NDVI peak (or the FPAR peak
+    when only FPAR is given).  Water stress from ``precip`` (``params.water_stress='zhou'``) or from
+    ``et`` and ``pet`` ('et_pet').  ``latitude`` (degrees, y/x) is needed only with ``pet_daylength``.
+    Water and permanent snow/ice have NPP = 0.  Units: srad MJ m-2 month-1, tmean degC, precip,
+    et and pet mm month-1.
+    """
+    p = params
+    if fpar is None:
+        if ndvi is None:
+            raise ValueError("CASA needs either 'ndvi' or 'fpar' among the drivers")
+        fpar = fpar_from_ndvi(ndvi, class_lookup(landcover, p.ndvi_min), class_lookup(landcover, p.ndvi_max), p)
+    greenness = ndvi if ndvi is not None else fpar
+    topt = optimal_temperature(greenness, tmean)
+    t1 = te1(topt, tmean, p)
+    t2 = te2(topt, tmean, p)
+    if p.water_stress == "et_pet":
+        if et is None or pet is None:
+            raise ValueError("water_stress='et_pet' needs 'et' and 'pet' (mm month-1) among the drivers")
+        we = et_pet_water_stress(et, pet, p)
+        pet0 = pet
+    else:
+        if precip is None:
+            raise ValueError("water_stress='zhou' needs 'precip' (mm month-1) among the drivers")
+        k = 1.0
+        if p.pet_daylength:
+            if latitude is None:
+                raise ValueError("pet_daylength=True needs the latitude of each pixel")
+            k = daylength_factor(tmean["time"], latitude)
+        pet0 = thornthwaite_pet(tmean, heat_index(tmean, p), p, daylength=k)
+        we = zhou_water_stress(precip, pet0, p)[0]
+    eps_max = class_lookup(landcover, p.eps_max)
+    apar = srad * fpar * p.par_fraction
+    eps = t1 * t2 * we * eps_max
+    vegetated = ~landcover.isin(NON_VEGETATED)
+    npp = (apar * eps).where(vegetated | landcover.isnull(), 0.0)
+    return xr.Dataset(
+        {"npp": npp, "fpar": fpar, "apar": apar, "topt": topt, "te1": t1, "te2": t2, "we": we, "pet": pet0,
+         "eps": eps}
+    )
