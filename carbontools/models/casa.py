@@ -31,6 +31,7 @@ __all__ = [
     "zhou_water_stress",
     "et_pet_water_stress",
     "casa_npp",
+    "ndvi_limits_by_class",
 ]
 
 DEFAULT = CasaParams()
@@ -244,3 +245,26 @@ def casa_npp(
         {"npp": npp, "fpar": fpar, "apar": apar, "topt": topt, "te1": t1, "te2": t2, "we": we, "pet": pet0,
          "eps": eps}
     )
+
+
+def ndvi_limits_by_class(ndvi: xr.DataArray, landcover: xr.DataArray, lower: float = 5.0, upper: float = 95.0) -> dict:
+    """NDVI_min and NDVI_max per CASA class from the user's own NDVI stack (``lower``/``upper`` percentiles).
+
+    Percentiles are taken over every finite value of the class (all months and pixels).  Returns
+    ``{"ndvi_min": {code: value}, "ndvi_max": {code: value}}`` for the vegetated classes present,
+    ready to use as overrides: ``carbontools.run(drivers, **limits)`` (absent classes keep the preset).
+    This helper computes (it is a calibration step, not part of the model graph).
+    """
+    codes = np.asarray(landcover.values, dtype=float)
+    values = np.asarray(ndvi.transpose(..., "y", "x").values, dtype=float)
+    out = {"ndvi_min": {}, "ndvi_max": {}}
+    for code in np.unique(codes[np.isfinite(codes)]):
+        if int(code) in NON_VEGETATED:
+            continue
+        sample = values[..., codes == code]
+        sample = sample[np.isfinite(sample)]
+        if sample.size:
+            lo, hi = np.percentile(sample, [lower, upper])
+            out["ndvi_min"][int(code)] = float(lo)
+            out["ndvi_max"][int(code)] = float(hi)
+    return out

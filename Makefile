@@ -1,0 +1,30 @@
+# carbontools: `make app` serves the dashboard, `make test` runs the whole test suite.
+# Both create the local environment (.venv) first if it is missing or out of date.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 5006
+
+.PHONY: app test env benchmark clean
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $@
+
+app: $(STAMP)
+	$(BIN)/carbontools app --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,164 @@
+"""Every test oracle of SCIENCE.md sections 1-3, checked to relative 1e-4 (or the printed precision)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import carbontools as ct
+from carbontools.models import casa as m
+from carbontools.models import respiration as r
+from carbontools.params import CasaParams, LloydTaylorParams, Pei2009Params, Q10Params
+
+from .conftest import approx_printed, monthly_grid
+
+# The worked pixel: deciduous broadleaf forest, C = 1.1814 and no half rule (SCIENCE.md section 1)
+WORKED = CasaParams().replace(te2_c=1.1814, te2_half_rule=False)
+NDVI_MIN, NDVI_MAX = 0.023, 0.747
+
+
+def test_worked_pixel_step_by_step():
+    p = WORKED
+    assert float(m.simple_ratio(0.6)) == approx_printed("4.0000")
+    assert float(m.fpar_from_ndvi(0.6, NDVI_MIN, NDVI_MAX, p.replace(fpar_method="ndvi"))) == approx_printed("0.7573")
+    assert float(m.fpar_from_ndvi(0.6, NDVI_MIN, NDVI_MAX, p.replace(fpar_method="sr"))) == approx_printed("0.4791")
+    fpar = float(m.fpar_from_ndvi(0.6, NDVI_MIN, NDVI_MAX, p))
+    assert fpar == approx_printed("0.6182")
+    t1 = float(m.te1(22.0, 20.0, p))
+    t2 = float(m.te2(22.0, 20.0, p))
+    we = float(m.zhou_water_stress(100.0, 100.0, p)[0])
+    assert t1 == approx_printed("0.9980")
+    assert t2 == approx_printed("0.9568")
+    assert we == approx_printed("0.9244")
+    npp = 600.0 * fpar * 0.5 * t1 * t2 * we * p.eps_max[4]
+    assert p.eps_max[4] == 0.692
+    assert npp == approx_printed("113.29")
+
+
+def test_worked_pixel_through_run():
+    """The same pixel through carbontools.run: Topt found as the temperature of the NDVI-peak month.
+
+    Water stress is given as an ET/PET pair equal to Zhou's E and Ep for P = Ep0 = 100 mm (73.7279
+    and 86.8640 mm, the oracle's intermediate values), so We = 0.9244 as in the worked example.
+    """
+    ndvi = [0.3, 0.3, 0.4, 0.6, 0.6, 0.65, 0.7, 0.65, 0.6, 0.5, 0.4, 0.3]
+    tmean = [5, 7, 12, 20, 20, 21, 22, 21, 18, 14, 9, 6]
+    ds = monthly_grid({"ndvi": ndvi, "tmean": tmean, "srad": [600.0] * 12, "et": [73.7279056] * 12,
+                       "pet": [86.8639528] * 12, "precip": [100.0] * 12}, landcover=4)
+    out = ct.run(ds, te2_c=1.1814, te2_half_rule=False, water_stress="et_pet")
+    april = out.isel(time=3, y=0, x=0)
+    assert float(april["topt"]) == 22.0
+    assert float(april["fpar"]) == approx_printed("0.6182")
+    assert float(april["we"]) == approx_printed("0.9244")
+    assert float(april["npp"]) == approx_printed("113.29")
+
+
+def test_published_rounded_sr_max_gives_published_numbers():
+    p = WORKED.replace(sr_max=6.91)
+    fpar = float(m.fpar_from_ndvi(0.6, NDVI_MIN, NDVI_MAX, p))
+    assert fpar == approx_printed("0.6180")
+    npp = 600.0 * fpar * 0.5 * float(m.te1(22.0, 20.0, p)) * float(m.te2(22.0, 20.0, p)) * 0.92438724 * 0.692
+    assert npp == approx_printed("113.25")
+
+
+@pytest.mark.parametrize("c, expected", [(1.1814, "0.99122"), (1.184, "0.99341")])
+def test_te2_at_optimum(c, expected):
+    assert float(m.te2(25.0, 25.0, CasaParams(te2_c=c))) == approx_printed(expected)
+
+
+@pytest.mark.parametrize("topt, expected", [(20.0, "1.0"), (25.0, "0.9875"), (0.0, "0.8")])
+def test_te1(topt, expected):
+    assert float(m.te1(topt, 15.0)) == approx_printed(expected)
+
+
+def test_te1_zero_in_cold_months():
+    assert float(m.te1(20.0, -10.0)) == 0.0
+    assert float(m.te1(20.0, -9.9)) == approx_printed("1.0")
+
+
+def test_te2_half_rule():
+    p = CasaParams()  # zhu2007: half rule on
+    half = 0.5 * float(m.te2(20.0, 20.0, p.replace(te2_half_rule=False)))
+    assert float(m.te2(20.0, 6.9, p)) == pytest.approx(half)  # below Topt - 13
+    assert float(m.te2(20.0, 30.1, p)) == pytest.approx(half)  # above Topt + 10
+    assert float(m.te2(20.0, 7.0, p)) == pytest.approx(float(m.te2(20.0, 7.0, p.replace(te2_half_rule=False))))
+
+
+@pytest.mark.parametrize(
+    "precip, ep0, we",
+    [(100.0, 100.0, "0.9244"), (50.0, 120.0, "0.7801"), (10.0, 150.0, "0.5625")],
+)
+def test_zhou_water_stress(precip, ep0, we):
+    assert float(m.zhou_water_stress(precip, ep0)[0]) == approx_printed(we)
+
+
+def test_zhou_intermediates():
+    we, e, ep = m.zhou_water_stress(100.0, 100.0)
+    assert float(e) == approx_printed("73.728")
+    assert float(ep) == approx_printed("86.864")
+
+
+def test_zhou_edge_rules():
+    we, _, _ = m.zhou_water_stress(np.array([0.0, 50.0, 0.0]), np.array([100.0, 0.0, 0.0]))
+    assert we.tolist() == [0.5, 1.0, 1.0]  # no rain -> 0.5; no demand (Ep = 0) -> 1, which wins over P = 0
+
+
+THORN_T = [-5, -2, 5, 12, 18, 23, 26, 25, 19, 12, 4, -3]
+THORN_EP0 = ["0", "0", "13.20", "44.75", "78.77", "110.87", "131.55", "124.55", "84.94", "44.75", "9.67", "0"]
+
+
+def _year_of(values):
+    time = pd.date_range("2020-01-01", periods=len(values), freq="MS")
+    return xr.DataArray(np.asarray(values, float), dims="time", coords={"time": time})
+
+
+def test_thornthwaite_oracle():
+    t = _year_of(THORN_T)
+    index = m.heat_index(t)
+    assert float(index[0]) == approx_printed("57.391")
+    c3, c2, c1, c0 = CasaParams().pet_a_coefficients
+    i = float(index[0])
+    assert c3 * i**3 + c2 * i**2 + c1 * i + c0 == approx_printed("1.3945")
+    pet = m.thornthwaite_pet(t, index)
+    for got, expected in zip(pet.values, THORN_EP0):
+        assert got == approx_printed(expected)
+
+
+@pytest.mark.parametrize(
+    "t, p, expected",
+    [(20, 100, "29.697"), (10, 50, "16.285"), (25, 200, "42.763"), (0, 0, "3.069"), (-10, 5, "4.133")],
+)
+def test_pei2009(t, p, expected):
+    assert float(r.rh_pei2009(float(t), float(p))) == approx_printed(expected)
+
+
+def test_pei2009_real_month_length():
+    feb = float(r.rh_pei2009(20.0, 100.0, Pei2009Params(real_month_length=True), days_in_month=28))
+    assert feb == pytest.approx(29.6966 * 28 / 30, rel=1e-4)
+
+
+def test_q10_defaults_agree_with_pei2009_at_10_degc_50mm():
+    # SCIENCE.md: Rh_ref 16.3 is "the pei2009 value at 10 degC and 50 mm" (16.285, rounded to 16.3)
+    assert float(r.rh_q10(10.0)) == 16.3
+    assert float(r.rh_q10(10.0)) == pytest.approx(float(r.rh_pei2009(10.0, 50.0)), abs=0.05)
+    assert float(r.rh_q10(20.0)) == pytest.approx(32.6)  # doubles per 10 degC at Q10 = 2
+    assert float(r.rh_q10(20.0, params=Q10Params(q10=3.0))) == pytest.approx(48.9)
+
+
+@pytest.mark.parametrize("t, factor", [(0, "0.3021"), (10, "1"), (20, "2.3032"), (30, "4.2593")])
+def test_lloyd_taylor_factors(t, factor):
+    p = LloydTaylorParams(r10=1.0)
+    unit = float(r.rh_lloyd_taylor(float(t), params=p))
+    assert unit == approx_printed(factor)
+    assert float(r.rh_lloyd_taylor(float(t))) == pytest.approx(16.3 * unit, rel=1e-12)  # default R10 = 16.3
+
+
+def test_nep_is_npp_minus_rh_and_annual_is_sum_of_months():
+    ds = monthly_grid({"ndvi": np.linspace(0.2, 0.7, 12), "tmean": THORN_T, "srad": [400.0] * 12,
+                       "precip": [80.0] * 12}, landcover=7)
+    out = ct.run(ds)
+    np.testing.assert_allclose(out["nep"], out["npp"] - out["rh"])
+    assert float(out["nep_annual"].sum()) == pytest.approx(float(out["npp"].sum() - out["rh"].sum()))
+    # never from annual means: Rh of the annual mean climate is a different (wrong) number
+    rh_of_means = 12 * float(r.rh_pei2009(np.mean(THORN_T), 80.0))
+    assert float(out["rh_annual"].squeeze()) != pytest.approx(rh_of_means, rel=1e-3)
