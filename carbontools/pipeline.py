@@ -125,8 +125,8 @@ def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> 
     if missing:
         raise ValueError(
             "drivers lack "
-            + ", ".join(f"{n!r} ({DESCRIPTIONS[n]})" for n in missing)
-            + f"; the drivers have {sorted(ds.data_vars)}. Add them, e.g. drivers['{missing[0]}'] = ..."
+            + "; ".join(f"{n!r}: {DESCRIPTIONS[n]}" for n in missing)
+            + f". The drivers have {sorted(ds.data_vars)}. Add them, e.g. drivers['{missing[0]}'] = ..."
         )
     for name in ("y", "x"):
         if name not in ds.dims:

@@ -41,3 +41,11 @@ def monthly_grid(values: dict, year: int = 2021, ny: int = 1, nx: int = 1, landc
 @pytest.fixture(scope="session")
 def small_demo() -> xr.Dataset:
     return demo.delta_city(size=48)
+
+
+# CI runs derandomised (the same examples every run, so a red CI is reproducible); locally random.
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("ci", derandomize=True, print_blob=True)
+if __import__("os").environ.get("CI"):
+    _hsettings.load_profile("ci")

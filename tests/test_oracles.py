@@ -162,3 +162,9 @@ def test_nep_is_npp_minus_rh_and_annual_is_sum_of_months():
     # never from annual means: Rh of the annual mean climate is a different (wrong) number
     rh_of_means = 12 * float(r.rh_pei2009(np.mean(THORN_T), 80.0))
     assert float(out["rh_annual"].squeeze()) != pytest.approx(rh_of_means, rel=1e-3)
+
+
+def test_te1_never_negative():
+    # the parabola gives 0.8 - 0.5 - 0.3125 = -0.0125 at Topt = -25; NPP must not turn negative
+    assert float(m.te1(-25.0, -5.0)) == 0.0
+    assert float(m.te1(-22.0, -5.0)) == pytest.approx(0.8 - 0.44 - 0.242)

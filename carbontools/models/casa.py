@@ -66,9 +66,16 @@ def _by_year(time: xr.DataArray) -> xr.DataArray:
     return time.dt.year.rename("year")
 
 
-def _to_months(per_year: xr.DataArray, time: xr.DataArray) -> xr.DataArray:
-    """Broadcast a (year, ...) field back onto the monthly time axis."""
-    return per_year.sel(year=_by_year(time)).drop_vars("year")
+def _to_months(per_year: xr.DataArray, like: xr.DataArray) -> xr.DataArray:
+    """Broadcast a (year, ...) field back onto the monthly time axis of ``like``, in ``like``'s time chunks.
+
+    (Vectorised selection would otherwise leave one dask chunk per month and multiply the tasks
+    of everything downstream.)
+    """
+    out = per_year.sel(year=_by_year(like["time"])).drop_vars("year")
+    if out.chunks is not None:
+        out = out.chunk({"time": like.chunksizes["time"] if like.chunks is not None else -1})
+    return out
 
 
 def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray:
@@ -78,16 +85,20 @@ def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray
     pixel has no NDVI in that year.
     """
     year = _by_year(ndvi["time"])
-    peak = ndvi == _to_months(ndvi.groupby(year).max("time"), ndvi["time"])
+    peak = ndvi == _to_months(ndvi.groupby(year).max("time"), ndvi)
     first_peak = peak & (peak.astype("int8").groupby(year).cumsum("time") == 1)
     topt = tmean.where(first_peak).groupby(year).max("time")
-    return _to_months(topt, tmean["time"]).rename("topt")
+    return _to_months(topt, tmean).rename("topt")
 
 
 def te1(topt, tmean, params: CasaParams = DEFAULT):
-    """Te1 = a + b*Topt - c*Topt^2, and 0 in months whose mean temperature is at or below the cold limit."""
+    """Te1 = a + b*Topt - c*Topt^2, and 0 in months whose mean temperature is at or below the cold limit.
+
+    The parabola is negative for Topt below -22.4 degC (or above 62 degC); Te1 is floored at 0 there,
+    since a stress factor below 0 would make NPP negative (SCIENCE.md does not say; see the notes).
+    """
     p = params
-    value = p.te1_a + p.te1_b * topt - p.te1_c * topt**2
+    value = np.maximum(p.te1_a + p.te1_b * topt - p.te1_c * topt**2, 0.0)
     return _where(np.isnan(tmean), np.nan, _where(tmean <= p.te1_cold_limit, 0.0, value))
 
 
@@ -124,7 +135,7 @@ def heat_index(tmean: xr.DataArray, params: CasaParams = DEFAULT) -> xr.DataArra
     _check_whole_years(tmean["time"], "the Thornthwaite heat index")
     terms = (np.maximum(tmean, 0.0) / 5.0) ** params.pet_heat_exponent
     year = _by_year(tmean["time"])
-    return _to_months(terms.groupby(year).sum("time", skipna=False), tmean["time"]).rename("heat_index")
+    return _to_months(terms.groupby(year).sum("time", skipna=False), tmean).rename("heat_index")
 
 
 def thornthwaite_pet(tmean, heat_idx, params: CasaParams = DEFAULT, daylength=1.0):
@@ -166,19 +177,23 @@ def zhou_water_stress(precip, pet0, params: CasaParams = DEFAULT):
     Returns ``(we, e, ep)``.
     """
     p = params
-    where = _where
     wet = precip > 0
-    safe_p = where(wet, precip, 1.0)
-    rn = np.sqrt(pet0 * safe_p) * (p.zhou_rn_a + p.zhou_rn_b * np.sqrt(pet0 / safe_p))
-    num = precip * rn * (precip**2 + rn**2 + precip * rn)
-    den = (precip + rn) * (precip**2 + rn**2)
-    e = where(wet & (den > 0), num / where(den > 0, den, 1.0), 0.0)
+    # E = P * g(x) with x = Rn/P = a*sqrt(Ep0/P) + b*Ep0/P and g(x) = x(1+x+x^2)/((1+x)(1+x^2)),
+    # written in y = 1/x for x > 1 so that it stays finite when P is tiny next to Ep0 (g -> 1, E -> P)
+    # (P is floored at 1e-150 Ep0 inside the ratio only, to avoid overflow; there g = 1 to double precision)
+    ratio = pet0 / _where(wet, np.maximum(precip, pet0 * 1e-150), 1.0)
+    x = p.zhou_rn_a * np.sqrt(ratio) + p.zhou_rn_b * ratio
+    small = x <= 1.0
+    y = 1.0 / _where(small, 1.0, x)
+    xs = _where(small, x, 0.0)
+    g_small = xs * (1.0 + xs + xs**2) / ((1.0 + xs) * (1.0 + xs**2))
+    g_large = (1.0 + y + y**2) / ((1.0 + y) * (1.0 + y**2))
+    e = _where(wet, precip * _where(small, g_small, g_large), 0.0)
     ep = (e + pet0) / 2.0
-    ratio = e / where(ep > 0, ep, 1.0)
-    we = _clamp(p.we_floor + (1.0 - p.we_floor) * ratio, p.we_floor, 1.0)
-    we = where(ep <= 0, 1.0, where(wet, we, p.we_floor))
+    we = _clamp(p.we_floor + (1.0 - p.we_floor) * e / _where(ep > 0, ep, 1.0), p.we_floor, 1.0)
+    we = _where(ep <= 0, 1.0, _where(wet, we, p.we_floor))
     missing = np.isnan(precip) | np.isnan(pet0)
-    return where(missing, np.nan, we), where(missing, np.nan, e), where(missing, np.nan, ep)
+    return _where(missing, np.nan, we), _where(missing, np.nan, e), _where(missing, np.nan, ep)
 
 
 def et_pet_water_stress(et, pet, params: CasaParams = DEFAULT):
