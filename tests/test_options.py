@@ -1,0 +1,132 @@
+"""Model options: presets, FPAR given directly, ET/PET water stress, day-length PET, NDVI limits, impervious."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import carbontools as ct
+from carbontools.models import casa as m
+from carbontools.params import CasaParams
+
+from .conftest import monthly_grid
+
+T = [14, 15, 18, 22, 26, 28, 29, 29, 27, 25, 21, 16]
+NDVI = [0.4, 0.42, 0.5, 0.6, 0.7, 0.75, 0.8, 0.78, 0.7, 0.6, 0.5, 0.45]
+
+
+def base(**extra):
+    return monthly_grid({"ndvi": NDVI, "tmean": T, "srad": [400.0] * 12, "precip": [100.0] * 12, **extra},
+                        landcover=4)
+
+
+def test_potter_fpar_is_the_unscaled_sr_ratio():
+    p = CasaParams().replace(**{k: getattr(ct.CASA_PRESETS["potter1993"], k)
+                                for k in ("fpar_method", "sr_min", "sr_max")})
+    # NDVI 0.5: SR 3, (3 - 1.08)/(4.14 - 1.08) = 0.62745; NDVI 0.6: SR 4 -> 0.954 capped at 0.95
+    assert float(m.fpar_from_ndvi(0.5, 0.023, 0.747, p)) == pytest.approx(1.92 / 3.06)
+    assert float(m.fpar_from_ndvi(0.6, 0.023, 0.747, p)) == 0.95
+
+
+def test_potter_preset_runs_with_its_constants():
+    out = ct.run(base(), casa="potter1993")
+    params = CasaParams.from_dict(__import__("json").loads(out.attrs["parameters"])["casa"])
+    assert params == ct.CASA_PRESETS["potter1993"]
+    j = out.isel(time=6, y=0, x=0)  # July: NDVI 0.8 -> FPAR 0.95
+    we = float(j["we"])
+    expected = 400 * 0.95 * 0.5 * float(m.te1(29.0, 29.0)) * float(m.te2(29.0, 29.0, params)) * we * 0.389
+    assert float(j["npp"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_fpar_given_directly():
+    fpar = [0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.65, 0.55, 0.45, 0.3, 0.2]
+    ds = monthly_grid({"fpar": fpar, "tmean": T, "srad": [400.0] * 12, "precip": [100.0] * 12}, landcover=4)
+    out = ct.run(ds)
+    np.testing.assert_allclose(out["fpar"].values.ravel(), fpar)
+    assert float(out["topt"][0, 0, 0]) == 29.0  # FPAR peaks in July
+    row = out.isel(time=3, y=0, x=0)
+    expected = 400 * 0.4 * 0.5 * float(row["te1"]) * float(row["te2"]) * float(row["we"]) * 0.692
+    assert float(row["npp"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_et_pet_water_stress():
+    assert float(m.et_pet_water_stress(60.0, 100.0)) == pytest.approx(0.8)  # 0.5 + 0.5 * 0.6
+    assert float(m.et_pet_water_stress(0.0, 0.0)) == 1.0  # no demand
+    assert float(m.et_pet_water_stress(150.0, 100.0)) == 1.0  # clipped
+    out = ct.run(base(et=[60.0] * 12, pet=[100.0] * 12), water_stress="et_pet")
+    np.testing.assert_allclose(out["we"], 0.8)
+
+
+def test_et_pet_requires_both():
+    with pytest.raises(ValueError, match=r"drivers lack 'et'"):
+        ct.run(base(), water_stress="et_pet")
+
+
+def _hand_daylength_factor(lat_deg, doy, days):
+    decl = 0.409 * math.sin(2 * math.pi / 365 * doy - 1.39)
+    ws = math.acos(-math.tan(math.radians(lat_deg)) * math.tan(decl))
+    return 24 / math.pi * ws / 12 * days / 30
+
+
+def test_daylength_factor_by_hand():
+    time = xr.DataArray(pd.date_range("2021-01-01", periods=12, freq="MS"), dims="time")
+    time = time.assign_coords(time=time)
+    k0 = m.daylength_factor(time["time"], xr.DataArray(0.0))
+    np.testing.assert_allclose(k0, time["time"].dt.days_in_month / 30)  # 12 h at the equator
+    k45 = m.daylength_factor(time["time"], xr.DataArray(45.0))
+    june = float(k45.sel(time="2021-06-01"))
+    assert june == pytest.approx(_hand_daylength_factor(45.0, 152 + 14.5, 30))  # about 15.4 h of day
+    assert june > 1.25 and float(k45.sel(time="2021-12-01")) < 0.8
+
+
+def test_daylength_option_changes_pet_with_latitude():
+    ds = base()  # UTM 49N near 0.01 deg N for these small coordinates
+    geo = ds.assign_coords(y=[45.0], x=[110.0]).rio.write_crs("EPSG:4326")
+    plain = ct.run(geo)
+    corrected = ct.run(geo, pet_daylength=True)
+    ratio = (corrected["pet"] / plain["pet"]).isel(y=0, x=0)
+    days = geo["time"].dt.days_in_month
+    mid = geo["time"].dt.dayofyear + (days - 1) / 2
+    expected = [_hand_daylength_factor(45.0, float(d), float(n)) for d, n in zip(mid, days)]
+    np.testing.assert_allclose(ratio, expected, rtol=1e-9)
+
+
+def test_ndvi_limits_by_class_from_the_users_stack():
+    values = np.linspace(0.0, 1.0, 101)  # percentiles 5 and 95 are 0.05 and 0.95 exactly
+    ndvi = xr.DataArray(values.reshape(101, 1, 1) * np.ones((1, 1, 2)), dims=("time", "y", "x"))
+    ndvi[:, 0, 1] = 0.5 * ndvi[:, 0, 1]
+    lc = xr.DataArray([[4.0, 7.0]], dims=("y", "x"))
+    limits = m.ndvi_limits_by_class(ndvi, lc)
+    assert limits["ndvi_min"][4] == pytest.approx(0.05) and limits["ndvi_max"][4] == pytest.approx(0.95)
+    assert limits["ndvi_min"][7] == pytest.approx(0.025) and limits["ndvi_max"][7] == pytest.approx(0.475)
+    p = CasaParams().replace(**limits)
+    assert p.ndvi_max[4] == pytest.approx(0.95) and p.ndvi_max[1] == 0.647  # absent classes keep the preset
+
+
+def test_impervious_scales_rh_only():
+    plain = ct.run(base())
+    ds = base()
+    ds["impervious"] = (("y", "x"), np.array([[0.3]]), {"units": "1"})
+    sealed = ct.run(ds)
+    np.testing.assert_allclose(sealed["rh"], 0.7 * plain["rh"])
+    np.testing.assert_allclose(sealed["npp"], plain["npp"])
+
+
+@pytest.mark.parametrize("model", ["q10", "lloyd_taylor"])
+def test_moisture_scalar_multiplies_rh(model):
+    plain = ct.run(base(), rh=model)
+    wet = ct.run(base(moisture=[0.5] * 12), rh=model)
+    np.testing.assert_allclose(wet["rh"], 0.5 * plain["rh"])
+
+
+def test_outputs_carry_units_names_and_sign_convention():
+    out = ct.run(base())
+    for name in ("npp", "rh", "nep", "fpar", "te1", "te2", "we"):
+        assert out[name].attrs["units"] and out[name].attrs["long_name"], name
+    assert out["nep"].attrs["units"] == "g C m-2 month-1"
+    assert out["nep_annual"].attrs["units"] == "g C m-2 yr-1"
+    assert "sink" in out["nep"].attrs["sign_convention"]
+    assert out["nep_annual"]["months"].values.tolist() == [12]
+    assert out.attrs["rh_model"] == "pei2009" and out.attrs["casa_preset"] == "zhu2007"
