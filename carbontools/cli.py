@@ -45,7 +45,7 @@ def _run(args) -> int:
 
     from . import demo, run
 
-    if args.demo == args.drivers:  # both or neither
+    if bool(args.demo) == bool(args.drivers):  # both or neither
         print("carbontools run: give either --demo or --drivers FILE", file=sys.stderr)
         return 2
     drivers = demo.delta_city(size=args.size) if args.demo else xr.open_dataset(args.drivers, decode_coords="all")

@@ -94,7 +94,7 @@ class Dashboard(param.Parameterized):
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
         lim = float(np.nanpercentile(np.abs(da.values), 99)) if symmetric else None
-        opts = dict(x="x", y="y", cmap=cmap, data_aspect=1, frame_width=330, title=title,
+        opts = dict(x="x", y="y", cmap=cmap, data_aspect=1, frame_width=300, title=title,
                     clabel="g C m-2 yr-1", xaxis=None, yaxis=None, colorbar=True)
         if symmetric:
             opts["clim"] = (-lim, lim)
@@ -103,7 +103,7 @@ class Dashboard(param.Parameterized):
     @param.depends("eps_scale", "rh_model", "q10", "rh_ref", "year")
     def maps(self):
         a = self.annual()
-        return pn.Row(
+        return pn.FlexBox(
             self._map(a["npp"], f"NPP {self.year}", "YlGn"),
             self._map(a["rh"], f"Rh {self.year}", "YlOrBr"),
             self._map(a["nep"], f"NEP {self.year} (green = sink)", "RdYlGn", symmetric=True),
@@ -114,15 +114,15 @@ class Dashboard(param.Parameterized):
         s = self.summary()
         fmt = "{value:,.1f}"
         return pn.FlexBox(
-            pn.indicators.Number(name="Regional NEP (Gg C/yr)", value=s["nep_total"], format=fmt, font_size="28pt",
+            pn.indicators.Number(label="Regional NEP (Gg C/yr)", value=s["nep_total"], format=fmt, font_size="28pt",
                                  colors=[(0, "#b2182b"), (1e12, "#1a9850")], css_classes=["nep-total"]),
-            pn.indicators.Number(name="NPP (Gg C/yr)", value=s["npp_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(name="Rh (Gg C/yr)", value=s["rh_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(name="Sinks (Gg C/yr)", value=s["sink_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(name="Sources (Gg C/yr)", value=s["source_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(name="Sink area (%)", value=s["sink_area_pct"], format="{value:.1f}",
+            pn.indicators.Number(label="NPP (Gg C/yr)", value=s["npp_total"], format=fmt, font_size="20pt"),
+            pn.indicators.Number(label="Rh (Gg C/yr)", value=s["rh_total"], format=fmt, font_size="20pt"),
+            pn.indicators.Number(label="Sinks (Gg C/yr)", value=s["sink_total"], format=fmt, font_size="20pt"),
+            pn.indicators.Number(label="Sources (Gg C/yr)", value=s["source_total"], format=fmt, font_size="20pt"),
+            pn.indicators.Number(label="Sink area (%)", value=s["sink_area_pct"], format="{value:.1f}",
                                  font_size="20pt"),
-            pn.indicators.Number(name="Source area (%)", value=s["source_area_pct"], format="{value:.1f}",
+            pn.indicators.Number(label="Source area (%)", value=s["source_area_pct"], format="{value:.1f}",
                                  font_size="20pt"),
         )
 

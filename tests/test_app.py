@@ -1,0 +1,117 @@
+"""The dashboard: its numbers follow the knobs the way the science says; the served app answers."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+
+from carbontools import demo
+from carbontools.apps.dashboard import Dashboard, build_dashboard, regional_summary
+from carbontools.grid import cell_area
+
+
+@pytest.fixture(scope="module")
+def dash():
+    return Dashboard(demo.delta_city(size=40))
+
+
+def test_summary_by_hand(dash):
+    a = dash.annual()
+    s = dash.summary()
+    area = cell_area(dash.drivers)
+    assert s["nep_total"] == pytest.approx(float((a["nep"] * area).sum()) / 1e9, rel=1e-12)
+    assert s["sink_total"] + s["source_total"] == pytest.approx(s["nep_total"], rel=1e-12)
+    assert s["npp_total"] - s["rh_total"] == pytest.approx(s["nep_total"], rel=1e-12)
+    assert s["area_km2"] == pytest.approx(40 * 40 * 0.0625)
+
+
+def test_doubling_eps_max_doubles_npp(dash):
+    dash.param.update(eps_scale=1.0, rh_model="pei2009")
+    s1 = dash.summary()
+    dash.eps_scale = 1.5
+    s2 = dash.summary()
+    assert s2["npp_total"] == pytest.approx(1.5 * s1["npp_total"], rel=1e-12)
+    assert s2["rh_total"] == pytest.approx(s1["rh_total"], rel=1e-12)
+    assert s2["nep_total"] == pytest.approx(s1["nep_total"] + 0.5 * s1["npp_total"], rel=1e-12)
+    dash.eps_scale = 1.0
+
+
+def test_eps_scaling_equals_a_full_run_with_scaled_eps_max(dash):
+    import carbontools as ct
+
+    dash.param.update(eps_scale=1.3, rh_model="pei2009")
+    full = ct.run(dash.drivers, eps_max=ct.casa_preset().eps_max.scaled(1.3))["npp_annual"].sel(year=dash.year)
+    np.testing.assert_allclose(dash.annual()["npp"], full, rtol=1e-6)
+    dash.eps_scale = 1.0
+
+
+def test_raising_q10_raises_rh_in_a_warm_region(dash):
+    dash.param.update(rh_model="q10", q10=2.0)
+    low = dash.summary()["rh_total"]
+    dash.q10 = 3.0
+    high = dash.summary()["rh_total"]
+    # nearly all pixel-months of the subtropical demo are warmer than T_ref = 10 degC, where a larger
+    # Q10 raises Rh (and lowers it below 10 degC): the regional total must rise
+    assert float((dash._tmean > 10.0).mean()) > 0.95
+    assert high > low
+    dash.param.update(rh_model="pei2009", q10=2.0)
+
+
+def test_rh_models_differ(dash):
+    totals = {}
+    for model in ("pei2009", "q10", "lloyd_taylor"):
+        dash.rh_model = model
+        totals[model] = dash.summary()["rh_total"]
+    dash.rh_model = "pei2009"
+    assert len(set(np.round(list(totals.values()), 6))) == 3
+
+
+def test_regional_summary_sign_split():
+    import xarray as xr
+
+    nep = xr.DataArray([[100.0, -50.0], [np.nan, 20.0]], dims=("y", "x"))
+    area = xr.DataArray(np.full((2, 2), 1e6), dims=("y", "x"))
+    s = regional_summary(nep + 100, nep * 0 + 100, nep, area)
+    assert s["sink_total"] == pytest.approx(120e6 / 1e9)  # (100 + 20) g m-2 x 1 km2
+    assert s["source_total"] == pytest.approx(-50e6 / 1e9)
+    assert s["sink_area_pct"] == pytest.approx(200 / 3)
+    assert s["area_km2"] == pytest.approx(3.0)
+
+
+def test_dashboard_builds_its_views():
+    template = build_dashboard(demo.delta_city(size=24))
+    assert template.dashboard.maps() is not None
+    assert template.dashboard.indicators() is not None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_served_app_answers():
+    port = _free_port()
+    exe = [sys.executable, "-m", "carbontools.cli", "app", "--port", str(port)]
+    proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 90
+        html = None
+        while time.time() < deadline and html is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/dashboard", timeout=30) as r:
+                    assert r.status == 200
+                    html = r.read().decode()
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.5)
+        assert html is not None, "the app did not answer within 90 s"
+        assert "carbontools" in html
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert f"http://localhost:{port}/dashboard" in out
+    assert "Traceback" not in out, out
