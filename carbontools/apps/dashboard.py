@@ -17,7 +17,7 @@ import xarray as xr
 
 from .. import demo
 from ..grid import cell_area
-from ..landcover import to_casa
+from ..landcover import NON_VEGETATED, to_casa
 from ..models.nep import annual_sum
 from ..models.respiration import RH_MODELS, soil_respiration
 from ..params import LloydTaylorParams, Q10Params
@@ -94,7 +94,7 @@ class Dashboard(param.Parameterized):
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
         lim = float(np.nanpercentile(np.abs(da.values), 99)) if symmetric else None
-        opts = dict(x="x", y="y", cmap=cmap, data_aspect=1, frame_width=300, title=title,
+        opts = dict(x="x", y="y", cmap=cmap, data_aspect=1, frame_width=235, title=title, toolbar="above",
                     clabel="g C m-2 yr-1", xaxis=None, yaxis=None, colorbar=True)
         if symmetric:
             opts["clim"] = (-lim, lim)
@@ -102,7 +102,8 @@ class Dashboard(param.Parameterized):
 
     @param.depends("eps_scale", "rh_model", "q10", "rh_ref", "year")
     def maps(self):
-        a = self.annual()
+        # water and permanent ice are 0 by definition: leave them blank on the maps (not in the totals)
+        a = self.annual().where(~self._landcover.isin(NON_VEGETATED))
         return pn.FlexBox(
             self._map(a["npp"], f"NPP {self.year}", "YlGn"),
             self._map(a["rh"], f"Rh {self.year}", "YlOrBr"),
@@ -153,7 +154,7 @@ def build_dashboard(drivers: xr.Dataset | None = None) -> pn.template.BaseTempla
     synthetic = dash.drivers.attrs.get("synthetic")
     about = pn.pane.Markdown(
         "Annual net primary production (CASA, preset zhu2007), soil heterotrophic respiration and "
-        "NEP = NPP - Rh. NEP > 0 is a carbon sink.\n\n"
+        "NEP = NPP - Rh. NEP > 0 is a carbon sink. Water is left blank on the maps.\n\n"
         + ("**Synthetic demo region** (carbontools.demo): a generated river-delta city, not observed data."
            if synthetic else ""),
         sizing_mode="stretch_width",
