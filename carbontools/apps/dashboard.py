@@ -14,6 +14,8 @@ import numpy as np
 import panel as pn
 import param
 import xarray as xr
+from bokeh.core.validation import silence
+from bokeh.core.validation.warnings import FIXED_SIZING_MODE
 
 from .. import demo
 from ..grid import cell_area
@@ -24,6 +26,10 @@ from ..params import LloydTaylorParams, Q10Params
 from ..pipeline import prepare_drivers, run
 
 __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
+
+# HoloViews sizes plots by their frame (frame_width/frame_height); Bokeh's validator does not know
+# that and warns W-1005 for every map although the figures render at the set size.
+silence(FIXED_SIZING_MODE, True)
 
 G_PER_GG = 1e9
 
@@ -94,7 +100,9 @@ class Dashboard(param.Parameterized):
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
         lim = float(np.nanpercentile(np.abs(da.values), 99)) if symmetric else None
-        opts = dict(x="x", y="y", cmap=cmap, data_aspect=1, frame_width=235, title=title, toolbar="above",
+        width = 235
+        height = round(width * np.ptp(da["y"].values) / max(np.ptp(da["x"].values), 1e-12))  # square pixels
+        opts = dict(x="x", y="y", cmap=cmap, frame_width=width, frame_height=height, title=title, toolbar="above",
                     clabel="g C m-2 yr-1", xaxis=None, yaxis=None, colorbar=True)
         if symmetric:
             opts["clim"] = (-lim, lim)
@@ -159,11 +167,11 @@ def build_dashboard(drivers: xr.Dataset | None = None) -> pn.template.BaseTempla
            if synthetic else ""),
         sizing_mode="stretch_width",
     )
-    template = pn.template.FastListTemplate(
+    template = pn.template.BootstrapTemplate(
         title="carbontools: urban and regional carbon balance",
         sidebar=[dash.controls(), about],
         main=[pn.Column(dash.indicators, dash.maps)],
-        accent="#1a9850",
+        header_background="#1a9850",
     )
     template.dashboard = dash  # for tests and notebooks
     return template
