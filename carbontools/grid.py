@@ -68,3 +68,118 @@ def latitude(obj: xr.DataArray | xr.Dataset) -> xr.DataArray:
         _, lat_values = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xx, yy)
         lat = xr.DataArray(lat_values, dims=("y", "x"), coords={"y": obj["y"], "x": obj["x"]})
     return lat.transpose("y", "x").assign_attrs(units="degrees_north", long_name="latitude").rename("latitude")
+
+
+# --- one grid ------------------------------------------------------------------------------------
+
+def _bounds_in(obj, crs) -> tuple[float, float, float, float]:
+    """Bounds of ``obj`` (left, bottom, right, top) expressed in ``crs``."""
+    from rasterio.warp import transform_bounds
+
+    return transform_bounds(_crs(obj), crs, *obj.rio.bounds(), densify_pts=21)
+
+
+def check_overlap(source, target, name: str = "source") -> None:
+    """Raise if ``source`` and ``target`` grids do not overlap (compared in the target's CRS)."""
+    l1, b1, r1, t1 = _bounds_in(source, _crs(target))
+    l2, b2, r2, t2 = target.rio.bounds()
+    if l1 >= r2 or l2 >= r1 or b1 >= t2 or b2 >= t1:
+        raise ValueError(
+            f"{name} does not overlap the target grid: {name} covers x {l1:.6g}..{r1:.6g}, y {b1:.6g}..{t1:.6g} "
+            f"and the target x {l2:.6g}..{r2:.6g}, y {b2:.6g}..{t2:.6g} (in {_crs(target).to_string()}). "
+            "Check the files' CRS and that they cover the same region."
+        )
+
+
+def regrid(da: xr.DataArray, target: xr.DataArray | xr.Dataset, kind: str = "continuous",
+           name: str | None = None) -> xr.DataArray:
+    """Put ``da`` on the grid of ``target`` (rioxarray ``reproject_match``).
+
+    ``kind='continuous'``: bilinear interpolation; ``'categorical'``: the mode of the source pixels
+    (classes are never averaged); ``'average'``: area-weighted mean of the source pixels (for
+    coarsening a continuous field).  The result has exactly the target's ``x``/``y`` coordinates.
+    """
+    from rasterio.enums import Resampling
+
+    methods = {"continuous": Resampling.bilinear, "categorical": Resampling.mode, "average": Resampling.average}
+    if kind not in methods:
+        raise ValueError(f"kind must be one of {sorted(methods)}, got {kind!r}")
+    label = name or da.name or "data"
+    _crs(da)
+    check_overlap(da, target, label)
+    attrs = dict(da.attrs)
+    if kind != "categorical" and not np.issubdtype(da.dtype, np.floating):
+        da = da.astype("float32")
+    if np.issubdtype(da.dtype, np.floating):
+        da = da.rio.write_nodata(np.nan, encoded=False)
+    out = da.rio.reproject_match(target, resampling=methods[kind])
+    out = out.assign_coords(x=target["x"], y=target["y"])
+    out.attrs = attrs
+    return out
+
+
+def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset | None = None,
+                    factor: int | None = None, classes=None) -> xr.DataArray:
+    """Fractions (0..1) of each class of a fine ``landcover`` map in the cells of a coarser grid.
+
+    Either ``factor`` (an integer block size: exact, area-weighted with :func:`cell_area`) or
+    ``target`` (any grid: rasterio's area-weighted average of each class indicator).  Pixels
+    without a class (NaN or nodata) are left out, so the fractions of a cell sum to 1 wherever it
+    has any classified pixel.  Returns dims (class, y, x).
+    """
+    if (target is None) == (factor is None):
+        raise ValueError("give exactly one of target= (a grid) or factor= (an integer block size)")
+    values = landcover.astype(float)
+    valid = values.notnull()
+    codes = classes if classes is not None else [c for c in np.unique(values.values) if np.isfinite(c)]
+    layers = []
+    if factor is not None:
+        area = cell_area(landcover).where(valid)
+        total = area.coarsen(y=factor, x=factor, boundary="exact").sum()
+        for c in codes:
+            part = area.where(values == c, 0.0).coarsen(y=factor, x=factor, boundary="exact").sum()
+            layers.append(part / total)
+    else:
+        for c in codes:
+            indicator = (values == c).astype("float32").where(valid)
+            indicator = indicator.rio.write_crs(_crs(landcover))
+            layers.append(regrid(indicator, target, kind="average", name=f"class {c}"))
+    out = xr.concat(layers, dim=xr.DataArray(np.asarray(codes, dtype=int), dims="class", name="class"))
+    out = out.rio.write_crs(_crs(landcover))
+    return out.rename("class_fraction").assign_attrs(units="1", long_name="fraction of the cell covered by the class")
+
+
+def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
+    """Area-weighted block mean of a per-area field: sum(value x area) is conserved.
+
+    Cells of a block that are NaN are left out of the mean (the block mean then stands for them).
+    """
+    area = cell_area(da)
+    weights = area.where(da.notnull())
+    blocks = dict(y=factor, x=factor, boundary="exact")
+    out = (da * area).coarsen(**blocks).sum() / weights.coarsen(**blocks).sum()
+    return out.rio.write_crs(_crs(da)).assign_attrs(da.attrs).rename(da.name)
+
+
+# --- time ------------------------------------------------------------------------------------------
+
+def monthly_index(time, name: str = "data") -> "pd.PeriodIndex":
+    """The months of a time axis; errors name duplicated months and gaps."""
+    import pandas as pd
+
+    months = pd.PeriodIndex(pd.DatetimeIndex(np.asarray(time)), freq="M")
+    dup = sorted({str(m) for m in months[months.duplicated()]})
+    if dup:
+        raise ValueError(f"{name} has more than one value in month(s) {dup}; monthly data need one value per month")
+    if len(months) > 1:
+        full = pd.period_range(months.min(), months.max(), freq="M")
+        gaps = sorted(set(map(str, full)) - set(map(str, months)))
+        if gaps:
+            raise ValueError(f"{name} lacks month(s) {gaps} between {months.min()} and {months.max()}")
+    return months
+
+
+def to_month_start(obj, name: str = "data"):
+    """Stamp a monthly series at the first of each month (after checking it is monthly without gaps)."""
+    months = monthly_index(obj["time"].values, name)
+    return obj.assign_coords(time=months.to_timestamp(how="start"))

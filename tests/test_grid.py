@@ -46,3 +46,102 @@ def test_latitude_of_demo_scene():
     lat = latitude(demo.delta_city(size=20))
     assert 22.0 < float(lat.min()) < float(lat.max()) < 23.2  # the scene sits at about 22.4-23.1 N
     assert float(lat[0, 0]) > float(lat[-1, 0])  # north at the top
+
+
+# --- one grid -------------------------------------------------------------------------------------
+
+from carbontools.grid import (check_overlap, class_fractions, coarsen_conservative, monthly_index,  # noqa: E402
+                              regrid, to_month_start)
+
+
+def projected(values, res=100.0, x0=500_000.0, y0=2_500_000.0, crs="EPSG:32649"):
+    ny, nx = values.shape
+    da = xr.DataArray(values, dims=("y", "x"),
+                      coords={"y": y0 - res * (np.arange(ny) + 0.5), "x": x0 + res * (np.arange(nx) + 0.5)})
+    return da.rio.write_crs(crs)
+
+
+def test_coarsen_conserves_totals_geographic():
+    rng = np.random.default_rng(0)
+    fine = geographic(0.25).copy(data=rng.gamma(2.0, 100.0, size=(720, 1440)))
+    coarse = coarsen_conservative(fine, 4)  # 1 degree
+    total_fine = float((fine * cell_area(fine)).sum())
+    total_coarse = float((coarse * cell_area(coarse)).sum())
+    assert total_coarse == pytest.approx(total_fine, rel=1e-9)
+    assert coarse.sizes == {"y": 180, "x": 360}
+
+
+def test_coarsen_conserves_totals_projected():
+    rng = np.random.default_rng(1)
+    fine = projected(rng.random((60, 90)))
+    coarse = coarsen_conservative(fine, 3)
+    assert float((coarse * cell_area(coarse)).sum()) == pytest.approx(float((fine * cell_area(fine)).sum()), rel=1e-9)
+
+
+def test_class_fractions_by_block_by_hand():
+    codes = np.array([[1, 1, 2, 2], [1, 7, 2, np.nan], [5, 5, 5, 5], [5, 5, 5, 8]], dtype=float)
+    f = class_fractions(projected(codes), factor=2)
+    assert f.sel({"class": 1}).values.tolist() == [[0.75, 0.0], [0.0, 0.0]]
+    assert f.sel({"class": 2}).values[0, 1] == pytest.approx(1.0)  # the NaN pixel is left out: 3 of 3
+    assert f.sel({"class": 5}).values[1].tolist() == [1.0, 0.75]
+    np.testing.assert_allclose(f.sum("class"), 1.0)
+
+
+def test_class_fractions_geographic_are_area_weighted():
+    lat = np.array([60.5, 59.5])  # two 1-degree rows of very different area
+    da = xr.DataArray([[1.0], [2.0]], dims=("y", "x"), coords={"y": lat, "x": [0.5]}).rio.write_crs("EPSG:4326")
+    da = xr.concat([da, da.assign_coords(x=[1.5])], dim="x")
+    f = class_fractions(da, factor=2)
+    a_north = math.sin(math.radians(61)) - math.sin(math.radians(60))
+    a_south = math.sin(math.radians(60)) - math.sin(math.radians(59))
+    assert f.sel({"class": 1}).item() == pytest.approx(a_north / (a_north + a_south), rel=1e-12)
+
+
+def test_class_fractions_onto_a_target_grid_match_blocks():
+    rng = np.random.default_rng(3)
+    codes = projected(rng.choice([1.0, 5.0, 7.0], size=(40, 40)))
+    target = projected(np.zeros((8, 8)), res=500.0)
+    by_target = class_fractions(codes, target=target)
+    by_block = class_fractions(codes, factor=5)
+    np.testing.assert_allclose(by_target.values, by_block.values, atol=1e-6)
+    np.testing.assert_allclose(by_target.sum("class"), 1.0, atol=1e-6)
+
+
+def test_regrid_bilinear_reproduces_a_linear_field():
+    fine = projected(np.zeros((20, 20)), res=100.0)
+    coarse_x = projected(np.zeros((10, 10)), res=200.0)
+    field = coarse_x.copy(data=np.add.outer(np.arange(10.0), 2 * np.arange(10.0)))
+    out = regrid(field, fine.isel(y=slice(2, 18), x=slice(2, 18)))  # stay inside: no edge effects
+    # bilinear interpolation of f = row + 2 col at the fine centres (half a coarse cell = 0.5 steps)
+    rows = (np.arange(2, 18) + 0.5) / 2 - 0.5
+    cols = (np.arange(2, 18) + 0.5) / 2 - 0.5
+    np.testing.assert_allclose(out.values, np.add.outer(rows, 2 * cols), atol=1e-5)
+    assert out["x"].equals(fine["x"][2:18])
+
+
+def test_regrid_categorical_takes_the_mode():
+    codes = projected(np.array([[1, 1, 2, 2], [1, 8, 2, 2], [5, 5, 8, 8], [5, 8, 8, 7]], dtype="uint8"))
+    target = projected(np.zeros((2, 2)), res=200.0)
+    out = regrid(codes, target, kind="categorical")
+    assert out.values.tolist() == [[1, 2], [5, 8]]
+    assert out.dtype == np.uint8
+
+
+def test_grids_that_do_not_overlap():
+    a = projected(np.zeros((4, 4)))
+    b = projected(np.zeros((4, 4)), x0=900_000.0)
+    with pytest.raises(ValueError, match=r"ndvi does not overlap the target grid"):
+        check_overlap(a, b, "ndvi")
+
+
+def test_monthly_time_checks():
+    import pandas as pd
+
+    t = pd.to_datetime(["2021-01-15", "2021-02-15", "2021-04-15"])
+    with pytest.raises(ValueError, match=r"precip lacks month\(s\) \['2021-03'\]"):
+        monthly_index(t, "precip")
+    t = pd.to_datetime(["2021-01-15", "2021-01-31"])
+    with pytest.raises(ValueError, match=r"tmean has more than one value in month\(s\) \['2021-01'\]"):
+        monthly_index(t, "tmean")
+    da = xr.DataArray([1.0, 2.0], dims="time", coords={"time": pd.to_datetime(["2021-01-31", "2021-02-28"])})
+    assert [str(d)[:10] for d in to_month_start(da)["time"].values] == ["2021-01-01", "2021-02-01"]

@@ -1,0 +1,20 @@
+"""Loaders for the products users have, returning xarray with units, CRS and the project's dim names.
+
+- :func:`read_era5_land` ERA5-Land monthly means (NetCDF; GRIB with cfgrib) -> tmean, precip, srad
+- :func:`read_modis_ndvi`, :func:`monthly_max_composite` MOD13 NDVI GeoTIFFs
+- :func:`read_mod17_npp` MOD17A3HGF annual NPP (for validation)
+- :func:`read_landcover`, :func:`read_mcd12c1` land-cover maps with their class scheme
+- :func:`read_raster` any GeoTIFF / COG / NetCDF / Zarr variable with declared units
+- :func:`read_regions` region polygons (GeoJSON, Shapefile, GeoPackage)
+- :func:`read_fluxnet` FLUXNET2015 CSV files (half-hourly to yearly)
+- :func:`load_drivers` a small config -> the drivers Dataset of :func:`carbontools.run`
+"""
+
+from .drivers import load_drivers
+from .era5 import read_era5_land
+# from .fluxnet import read_fluxnet  (pending)
+from .modis import monthly_max_composite, read_mod17_npp, read_modis_ndvi
+from .rasters import read_landcover, read_raster, read_regions
+
+__all__ = ["read_era5_land", "read_modis_ndvi", "monthly_max_composite", "read_mod17_npp", "read_landcover",
+           "read_raster", "read_regions", "read_fluxnet", "load_drivers"]

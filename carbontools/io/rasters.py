@@ -1,0 +1,102 @@
+"""Any raster (GeoTIFF / COG / NetCDF / Zarr), land-cover maps, and region boundaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rioxarray
+import xarray as xr
+
+from ..landcover import SCHEMES, to_casa
+from ..units import CANONICAL, to_canonical
+from ._common import existing, standard_dims, with_crs, wrap_longitudes
+
+__all__ = ["read_raster", "read_landcover", "read_regions"]
+
+
+def _open_any(p: Path, variable: str | None) -> xr.DataArray:
+    suffix = p.suffix.lower()
+    if suffix in (".tif", ".tiff", ".vrt") or (p.is_file() and suffix not in (".nc", ".nc4", ".zarr", ".h5")):
+        da = rioxarray.open_rasterio(p, masked=True)
+        if "band" in da.dims:
+            da = da.squeeze("band", drop=True) if da.sizes["band"] == 1 else da
+        return da.rename(variable or p.stem)
+    if suffix == ".zarr" or p.is_dir():
+        ds = xr.open_zarr(p, decode_coords="all")
+    else:
+        ds = xr.open_dataset(p, decode_coords="all")
+    ds = wrap_longitudes(standard_dims(ds))
+    names = [v for v in ds.data_vars if v != "spatial_ref"]
+    if variable is None:
+        if len(names) != 1:
+            raise ValueError(f"{p} holds several variables {names}; pass variable='...'")
+        variable = names[0]
+    if variable not in ds:
+        raise ValueError(f"{p} has no variable {variable!r}; it has {names}")
+    return ds[variable]
+
+
+def read_raster(path, variable: str | None = None, units: str | None = None, crs=None,
+                driver: str | None = None) -> xr.DataArray:
+    """A raster variable with its units and CRS, dims named (time,) y, x.
+
+    ``units`` is required unless the file declares them (``units`` attribute).  With
+    ``driver`` (a driver name of :func:`carbontools.run`, e.g. ``'tmean'``), the values are also
+    converted to that driver's unit.  NetCDF/Zarr with latitude/longitude get EPSG:4326 when they
+    have no CRS; GeoTIFFs must carry one (or pass ``crs``).
+    """
+    p = existing(path, "raster")
+    da = _open_any(p, variable)
+    if units is not None:
+        da = da.assign_attrs(units=units)
+    if "units" not in da.attrs:
+        raise ValueError(f"{p}: {da.name} declares no units; pass units='...' (e.g. 'degC', 'mm month-1')")
+    geographic = p.suffix.lower() not in (".tif", ".tiff", ".vrt") and float(abs(da["y"]).max()) <= 90.0
+    da = with_crs(da, p, crs, default_geographic=geographic)
+    if driver is not None:
+        if driver not in CANONICAL:
+            raise ValueError(f"driver must be one of {sorted(CANONICAL)}, got {driver!r}")
+        da = to_canonical(driver, da).rename(driver)
+    return da.assign_attrs(source=str(p))
+
+
+def read_landcover(path, scheme: str, nodata=None, crs=None, table=None) -> xr.DataArray:
+    """A land-cover GeoTIFF with its class scheme (``'igbp'``, ``'worldcover'``, ``'clcd'``, ``'casa'``).
+
+    The codes are checked against the scheme's table now (an absent code is an error that lists
+    it), so that a wrong scheme fails at load time rather than in the model.  ``nodata`` defaults to
+    the file's own nodata value.
+    """
+    p = existing(path, "land-cover file")
+    if table is None and scheme not in SCHEMES:
+        raise ValueError(f"scheme {scheme!r} unknown; choose one of {SCHEMES} or pass table={{code: casa}}")
+    da = rioxarray.open_rasterio(p, mask_and_scale=False)
+    if "band" in da.dims:
+        da = da.squeeze("band", drop=True)
+    da = with_crs(da, p, crs)
+    nd = nodata if nodata is not None else da.rio.nodata
+    attrs = {"scheme": scheme, "long_name": f"land cover ({scheme} codes)", "units": "1", "source": str(p)}
+    if nd is not None:
+        attrs["nodata"] = nd
+    da.attrs = attrs
+    to_casa(da, table=table, name=f"land cover {p.name}")  # validates the codes
+    return da.rename("landcover")
+
+
+def read_regions(path, name_column: str, crs=None):
+    """Region polygons (GeoJSON, Shapefile, GeoPackage) as a GeoDataFrame with a ``name`` column."""
+    import geopandas as gpd
+
+    p = existing(path, "regions file")
+    gdf = gpd.read_file(p)
+    if name_column not in gdf.columns:
+        raise ValueError(f"{p} has no column {name_column!r}; its columns are {[c for c in gdf.columns if c != 'geometry']}")
+    if gdf.crs is None:
+        if crs is None:
+            raise ValueError(f"{p} has no CRS; pass crs='EPSG:...'")
+        gdf = gdf.set_crs(crs)
+    if gdf[name_column].isna().any():
+        raise ValueError(f"{p}: {int(gdf[name_column].isna().sum())} region(s) have no {name_column!r}")
+    out = gdf[[name_column, "geometry"]].rename(columns={name_column: "name"})
+    out.attrs["source"] = str(p)
+    return out
