@@ -10,6 +10,8 @@ import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
+from .landcover import present_codes
+
 __all__ = ["EARTH_RADIUS", "cell_area", "latitude"]
 
 #: authalic Earth radius used for spherical cell areas (m); the radius of the MODIS sinusoidal sphere
@@ -131,14 +133,14 @@ def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset |
         raise ValueError("give exactly one of target= (a grid) or factor= (an integer block size)")
     values = landcover.astype(float)
     valid = values.notnull()
-    codes = classes if classes is not None else [c for c in np.unique(values.values) if np.isfinite(c)]
+    codes = classes if classes is not None else present_codes(landcover).tolist()
     layers = []
     if factor is not None:
         area = cell_area(landcover).where(valid)
         total = area.coarsen(y=factor, x=factor, boundary="exact").sum()
         for c in codes:
             part = area.where(values == c, 0.0).coarsen(y=factor, x=factor, boundary="exact").sum()
-            layers.append(part / total)
+            layers.append(_snap(part / total))
     else:
         for c in codes:
             indicator = (values == c).astype("float32").where(valid)
@@ -149,6 +151,11 @@ def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset |
     return out.rename("class_fraction").assign_attrs(units="1", long_name="fraction of the cell covered by the class")
 
 
+def _snap(coarse):
+    """Block means of regular coordinates drift in the last bits (-4.4999999999999); snap them to 1e-9."""
+    return coarse.assign_coords(y=np.round(coarse["y"].values, 9), x=np.round(coarse["x"].values, 9))
+
+
 def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
     """Area-weighted block mean of a per-area field: sum(value x area) is conserved.
 
@@ -157,7 +164,7 @@ def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
     area = cell_area(da)
     weights = area.where(da.notnull())
     blocks = dict(y=factor, x=factor, boundary="exact")
-    out = (da * area).coarsen(**blocks).sum() / weights.coarsen(**blocks).sum()
+    out = _snap((da * area).coarsen(**blocks).sum() / weights.coarsen(**blocks).sum())
     return out.rio.write_crs(_crs(da)).assign_attrs(da.attrs).rename(da.name)
 
 

@@ -16,7 +16,7 @@ import xarray as xr
 
 from .params import read_table
 
-__all__ = ["SCHEMES", "scheme_table", "to_casa", "casa_class_names", "NON_VEGETATED", "CASA_CODES"]
+__all__ = ["SCHEMES", "scheme_table", "to_casa", "check_codes", "casa_class_names", "NON_VEGETATED", "CASA_CODES"]
 
 SCHEMES = ("casa", "igbp", "worldcover", "clcd")
 #: CASA codes with NPP = 0 and Rh = 0 (water, permanent snow and ice)
@@ -61,12 +61,12 @@ def _nodata_values(landcover: xr.DataArray) -> list:
     return [v for v in vals if not (isinstance(v, float) and np.isnan(v))]
 
 
-def to_casa(landcover: xr.DataArray, scheme: str | None = None, table=None, name: str = "landcover") -> xr.DataArray:
-    """Map land-cover codes onto CASA class codes (float, NaN where there is no data).
+def check_codes(landcover: xr.DataArray, scheme: str | None = None, table=None, name: str = "landcover"):
+    """The mapping code -> CASA code for ``landcover``, after checking that every code in it is known.
 
-    ``scheme`` defaults to ``landcover.attrs['scheme']``.  Codes equal to the array's nodata /
-    _FillValue, and NaN, become NaN.  A code that is neither in the table nor nodata raises an
-    error that lists it.
+    ``scheme`` defaults to ``landcover.attrs['scheme']``; a ``table`` (dict or DataFrame) replaces the
+    shipped one.  Codes equal to the array's nodata/_FillValue are allowed (they become NaN).
+    Returns ``(mapping, nodata_values, scheme_label)``.
     """
     if table is None:
         scheme = scheme or landcover.attrs.get("scheme")
@@ -82,11 +82,8 @@ def to_casa(landcover: xr.DataArray, scheme: str | None = None, table=None, name
     bad_targets = sorted(set(mapping.values()) - set(CASA_CODES))
     if bad_targets:
         raise ValueError(f"land-cover table maps onto {bad_targets}, which are not CASA codes {CASA_CODES}")
-
     nodata = _nodata_values(landcover)
-    data = landcover.data
-    present = np.unique(np.asarray(data if not hasattr(data, "compute") else data.compute()))
-    present = present[~np.isnan(present.astype(float))]
+    present = present_codes(landcover)
     unknown = [c for c in present if c not in mapping and c not in nodata]
     if unknown:
         shown = ", ".join(str(int(c)) if float(c).is_integer() else str(c) for c in unknown[:20])
@@ -95,14 +92,33 @@ def to_casa(landcover: xr.DataArray, scheme: str | None = None, table=None, name
             f"Known codes: {sorted(mapping)}. Fix the scheme attribute, mark them as nodata "
             f"({name}.attrs['nodata'] = code), or pass table={{code: casa_code, ...}}"
         )
-    top = int(max(max(mapping), max(present, default=0)))
-    lut = np.full(top + 2, np.nan)
+    return mapping, nodata, scheme
+
+
+def to_casa(landcover: xr.DataArray, scheme: str | None = None, table=None, name: str = "landcover") -> xr.DataArray:
+    """Map land-cover codes onto CASA class codes (float, NaN where there is no data).
+
+    ``scheme`` defaults to ``landcover.attrs['scheme']``.  Codes equal to the array's nodata /
+    _FillValue, and NaN, become NaN.  A code that is neither in the table nor nodata raises an
+    error that lists it (see :func:`check_codes`).
+    """
+    mapping, nodata, scheme = check_codes(landcover, scheme, table, name)
+    top = int(max(mapping))
+    lut = np.full(top + 2, np.nan)  # the last entry stays NaN: codes outside the table land there
     for code, casa in mapping.items():
         lut[code] = casa
-
     out = _apply_lut(landcover, lut)
     out.attrs = {"long_name": "CASA land-cover class", "units": "1", "scheme": "casa", "mapped_from": scheme}
     return out.rename("landcover_casa")
+
+
+def present_codes(codes: xr.DataArray) -> np.ndarray:
+    """The distinct finite codes of a class map (counting, not sorting, for integer maps)."""
+    values = np.asarray(codes.data.compute() if hasattr(codes.data, "compute") else codes.data).ravel()
+    if np.issubdtype(values.dtype, np.integer) and values.size and values.min() >= 0:
+        return np.flatnonzero(np.bincount(values))
+    found = pd.unique(values)
+    return np.sort(found[np.isfinite(found.astype(float))])
 
 
 def class_lookup(casa: xr.DataArray, values: Mapping[int, float]) -> xr.DataArray:
@@ -118,7 +134,10 @@ def _apply_lut(codes: xr.DataArray, lut: np.ndarray) -> xr.DataArray:
     """Look integer codes up in ``lut`` (NaN for NaN or out-of-range codes); numpy or dask."""
 
     def _lookup(c):
-        c = np.asarray(c, dtype=float)
+        c = np.asarray(c)
+        if np.issubdtype(c.dtype, np.integer):  # index directly; out-of-range codes hit the NaN slot
+            return lut[np.where((c >= 0) & (c < len(lut)), c, len(lut) - 1)]
+        c = c.astype(float)
         ok = np.isfinite(c) & (c >= 0) & (c < len(lut))
         out = np.full(c.shape, np.nan)
         out[ok] = lut[c[ok].astype(np.int64)]

