@@ -1,0 +1,93 @@
+"""The served dashboard in a real browser: Playwright driving Debian's chromium (never a downloaded one).
+
+`.ci/run` installs chromium (apt); on a machine without /usr/bin/chromium these tests are skipped.
+The screenshot lands in artifacts/dashboard.png.
+"""
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
+                                "(apt-get install -y chromium; .ci/run does this)")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "carbontools.cli", "app", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://localhost:{port}/dashboard"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=30).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    out, _ = proc.communicate(timeout=20)
+    assert "Traceback" not in out, out
+
+
+@pytest.fixture(scope="module")
+def page(served):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 950})
+        page.console_errors = []
+        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        page.goto(served)
+        page.wait_for_selector("canvas", timeout=90_000)
+        yield page
+        browser.close()
+
+
+def _nep_total(page) -> float:
+    text = page.locator(".nep-total").first.evaluate("e => (e.shadowRoot || e).textContent")
+    return float(re.findall(r"(-?[\d,]+\.\d)\s*$", text.strip())[0].replace(",", ""))
+
+
+def test_page_loads_without_console_errors_and_draws_maps(page):
+    time.sleep(1.0)
+    assert page.console_errors == []
+    assert page.locator("canvas").count() >= 3  # the three maps (and their colour bars)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+
+
+def test_moving_the_eps_max_slider_changes_the_regional_nep(page):
+    before = _nep_total(page)
+    handle = page.locator(".noUi-handle").first  # the first slider is the eps_max scaling
+    handle.focus()
+    for _ in range(4):  # 4 steps of 0.05: eps_max x 1.2
+        page.keyboard.press("ArrowRight")
+    deadline = time.time() + 30
+    while _nep_total(page) == before and time.time() < deadline:
+        time.sleep(0.1)
+    after = _nep_total(page)
+    assert after > before, "raising eps_max must raise NPP and so the regional NEP"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard_eps_1.2.png"))
+    assert page.console_errors == []
