@@ -1,16 +1,24 @@
-"""The carbontools dashboard: annual NPP, Rh and NEP maps of a region with the knobs that matter.
+"""The carbontools dashboard: a region's NPP, Rh and NEP with the knobs that matter.
 
 ``carbontools app`` (or ``make app``) serves it with Panel on localhost.  Built from the package's
-own functions: CASA runs once with the class eps_max values; because NPP is proportional to
+own functions: CASA runs once with the preset's class eps_max; because NPP is proportional to
 eps_max, the eps_max scaling slider multiplies that result exactly, and Rh is recomputed by the
-selected model whenever its knobs move.
+selected model whenever its knobs move.  Tabs: maps, totals by land cover and district, the
+seasonal cycle, and the parameters in force; downloads of the current results.
 """
 
 from __future__ import annotations
 
+import io as _io
+import json
+import tempfile
+from pathlib import Path
+
 import holoviews as hv
+import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
 import hvplot.xarray  # noqa: F401  (registers .hvplot)
 import numpy as np
+import pandas as pd
 import panel as pn
 import param
 import xarray as xr
@@ -18,12 +26,13 @@ from bokeh.core.validation import silence
 from bokeh.core.validation.warnings import FIXED_SIZING_MODE
 
 from .. import demo
+from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
-from ..landcover import NON_VEGETATED, to_casa
+from ..landcover import NON_VEGETATED, casa_class_names, to_casa
 from ..models.nep import annual_sum
 from ..models.respiration import RH_MODELS, soil_respiration
-from ..params import LloydTaylorParams, Q10Params
-from ..pipeline import prepare_drivers, run
+from ..params import LloydTaylorParams, Q10Params, casa_preset
+from ..pipeline import OUTPUT_ATTRS, prepare_drivers, run
 
 __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
 
@@ -32,6 +41,7 @@ __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
 silence(FIXED_SIZING_MODE, True)
 
 G_PER_GG = 1e9
+KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref")
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
@@ -62,17 +72,22 @@ class Dashboard(param.Parameterized):
                           label="reference Rh at 10 degC (g C m-2 month-1)")
     year = param.Selector(default=None, objects=[])
 
-    def __init__(self, drivers: xr.Dataset | None = None, **params):
+    def __init__(self, drivers: xr.Dataset | None = None, regions=None, **params):
         super().__init__(**params)
-        self.drivers = drivers if drivers is not None else demo.delta_city()
+        self.drivers = demo.delta_city() if drivers is None else drivers
+        synthetic = bool(self.drivers.attrs.get("synthetic"))
         base = run(self.drivers).compute()  # CASA once, eps_max as in the preset
-        self._npp_annual = base["npp_annual"]
+        self._npp = base["npp"]
         d = prepare_drivers(self.drivers, check=False)
         self._tmean, self._precip = d["tmean"].compute(), d["precip"].compute()
         self._impervious = d["impervious"] if "impervious" in d else None
         self._landcover = to_casa(self.drivers["landcover"]).compute()
         self.area = cell_area(self.drivers)
-        years = [int(y) for y in self._npp_annual["year"].values]
+        regions = demo.districts(size=self.drivers.sizes["x"]) if regions is None and synthetic else regions
+        self._districts = zones_from_polygons(regions, self._npp) if regions is not None else None
+        self._class_names = casa_class_names()
+        self._cache: tuple | None = None
+        years = sorted({int(y) for y in self._npp["time"].dt.year.values})
         self.param.year.objects = years
         self.year = years[-1]
 
@@ -82,20 +97,95 @@ class Dashboard(param.Parameterized):
             return Q10Params(q10=self.q10, rh_ref=self.rh_ref)
         if self.rh_model == "lloyd_taylor":
             return LloydTaylorParams(r10=self.rh_ref)
-        return None
+        return RH_MODELS[self.rh_model].params()
 
-    @param.depends("eps_scale", "rh_model", "q10", "rh_ref", "year")
+    def parameters(self) -> dict:
+        """The parameter set behind the current results (CASA with the scaled eps_max, and the Rh model)."""
+        casa = casa_preset("zhu2007")
+        casa = casa.replace(eps_max=casa.eps_max.scaled(self.eps_scale))
+        return {"casa": casa.to_dict(), "rh_model": self.rh_model, "rh": self.rh_params().to_dict()}
+
+    def results(self) -> xr.Dataset:
+        """Monthly and annual NPP, Rh, NEP for the current knobs (computed once per knob setting)."""
+        key = tuple(getattr(self, k) for k in KNOBS)
+        if self._cache is None or self._cache[0] != key:
+            rh = soil_respiration(self._tmean, self._precip, model=self.rh_model, params=self.rh_params(),
+                                  landcover=self._landcover, impervious=self._impervious)
+            ds = xr.Dataset({"npp": self.eps_scale * self._npp, "rh": rh})
+            ds["nep"] = ds["npp"] - ds["rh"]
+            for name in ("npp", "rh", "nep"):
+                long_name, units, sign = OUTPUT_ATTRS[name]
+                ds[name].attrs = {"long_name": long_name, "units": units, **({"sign_convention": sign} if sign else {})}
+                ds[f"{name}_annual"] = annual_sum(ds[name]).assign_attrs(ds[name].attrs, units="g C m-2 yr-1")
+            ds["landcover_casa"] = self._landcover
+            ds.attrs = {"title": "carbontools dashboard results", "parameters": json.dumps(self.parameters()),
+                        "synthetic_demo": str(bool(self.drivers.attrs.get("synthetic")))}
+            self._cache = (key, ds.rio.write_crs(self.drivers.rio.crs))
+        return self._cache[1]
+
     def annual(self) -> xr.Dataset:
-        """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year for the current knob settings."""
-        rh = soil_respiration(self._tmean, self._precip, model=self.rh_model, params=self.rh_params(),
-                              landcover=self._landcover, impervious=self._impervious)
-        rh_annual = annual_sum(rh).sel(year=self.year)
-        npp = self.eps_scale * self._npp_annual.sel(year=self.year)
-        return xr.Dataset({"npp": npp, "rh": rh_annual, "nep": npp - rh_annual})
+        """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year."""
+        r = self.results()
+        return xr.Dataset({k: r[f"{k}_annual"].sel(year=self.year, drop=True) for k in ("npp", "rh", "nep")})
 
     def summary(self) -> dict:
         a = self.annual()
         return regional_summary(a["npp"], a["rh"], a["nep"], self.area)
+
+    def table(self, zones: xr.DataArray, names) -> pd.DataFrame:
+        """NPP, Rh, NEP totals (Gg C/yr), area, mean NEP and share of the regional NEP per zone."""
+        a = self.annual()
+        parts = {k: zonal_totals(a[k], zones, unit="Gg C", names=names) for k in ("npp", "rh", "nep")}
+        nep = parts["nep"]
+        return pd.DataFrame({
+            "area (km2)": nep["area_m2"] / 1e6,
+            "NPP (Gg C/yr)": parts["npp"]["total"],
+            "Rh (Gg C/yr)": parts["rh"]["total"],
+            "NEP (Gg C/yr)": nep["total"],
+            "NEP (g C/m2/yr)": nep["mean"],
+            "share of NEP (%)": nep["contribution_pct"],
+        }).round(2)
+
+    def landcover_table(self) -> pd.DataFrame:
+        return self.table(self._landcover, self._class_names).rename_axis("land cover (CASA class)")
+
+    def district_table(self) -> pd.DataFrame | None:
+        if self._districts is None:
+            return None
+        return self.table(self._districts, self._districts.attrs["names"]).rename_axis("district")
+
+    def seasonal(self) -> pd.DataFrame:
+        """Mean monthly NEP (g C m-2 month-1) by calendar month and land-cover class, over all years."""
+        nep = self.results()["nep"]
+        by_class = nep.groupby(self._landcover.rename("casa")).mean()
+        by_month = by_class.groupby("time.month").mean().to_pandas()
+        by_month.columns = [self._class_names[int(c)] for c in by_month.columns]
+        by_month["region (area mean)"] = nep.weighted(self.area.fillna(0)).mean(("y", "x")).groupby("time.month").mean()
+        return by_month
+
+    # --- downloads ---------------------------------------------------------------------------
+    def netcdf_bytes(self) -> _io.BytesIO:
+        return _io.BytesIO(self.results().drop_vars("spatial_ref", errors="ignore").to_netcdf(engine="h5netcdf"))
+
+    def geotiff_bytes(self) -> _io.BytesIO:
+        nep = self.annual()["nep"].rio.write_crs(self.drivers.rio.crs)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "nep.tif"
+            nep.astype("float32").rio.to_raster(path)
+            return _io.BytesIO(path.read_bytes())
+
+    def csv_text(self) -> _io.StringIO:
+        tables = [self.landcover_table().assign(kind="land cover")]
+        districts = self.district_table()
+        if districts is not None:
+            tables.append(districts.assign(kind="district"))
+        text = _io.StringIO()
+        pd.concat([t.rename_axis("zone").reset_index() for t in tables]).to_csv(text, index=False)
+        text.seek(0)
+        return text
+
+    def json_text(self) -> _io.StringIO:
+        return _io.StringIO(json.dumps(self.parameters(), indent=2))
 
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
@@ -108,7 +198,7 @@ class Dashboard(param.Parameterized):
             opts["clim"] = (-lim, lim)
         return da.drop_vars([c for c in da.coords if c not in ("x", "y")]).hvplot.image(**opts)
 
-    @param.depends("eps_scale", "rh_model", "q10", "rh_ref", "year")
+    @param.depends(*KNOBS, "year")
     def maps(self):
         # water and permanent ice are 0 by definition: leave them blank on the maps (not in the totals)
         a = self.annual().where(~self._landcover.isin(NON_VEGETATED))
@@ -118,7 +208,7 @@ class Dashboard(param.Parameterized):
             self._map(a["nep"], f"NEP {self.year} (green = sink)", "RdYlGn", symmetric=True),
         )
 
-    @param.depends("eps_scale", "rh_model", "q10", "rh_ref", "year")
+    @param.depends(*KNOBS, "year")
     def indicators(self):
         s = self.summary()
         fmt = "{value:,.1f}"
@@ -135,6 +225,27 @@ class Dashboard(param.Parameterized):
                                  font_size="20pt"),
         )
 
+    @param.depends(*KNOBS, "year")
+    def tables(self):
+        items = [pn.pane.Markdown(f"### By land cover, {self.year}"),
+                 pn.widgets.Tabulator(self.landcover_table(), disabled=True, layout="fit_columns", sizing_mode="stretch_width")]
+        districts = self.district_table()
+        if districts is not None:
+            items += [pn.pane.Markdown(f"### By district, {self.year}"),
+                      pn.widgets.Tabulator(districts, disabled=True, layout="fit_columns", sizing_mode="stretch_width")]
+        items.append(pn.pane.Markdown("Shares are of the regional NEP including negative zones (sources)."))
+        return pn.Column(*items, sizing_mode="stretch_width")
+
+    @param.depends(*KNOBS)
+    def seasonal_plot(self):
+        return self.seasonal().hvplot.line(x="month", ylabel="NEP (g C m-2 month-1)", xlabel="month",
+                                           legend="right", width=850, height=380,
+                                           title="Seasonal cycle of NEP by land cover (mean over the years)")
+
+    @param.depends(*KNOBS)
+    def parameter_view(self):
+        return pn.pane.JSON(self.parameters(), depth=2, theme="light", sizing_mode="stretch_width")
+
     def controls(self):
         widgets = pn.Param(
             self.param,
@@ -143,8 +254,21 @@ class Dashboard(param.Parameterized):
                      "rh_ref": pn.widgets.FloatSlider},
             show_name=False,
         )
-        note = pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width")
-        return pn.Column(widgets, note)
+        return pn.Column(widgets, pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width"))
+
+    def downloads(self):
+        button = dict(color="success", variant="outline", sizing_mode="stretch_width")
+        return pn.Column(
+            "**Download the current results**",
+            pn.widgets.FileDownload(callback=self.netcdf_bytes, filename="carbontools_results.nc",
+                                    label="NetCDF: monthly and annual NPP, Rh, NEP", **button),
+            pn.widgets.FileDownload(callback=self.geotiff_bytes, filename="carbontools_nep_annual.tif",
+                                    label="GeoTIFF: annual NEP of the selected year", **button),
+            pn.widgets.FileDownload(callback=self.csv_text, filename="carbontools_totals.csv",
+                                    label="CSV: totals by land cover and district", **button),
+            pn.widgets.FileDownload(callback=self.json_text, filename="carbontools_parameters.json",
+                                    label="JSON: the parameters in force", **button),
+        )
 
     @param.depends("rh_model")
     def _knob_note(self):
@@ -155,22 +279,25 @@ class Dashboard(param.Parameterized):
         return uses[self.rh_model]
 
 
-def build_dashboard(drivers: xr.Dataset | None = None) -> pn.template.BaseTemplate:
+def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.template.BaseTemplate:
     """The servable dashboard (a Panel template) for ``drivers`` (default: the synthetic demo region)."""
     hv.extension("bokeh")
-    dash = Dashboard(drivers)
+    pn.extension("tabulator")
+    dash = Dashboard(drivers, regions=regions)
     synthetic = dash.drivers.attrs.get("synthetic")
     about = pn.pane.Markdown(
-        "Annual net primary production (CASA, preset zhu2007), soil heterotrophic respiration and "
+        "Net primary production (CASA, preset zhu2007), soil heterotrophic respiration and "
         "NEP = NPP - Rh. NEP > 0 is a carbon sink. Water is left blank on the maps.\n\n"
         + ("**Synthetic demo region** (carbontools.demo): a generated river-delta city, not observed data."
            if synthetic else ""),
         sizing_mode="stretch_width",
     )
+    tabs = pn.Tabs(("Maps", dash.maps), ("Land cover & districts", dash.tables),
+                   ("Seasonal cycle", dash.seasonal_plot), ("Parameters", dash.parameter_view), dynamic=True)
     template = pn.template.BootstrapTemplate(
         title="carbontools: urban and regional carbon balance",
-        sidebar=[dash.controls(), about],
-        main=[pn.Column(dash.indicators, dash.maps)],
+        sidebar=[dash.controls(), dash.downloads(), about],
+        main=[pn.Column(dash.indicators, tabs, sizing_mode="stretch_width")],
         header_background="#1a9850",
     )
     template.dashboard = dash  # for tests and notebooks
