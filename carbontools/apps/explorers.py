@@ -1,0 +1,167 @@
+"""Interactive explorers behind the teaching notebooks (02 CASA, 03 soil respiration).
+
+Each is a ``param.Parameterized`` whose parameters become widgets (``pn.Param``) and whose methods
+return results and views, so a notebook, a served app and a test drive the same object (a test
+sets ``explorer.q10 = 3`` and reads ``explorer.results()``).
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import hvplot.pandas  # noqa: F401
+import hvplot.xarray  # noqa: F401
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+import xarray as xr
+
+from ..landcover import NON_VEGETATED, casa_class_names, to_casa
+from ..models import respiration as resp
+from ..params import CASA_PRESETS, FPAR_METHODS, LloydTaylorParams, Q10Params, casa_preset
+from ..pipeline import prepare_drivers, run
+
+__all__ = ["CasaExplorer", "RespirationExplorer"]
+
+FACTORS = ["srad", "par", "fpar", "apar", "te1", "te2", "we", "eps_max", "eps", "npp"]
+
+
+class CasaExplorer(param.Parameterized):
+    """CASA step by step: preset, FPAR method, Te2 constant and half rule, eps_max per class; one pixel's breakdown."""
+
+    preset = param.Selector(default="zhu2007", objects=list(CASA_PRESETS))
+    fpar_method = param.Selector(default="ndvi_sr", objects=list(FPAR_METHODS), label="FPAR method")
+    te2_c = param.Number(1.184, bounds=(1.0, 1.3), step=0.0013, label="Te2 constant C")
+    te2_half_rule = param.Boolean(True, label="Te2 half rule outside [Topt-13, Topt+10]")
+    month = param.Selector(default=None, objects=[])
+    pixel = param.XYCoordinates(default=None, label="pixel (x, y)")
+
+    def __init__(self, drivers: xr.Dataset, **params):
+        super().__init__(**params)
+        self.drivers = drivers
+        self._casa = to_casa(drivers["landcover"])
+        names = casa_class_names()
+        present = [int(c) for c in np.unique(self._casa.values[np.isfinite(self._casa.values)])
+                   if int(c) not in NON_VEGETATED]
+        self.eps_sliders = {c: pn.widgets.FloatSlider(label=f"eps_max {names[c]} (g C/MJ)", start=0.1, end=1.5,
+                                                      step=0.01, value=casa_preset().eps_max[c]) for c in present}
+        for slider in self.eps_sliders.values():
+            slider.param.watch(lambda e: self.param.trigger("month"), "value")
+        months = [str(t)[:10] for t in drivers["time"].values]
+        self.param.month.objects = months
+        self.month = months[6] if len(months) > 6 else months[0]
+        self.pixel = (float(drivers["x"][len(drivers["x"]) // 2]), float(drivers["y"][len(drivers["y"]) // 2]))
+        self._cache = None
+
+    @param.depends("preset", watch=True)
+    def _apply_preset(self):
+        p = casa_preset(self.preset)
+        with param.parameterized.batch_call_watchers(self):
+            self.param.update(fpar_method=p.fpar_method, te2_c=p.te2_c, te2_half_rule=p.te2_half_rule)
+        for code, slider in self.eps_sliders.items():
+            slider.value = p.eps_max[code]
+
+    def overrides(self) -> dict:
+        return {"fpar_method": self.fpar_method, "te2_c": self.te2_c, "te2_half_rule": self.te2_half_rule,
+                "eps_max": {c: s.value for c, s in self.eps_sliders.items()}}
+
+    def results(self) -> xr.Dataset:
+        key = (self.preset, tuple(sorted(self.overrides()["eps_max"].items())), self.fpar_method, self.te2_c,
+               self.te2_half_rule)
+        if self._cache is None or self._cache[0] != key:
+            out = run(self.drivers, casa=self.preset, check=False, **self.overrides())
+            self._cache = (key, out.compute())
+        return self._cache[1]
+
+    def breakdown(self, x: float | None = None, y: float | None = None) -> pd.DataFrame:
+        """Every factor of NPP at one pixel and month: SOL, PAR, FPAR, APAR, Te1, Te2, We, eps_max, eps, NPP."""
+        x, y = (x, y) if x is not None else self.pixel
+        r = self.results().sel(time=self.month).sel(x=x, y=y, method="nearest")
+        srad = float(self.drivers["srad"].sel(time=self.month).sel(x=x, y=y, method="nearest"))
+        par_fraction = casa_preset(self.preset).par_fraction
+        code = int(r["landcover_casa"])
+        eps_max = casa_preset(self.preset).replace(eps_max=self.overrides()["eps_max"]).eps_max[code]
+        rows = [
+            ("SOL: incoming shortwave radiation", srad, "MJ m-2 month-1"),
+            (f"PAR = {par_fraction} x SOL", srad * par_fraction, "MJ m-2 month-1"),
+            ("FPAR", float(r["fpar"]), "1"),
+            ("APAR = PAR x FPAR", float(r["apar"]), "MJ m-2 month-1"),
+            ("Te1 (temperature, optimum)", float(r["te1"]), "1"),
+            ("Te2 (temperature, departure)", float(r["te2"]), "1"),
+            ("We (water stress)", float(r["we"]), "1"),
+            ("eps_max (class)", eps_max, "g C MJ-1"),
+            ("eps = Te1 Te2 We eps_max", float(r["eps"]), "g C MJ-1"),
+            ("NPP = APAR x eps", float(r["npp"]), "g C m-2 month-1"),
+        ]
+        return pd.DataFrame(rows, columns=["step", "value", "unit"]).set_index("step")
+
+    @param.depends("month", "fpar_method", "te2_c", "te2_half_rule")
+    def npp_map(self):
+        da = self.results()["npp"].sel(time=self.month).drop_vars(["time", "spatial_ref"], errors="ignore")
+        img = da.hvplot.image(x="x", y="y", cmap="YlGn", frame_width=330, data_aspect=1, clim=(0, float(da.max())),
+                              title=f"NPP {self.month[:7]} (g C m-2 month-1): click a pixel", xaxis=None, yaxis=None)
+        tap = hv.streams.Tap(source=img, x=self.pixel[0], y=self.pixel[1])
+        tap.add_subscriber(lambda x, y: self.param.update(pixel=(x, y)) if x is not None else None)
+        return img
+
+    @param.depends("pixel", "month", "fpar_method", "te2_c", "te2_half_rule")
+    def breakdown_view(self):
+        return pn.widgets.Tabulator(self.breakdown().round(4), disabled=True, width=480)
+
+    def controls(self):
+        knobs = pn.Param(self.param, parameters=["preset", "fpar_method", "te2_c", "te2_half_rule", "month"],
+                         widgets={"te2_c": pn.widgets.FloatSlider}, show_name=False)
+        return pn.Column(knobs, *self.eps_sliders.values())
+
+    def view(self):
+        return pn.Row(self.controls(), pn.Column(self.npp_map, self.breakdown_view))
+
+
+class RespirationExplorer(param.Parameterized):
+    """The three Rh models side by side: response curves, maps, and where they disagree."""
+
+    q10 = param.Number(Q10Params().q10, bounds=(1.2, 3.5), step=0.05, label="Q10")
+    rh_ref = param.Number(Q10Params().rh_ref, bounds=(5.0, 40.0), step=0.5,
+                          label="reference rate at 10 degC, Q10 and Lloyd-Taylor (g C m-2 month-1)")
+    precip_curve = param.Number(100.0, bounds=(0.0, 400.0), step=10.0, label="precipitation for the curves (mm/month)")
+
+    def __init__(self, drivers: xr.Dataset, **params):
+        super().__init__(**params)
+        d = prepare_drivers(drivers, check=False)
+        self._tmean, self._precip = d["tmean"].compute(), d["precip"].compute()
+        self._casa = to_casa(drivers["landcover"]).compute()
+        self._impervious = d["impervious"] if "impervious" in d else None
+
+    def model_params(self) -> dict:
+        return {"pei2009": resp.RH_MODELS["pei2009"].params(), "q10": Q10Params(q10=self.q10, rh_ref=self.rh_ref),
+                "lloyd_taylor": LloydTaylorParams(r10=self.rh_ref)}
+
+    def results(self) -> xr.Dataset:
+        """Monthly Rh of every model (g C m-2 month-1), dims (model, time, y, x)."""
+        maps = [resp.soil_respiration(self._tmean, self._precip, model=name, params=p, landcover=self._casa,
+                                      impervious=self._impervious) for name, p in self.model_params().items()]
+        return xr.concat(maps, dim=pd.Index(list(self.model_params()), name="model")).rename("rh").to_dataset()
+
+    @param.depends("q10", "rh_ref", "precip_curve")
+    def curves(self):
+        t = np.linspace(-10, 35, 91)
+        frame = pd.DataFrame({name: resp.RH_MODELS[name].function(t, self.precip_curve, p)
+                              for name, p in self.model_params().items()}, index=pd.Index(t, name="temperature (degC)"))
+        return frame.hvplot.line(ylabel="Rh (g C m-2 month-1)", width=520, height=320, legend="top_left",
+                                 title=f"Response to temperature (pei2009 at P = {self.precip_curve:.0f} mm)")
+
+    @param.depends("q10", "rh_ref")
+    def maps(self):
+        annual = self.results()["rh"].groupby("time.year").sum().isel(year=-1)
+        annual = annual.where(~self._casa.isin(NON_VEGETATED)).drop_vars(["spatial_ref", "year"], errors="ignore")
+        spread = (annual.max("model") - annual.min("model")).rename("spread")
+        opts = dict(x="x", y="y", data_aspect=1, frame_width=230, xaxis=None, yaxis=None)
+        panels = [annual.sel(model=m).hvplot.image(cmap="YlOrBr", title=f"{m} (g C m-2 yr-1)", **opts)
+                  for m in annual["model"].values]
+        panels.append(spread.hvplot.image(cmap="Purples", title="max - min of the three", **opts))
+        return pn.FlexBox(*panels)
+
+    def view(self):
+        knobs = pn.Param(self.param, widgets={"q10": pn.widgets.FloatSlider, "rh_ref": pn.widgets.FloatSlider,
+                                              "precip_curve": pn.widgets.FloatSlider}, show_name=False)
+        return pn.Column(pn.Row(knobs, self.curves), self.maps)
