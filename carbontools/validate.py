@@ -1,0 +1,468 @@
+"""Validation statistics: a simulation against a reference map or a flux tower (SCIENCE.md section 6).
+
+:func:`metrics` reports, on the common valid mask only (pairs where both ``sim`` and ``obs`` are finite):
+
+==================  ==========================================================================
+``n``               number of pairs compared
+``bias``            mean(sim - obs)
+``rmse``            sqrt(mean((sim - obs)**2))
+``mae``             mean(|sim - obs|)
+``relative_rmse``   rmse / mean(obs)  (a ratio, not %; negative when mean(obs) < 0, e.g. NEE)
+``r2_pearson``      squared Pearson correlation r**2 (0..1): how well a *line* explains sim
+``nse``             Nash-Sutcliffe efficiency 1 - SS_res / SS_tot with SS_res = sum((sim - obs)**2),
+                    SS_tot = sum((obs - mean(obs))**2): agreement with the *1:1* line; 1 is perfect,
+                    0 is no better than mean(obs), negative is worse than that (no lower bound)
+``slope``           OLS regression of sim on obs, ``sim = slope * obs + intercept``
+``intercept``       (obs on x, sim on y; the unit of sim)
+``mean_obs``        mean(obs) over the pairs
+``mean_sim``        mean(sim) over the pairs
+==================  ==========================================================================
+
+Both R2 forms are reported under their own names because papers mix them: ``r2_pearson`` is blind
+to a bias or a wrong slope (sim = 2 * obs + 100 has r2_pearson = 1), ``nse`` is not.
+
+Inputs are numpy arrays or xarray DataArrays.  Two DataArrays must be on the same grid (identical
+``y``/``x`` and, if present, ``time`` or any other shared coordinate): put the reference on the
+model grid first with :func:`carbontools.grid.regrid`.  Reference products: MODIS MOD17A3HGF NPP with
+:func:`carbontools.io.read_mod17_npp` (g C m-2 yr-1, fill codes masked) and MOD13 NDVI with
+:func:`carbontools.io.read_modis_ndvi`.
+
+Tower comparison: :func:`tower_monthly` makes monthly totals from a daily FLUXNET2015 file.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .units import normalise_unit
+
+__all__ = ["METRIC_KEYS", "ValidationWarning", "metrics", "metrics_by_zone", "residuals", "density_scatter",
+           "residual_map", "tower_monthly"]
+
+#: the keys of :func:`metrics`, in order
+METRIC_KEYS = ("n", "bias", "rmse", "mae", "relative_rmse", "r2_pearson", "nse", "slope", "intercept",
+               "mean_obs", "mean_sim")
+#: metrics that need a spread of values (NaN when n < MIN_PAIRS)
+_NEED_VARIANCE = ("r2_pearson", "nse", "slope", "intercept")
+MIN_PAIRS = 3
+_REGRID_HINT = ("put them on one grid first, e.g. obs = carbontools.grid.regrid(obs, sim) "
+                "(or carbontools.grid.regrid(sim, obs) to compare on the reference grid)")
+
+
+class ValidationWarning(UserWarning):
+    """A metric could not be computed (too few pairs, no spread); the value is NaN, never 0."""
+
+
+# --- inputs ----------------------------------------------------------------------------------------
+
+def _label(da, default):
+    name = getattr(da, "name", None)
+    return f"{default} ({name!r})" if name is not None else default
+
+
+def _check_units(sim, obs) -> str | None:
+    """The common units (None if neither says); raise if both say and they differ."""
+    su = getattr(sim, "attrs", {}).get("units")
+    ou = getattr(obs, "attrs", {}).get("units")
+    if su is not None and ou is not None and normalise_unit(str(su)) != normalise_unit(str(ou)):
+        raise ValueError(f"sim has units {su!r} but obs has units {ou!r}; convert one to the other's units before "
+                         "comparing (e.g. kg C m-2 -> g C m-2: multiply by 1000 and set attrs['units'])")
+    return su if su is not None else ou
+
+
+def _check_grid(sim: xr.DataArray, obs: xr.DataArray) -> xr.DataArray:
+    """Raise unless both are on the same grid; return obs with sim's dimension order."""
+    sl, ol = _label(sim, "sim"), _label(obs, "obs")
+    if set(sim.dims) != set(obs.dims):
+        raise ValueError(f"{sl} has dims {sim.dims} but {ol} has dims {obs.dims}; select or reduce to the same "
+                         f"dimensions (e.g. .sel(year=...)) and {_REGRID_HINT}")
+    for dim in sim.dims:
+        if sim.sizes[dim] != obs.sizes[dim]:
+            raise ValueError(f"{sl} and {ol} differ in size along {dim!r} ({sim.sizes[dim]} vs {obs.sizes[dim]}): "
+                             f"they are not on the same grid; {_REGRID_HINT}")
+        has_s, has_o = dim in sim.coords, dim in obs.coords
+        if has_s and has_o:
+            a, b = sim[dim].values, obs[dim].values
+            same = np.array_equal(a, b)
+            if not same and np.issubdtype(a.dtype, np.floating) and np.issubdtype(b.dtype, np.floating):
+                same = np.allclose(a, b, rtol=1e-9, atol=0.0)  # tolerate the last bits of float coordinates
+            if not same:
+                what = "time stamps" if dim == "time" else f"'{dim}' coordinates"
+                fix = ("align the time axes (e.g. both monthly at the first of the month, "
+                       "carbontools.grid.to_month_start)" if dim == "time" else _REGRID_HINT)
+                raise ValueError(f"{sl} and {ol} have different {what} (first values {a[:2]} vs {b[:2]}); "
+                                 f"they are not on the same grid: {fix}")
+        elif has_s != has_o and dim in ("y", "x", "time"):
+            raise ValueError(f"only one of {sl} and {ol} has a {dim!r} coordinate, so carbontools cannot check that "
+                             f"they are on the same grid; {_REGRID_HINT}")
+    crs_s, crs_o = _crs_or_none(sim), _crs_or_none(obs)
+    if crs_s is not None and crs_o is not None and crs_s != crs_o:
+        raise ValueError(f"{sl} is in {crs_s.to_string()} but {ol} in {crs_o.to_string()}; {_REGRID_HINT}")
+    return obs.transpose(*sim.dims)
+
+
+def _crs_or_none(da):
+    try:
+        return da.rio.crs
+    except Exception:  # noqa: BLE001  (no rio accessor or no spatial dims: nothing to compare)
+        return None
+
+
+def _pairs(sim, obs) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+    """(sim values, obs values, common valid mask, units) as float64 arrays of one shape."""
+    units = _check_units(sim, obs)
+    if isinstance(sim, xr.DataArray) and isinstance(obs, xr.DataArray):
+        obs = _check_grid(sim, obs)
+    s = np.asarray(sim.values if isinstance(sim, xr.DataArray) else sim, dtype=float)
+    o = np.asarray(obs.values if isinstance(obs, xr.DataArray) else obs, dtype=float)
+    if s.shape != o.shape:
+        raise ValueError(f"sim has shape {s.shape} but obs has shape {o.shape}; compare arrays of one shape on "
+                         f"one grid: {_REGRID_HINT}")
+    valid = np.isfinite(s) & np.isfinite(o)
+    return s, o, valid, units
+
+
+# --- the statistics --------------------------------------------------------------------------------
+
+def _stats(s: np.ndarray, o: np.ndarray) -> tuple[dict, list[str]]:
+    """Metrics of 1-D float arrays of valid pairs; also the reasons for any NaN (no warnings here)."""
+    n = int(s.size)
+    out = dict.fromkeys(METRIC_KEYS, np.nan)
+    out["n"] = n
+    why = []
+    if n == 0:
+        return out, ["no pair where both sim and obs are finite (n = 0): every metric is NaN"]
+    d = s - o
+    mean_o, mean_s = float(o.mean()), float(s.mean())
+    rmse = float(np.sqrt(np.mean(d * d)))
+    out.update(bias=float(d.mean()), rmse=rmse, mae=float(np.abs(d).mean()), mean_obs=mean_o, mean_sim=mean_s)
+    if mean_o != 0.0:
+        out["relative_rmse"] = rmse / mean_o
+    else:
+        why.append("mean(obs) is 0, so relative_rmse = rmse / mean(obs) is undefined (NaN)")
+    if n < MIN_PAIRS:
+        why.append(f"only n = {n} valid pair(s) (fewer than {MIN_PAIRS}): {', '.join(_NEED_VARIANCE)} need a spread "
+                   "of values and are NaN")
+        return out, why
+    do, ds = o - mean_o, s - mean_s                       # centred: stable for large offsets
+    ss_tot, ss_sim, sp = float(do @ do), float(ds @ ds), float(do @ ds)
+    ss_res = float(d @ d)
+    if ss_tot > 0.0:
+        out["nse"] = 1.0 - ss_res / ss_tot
+        out["slope"] = sp / ss_tot
+        out["intercept"] = mean_s - out["slope"] * mean_o
+    else:
+        why.append("obs has no spread (all values equal): nse, slope and intercept are NaN")
+    if ss_tot > 0.0 and ss_sim > 0.0:
+        out["r2_pearson"] = sp * sp / (ss_tot * ss_sim)
+    else:
+        why.append("sim or obs has no spread (all values equal): r2_pearson (squared Pearson r) is NaN")
+    return out, why
+
+
+def metrics(sim, obs) -> dict:
+    """Agreement statistics of ``sim`` against ``obs`` on their common valid mask.
+
+    Parameters
+    ----------
+    sim, obs : numpy array or xarray.DataArray
+        Simulation and reference (observation) of one shape.  Two DataArrays must be on the same grid
+        (identical ``y``/``x``, and ``time`` if present; same CRS if both have one), otherwise a
+        ``ValueError`` says to use :func:`carbontools.grid.regrid` first.  If both have
+        ``attrs['units']`` they must agree (``ValueError`` naming both otherwise).  Only pairs where
+        both values are finite are used (NaN in either array drops the pair).
+
+    Returns
+    -------
+    dict
+        Keys :data:`METRIC_KEYS`: ``n`` (pairs used), ``bias`` = mean(sim - obs), ``rmse``, ``mae``,
+        ``relative_rmse`` = rmse / mean(obs), ``r2_pearson`` (squared Pearson r), ``nse`` = 1 - SS_res/SS_tot
+        (Nash-Sutcliffe, can be negative), ``slope`` and ``intercept`` of the ordinary-least-squares
+        regression of sim on obs, **sim = slope * obs + intercept**, ``mean_obs``, ``mean_sim``.
+
+    Warns
+    -----
+    ValidationWarning
+        When n < 3 (``r2_pearson``, ``nse``, ``slope``, ``intercept`` are NaN), when obs or sim have no
+        spread, or when mean(obs) is 0; the warning says which metric is NaN and why.  Never 0 instead.
+    """
+    s, o, valid, _ = _pairs(sim, obs)
+    out, why = _stats(s[valid], o[valid])
+    for reason in why:
+        warnings.warn(f"metrics: {reason}", ValidationWarning, stacklevel=2)
+    return out
+
+
+def _zone_names(zones, names) -> dict:
+    names = names if names is not None else getattr(zones, "attrs", {}).get("names")
+    if names is None:
+        return {}
+    if isinstance(names, dict):
+        return {int(k): str(v) for k, v in names.items()}
+    return {i: str(v) for i, v in enumerate(names)}
+
+
+def metrics_by_zone(sim, obs, zones, names=None) -> pd.DataFrame:
+    """:func:`metrics` for every zone of an integer raster (regions, CASA land-cover classes), plus ``'all'``.
+
+    Parameters
+    ----------
+    sim, obs : xarray.DataArray or numpy array
+        As for :func:`metrics`; may have a ``time`` (or ``year``) axis, the zones then apply to every step.
+    zones : xarray.DataArray or numpy array
+        Integer zone codes on the (y, x) grid of ``sim`` (NaN = in no zone), e.g.
+        ``result["landcover_casa"]`` or :func:`carbontools.accounting.zones_from_polygons`.
+    names : dict code -> name, or list indexed by code, optional
+        Row labels (default ``zones.attrs['names']``, else the codes).  Every code named here gets a row
+        even when it does not occur in ``zones``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per zone (index ``zone``: the name, or the code) with the :func:`metrics` columns and
+        ``code``, then a row ``'all'``: every valid pair, also those outside any zone (= ``metrics(sim, obs)``).
+        A zone without valid pairs is kept as an explicit row with ``n = 0`` and NaN metrics.
+        ``df.attrs['units']`` holds the units of bias, rmse, mae, intercept and the means.
+    """
+    s, o, valid, units = _pairs(sim, obs)
+    z_label = _label(zones, "zones")
+    if isinstance(zones, xr.DataArray) and isinstance(sim, xr.DataArray):
+        for dim in ("y", "x"):
+            if dim in sim.dims and (dim not in zones.dims or not np.array_equal(zones[dim].values, sim[dim].values)):
+                raise ValueError(f"{z_label} are not on the grid of sim (different {dim!r} coordinates); put them on "
+                                 "it first: carbontools.grid.regrid(zones, sim, kind='categorical')")
+        spatial = [d for d in sim.dims if d in zones.dims]
+        zones = zones.transpose(*spatial)
+        z = np.asarray(zones.values, dtype=float)
+        extra = [d for d in sim.dims if d not in zones.dims]
+        z = np.broadcast_to(np.expand_dims(z, tuple(i for i, d in enumerate(sim.dims) if d in extra)), s.shape)
+    else:
+        z = np.asarray(zones.values if isinstance(zones, xr.DataArray) else zones, dtype=float)
+        try:
+            z = np.broadcast_to(z, s.shape)
+        except ValueError as err:
+            raise ValueError(f"{z_label} have shape {z.shape}, which does not fit sim's shape {s.shape}; give zones "
+                             "on the (y, x) grid of sim") from err
+    finite = np.isfinite(z)
+    if np.any(z[finite] != np.round(z[finite])):
+        raise ValueError(f"{z_label} hold non-integer values; give integer zone codes (a classified raster, e.g. "
+                         "result['landcover_casa']), regridded with kind='categorical'")
+    labels = _zone_names(zones, names)
+    codes = sorted(set(np.unique(z[finite]).astype(int).tolist()) | set(labels))
+    rows, few = [], []
+    for code in codes:
+        inside = valid & (z == code)
+        row, why = _stats(s[inside], o[inside])
+        if why:
+            few.append(labels.get(code, code))
+        rows.append({"zone": labels.get(code, code), "code": code, **row})
+    row, why = _stats(s[valid], o[valid])
+    for reason in why:
+        warnings.warn(f"metrics_by_zone, all pairs: {reason}", ValidationWarning, stacklevel=2)
+    rows.append({"zone": "all", "code": pd.NA, **row})
+    if few:
+        warnings.warn(f"metrics_by_zone: zone(s) {few} have fewer than {MIN_PAIRS} valid pairs or no spread; "
+                      f"their undefined metrics are NaN (n is in the table)", ValidationWarning, stacklevel=2)
+    table = pd.DataFrame(rows).set_index("zone")
+    table["n"] = table["n"].astype(int)
+    table["code"] = table["code"].astype("Int64")
+    table = table[["code", *METRIC_KEYS]]
+    table.attrs = {"units": units or "unknown", "relative_rmse": "1 (ratio rmse / mean_obs)",
+                   "r2_pearson": "1", "nse": "1", "slope": "1",
+                   "regression": "OLS of sim on obs: sim = slope * obs + intercept"}
+    return table
+
+
+def residuals(sim, obs) -> xr.DataArray:
+    """sim - obs on the common valid mask (NaN where either is missing), with units and long_name."""
+    s, o, valid, units = _pairs(sim, obs)
+    diff = np.where(valid, s - o, np.nan)
+    if isinstance(sim, xr.DataArray):
+        out = xr.DataArray(diff, dims=sim.dims, coords=sim.coords)
+    elif isinstance(obs, xr.DataArray):
+        out = xr.DataArray(diff, dims=obs.dims, coords=obs.coords)
+    else:
+        out = xr.DataArray(diff)
+    sn, on = getattr(sim, "name", None) or "sim", getattr(obs, "name", None) or "obs"
+    attrs = {"long_name": f"residual {sn} - {on} (positive = simulation above the reference)",
+             "units": units or "unknown", "comment": "NaN where sim or obs is missing (common valid mask)"}
+    return out.rename("residual").assign_attrs(attrs)
+
+
+# --- plots -----------------------------------------------------------------------------------------
+
+def _fmt(x, spec=".3g"):
+    return "NaN" if not np.isfinite(x) else format(x, spec)
+
+
+def density_scatter(sim, obs, gridsize: int = 40, xlabel: str | None = None, ylabel: str | None = None,
+                    title: str | None = None, width: int = 480, height: int = 440, cmap: str = "viridis"):
+    """Density (hexbin) of obs (x) against sim (y) with the 1:1 line and the OLS line; a HoloViews overlay.
+
+    The title gives n, r2_pearson, NSE and RMSE (below ``title`` if given).  The colour is the number of
+    pairs per hexagon on a log scale.  Offline: no map tiles.
+    """
+    import holoviews as hv
+    import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
+
+    s, o, valid, units = _pairs(sim, obs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ValidationWarning)
+        m = metrics(sim, obs)
+    unit = f" ({units})" if units else ""
+    xlabel = xlabel or f"{getattr(obs, 'name', None) or 'obs'}{unit}"
+    ylabel = ylabel or f"{getattr(sim, 'name', None) or 'sim'}{unit}"
+    df = pd.DataFrame({"obs": o[valid], "sim": s[valid]})
+    stats = (f"n = {m['n']:,}, r2_pearson = {_fmt(m['r2_pearson'])}, NSE = {_fmt(m['nse'])}, "
+             f"RMSE = {_fmt(m['rmse'])}")
+    full_title = f"{title}\n{stats}" if title else stats
+    if df.empty:
+        return hv.Points([]).opts(title=full_title, width=width, height=height)
+    lo = float(min(df["obs"].min(), df["sim"].min()))
+    hi = float(max(df["obs"].max(), df["sim"].max()))
+    pad = 0.02 * (hi - lo) if hi > lo else 1.0
+    lo, hi = lo - pad, hi + pad
+    hexes = df.hvplot.hexbin(x="obs", y="sim", gridsize=gridsize, cmap=cmap, logz=True, colorbar=True,
+                             xlabel=xlabel, ylabel=ylabel, clabel="pairs", width=width, height=height)
+    one = hv.Curve([(lo, lo), (hi, hi)], label="1:1").opts(color="black", line_dash="dashed", line_width=1.5)
+    layers = hexes * one
+    if np.isfinite(m["slope"]):
+        sign = "-" if m["intercept"] < 0 else "+"
+        ols = hv.Curve([(lo, m["intercept"] + m["slope"] * lo), (hi, m["intercept"] + m["slope"] * hi)],
+                       label=f"OLS: sim = {_fmt(m['slope'])} obs {sign} {_fmt(abs(m['intercept']))}")
+        layers = layers * ols.opts(color="red", line_width=2)
+    return layers.opts(title=full_title, xlim=(lo, hi), ylim=(lo, hi), legend_position="bottom_right",
+                       show_legend=True)
+
+
+def residual_map(sim, obs, cmap: str = "RdBu_r", vmax: float | None = None, title: str | None = None,
+                 frame_width: int = 350, **kwargs):
+    """Map of sim - obs (hvplot image) with a diverging colormap symmetric about 0.
+
+    ``vmax`` sets the colour range (-vmax, vmax); default the 99th percentile of |residual|, so a few
+    extreme pixels do not wash out the map.  Extra dimensions (time, year) become a slider.
+    """
+    import hvplot.xarray  # noqa: F401
+
+    res = residuals(sim, obs)
+    if not {"x", "y"} <= set(res.dims):
+        raise ValueError(f"residual_map needs DataArrays on (y, x) grids; got dims {res.dims}. Use metrics() or "
+                         "density_scatter() for arrays without a map grid")
+    if vmax is None:
+        finite = np.abs(res.values[np.isfinite(res.values)])
+        vmax = float(np.percentile(finite, 99)) if finite.size else 1.0
+        vmax = vmax if vmax > 0 else 1.0
+    unit = res.attrs["units"]
+    kwargs.setdefault("data_aspect", 1)
+    image = res.hvplot.image(x="x", y="y", cmap=cmap, clim=(-vmax, vmax), frame_width=frame_width,
+                             clabel=f"sim - obs ({unit})", title=title or "residual sim - obs (red = sim higher)",
+                             **kwargs)
+    return image.opts(clim=(-vmax, vmax))
+
+
+# --- flux towers ------------------------------------------------------------------------------------
+
+_FLUX_ROOTS = ("GPP", "RECO", "NEE")
+
+
+def _qc_name(ds: xr.Dataset, variable: str) -> str | None:
+    """The QC column for a daily FLUXNET variable: its own ``_QC``, else that of NEE for GPP/RECO."""
+    if f"{variable}_QC" in ds:
+        return f"{variable}_QC"
+    if variable.split("_")[0] in _FLUX_ROOTS:
+        # GPP and RECO are partitioned from NEE and have no _QC of their own in FLUXNET2015: their quality is
+        # that of the NEE they come from (same USTAR-threshold method: VUT or CUT).
+        method = "CUT" if "_CUT_" in f"{variable}_" else "VUT"
+        for name in (f"NEE_{method}_REF_QC", "NEE_VUT_REF_QC"):
+            if name in ds:
+                return name
+    return None
+
+
+def tower_monthly(fluxnet_ds: xr.Dataset, variable: str = "GPP_NT_VUT_REF", min_qc: float | None = 0.5,
+                  min_valid_fraction: float = 0.8, qc_variable: str | None = None) -> xr.Dataset:
+    """Monthly totals (g C m-2 month-1) of a carbon flux from a DAILY FLUXNET2015 dataset.
+
+    Parameters
+    ----------
+    fluxnet_ds : xarray.Dataset
+        As returned by :func:`carbontools.io.read_fluxnet` for a ``..._DD_...`` file (daily rates, g C m-2 d-1).
+    variable : str
+        The flux, e.g. ``GPP_NT_VUT_REF``, ``GPP_DT_VUT_REF``, ``RECO_NT_VUT_REF``, ``NEE_VUT_REF``.
+    min_qc : float or None
+        A day is valid when its value is finite and its QC (the fraction 0..1 of measured or good-quality
+        gap-filled half-hours) is at least ``min_qc``.  The QC column is ``<variable>_QC`` if the file has
+        one; GPP and RECO have none in FLUXNET2015, so the QC of the NEE they are partitioned from is used
+        (``NEE_VUT_REF_QC``; ``NEE_CUT_REF_QC`` for ``_CUT_`` variables).  ``qc_variable`` overrides the
+        choice; ``min_qc=None`` uses no QC (only missing values make a day invalid).
+    min_valid_fraction : float
+        A month with fewer valid days than this fraction of its calendar days (default 80 %) is NaN.
+
+    Returns
+    -------
+    xarray.Dataset on ``time`` (first of each month, every month from the first to the last in the file)
+        ``<variable>``: the monthly total, **mean of the valid days x days in the month**, which is the plain
+        sum of the daily values when every day is valid (a missing day is filled by the month's mean valid
+        day, not counted as 0); ``valid_fraction``: valid days / days in the month; and for NEE variables
+        also ``NEP`` = -NEE (positive = uptake, the sign of :func:`carbontools.run`; NEE < 0 is uptake).
+    """
+    if not isinstance(fluxnet_ds, xr.Dataset):
+        raise TypeError("tower_monthly needs the Dataset of carbontools.io.read_fluxnet(path), "
+                        f"got {type(fluxnet_ds).__name__}")
+    resolution = fluxnet_ds.attrs.get("resolution")
+    if resolution is not None and resolution != "DD":
+        raise ValueError(f"tower_monthly needs a daily (DD) FLUXNET2015 file, this one is {resolution!r}; read the "
+                         "..._FULLSET_DD_... (or SUBSET_DD) file of the site with carbontools.io.read_fluxnet")
+    if variable not in fluxnet_ds:
+        close = [v for v in fluxnet_ds.data_vars if v.split("_")[0] == variable.split("_")[0] and v.endswith("_REF")]
+        raise ValueError(f"the FLUXNET dataset has no variable {variable!r}; pass variable= one of "
+                         f"{close or list(fluxnet_ds.data_vars)[:10]}")
+    da = fluxnet_ds[variable]
+    units = da.attrs.get("units")
+    if units is not None and normalise_unit(units) != normalise_unit("g C m-2 d-1"):
+        raise ValueError(f"{variable} has units {units!r}; tower_monthly sums daily rates in g C m-2 d-1 "
+                         "(a daily FLUXNET2015 file read with carbontools.io.read_fluxnet)")
+    time = pd.DatetimeIndex(fluxnet_ds["time"].values)
+    if time.has_duplicates or not (time.normalize() == time).all():
+        raise ValueError("the FLUXNET dataset's time axis is not daily (repeated days or times of day); "
+                         "tower_monthly needs one value per day, as in a ..._DD_... file")
+
+    valid = da.notnull()
+    qc_name = None
+    if min_qc is not None:
+        qc_name = qc_variable or _qc_name(fluxnet_ds, variable)
+        if qc_name is None or qc_name not in fluxnet_ds:
+            raise ValueError(f"no QC column for {variable!r} ({qc_variable or variable + '_QC'} is not in the "
+                             "dataset); pass qc_variable='NEE_VUT_REF_QC' (or another _QC column), or min_qc=None "
+                             "to use every non-missing day")
+        valid = valid & (fluxnet_ds[qc_name] >= min_qc)
+    values = da.where(valid)
+    monthly_mean = values.resample(time="MS").mean(skipna=True)
+    valid_days = valid.astype(float).resample(time="MS").sum()
+    days = xr.DataArray(pd.DatetimeIndex(monthly_mean["time"].values).days_in_month.astype(float),
+                        dims="time", coords={"time": monthly_mean["time"]})
+    fraction = valid_days / days
+    total = (monthly_mean * days).where(fraction >= min_valid_fraction)
+
+    qc_text = f"days with {qc_name} >= {min_qc}" if qc_name else "days with a value"
+    rule = (f"monthly total = mean of the valid days x days in the month ({qc_text}); NaN if fewer than "
+            f"{min_valid_fraction:.0%} of the month's days are valid")
+    kept = ("site_id", "title", "source", "credit", "license")
+    out = xr.Dataset(attrs={k: v for k, v in fluxnet_ds.attrs.items() if k in kept})
+    common = {"units": "g C m-2 month-1", "cell_methods": "time: sum", "comment": rule}
+    sign = {"sign_convention": da.attrs["sign_convention"]} if "sign_convention" in da.attrs else {}
+    out[variable] = total.assign_attrs(long_name=f"{da.attrs.get('long_name', variable)}, monthly total",
+                                       **common, **sign)
+    out["valid_fraction"] = fraction.assign_attrs(units="1",
+                                                  long_name=f"fraction of the month's days valid ({qc_text})")
+    if variable.split("_")[0] == "NEE":
+        out["NEP"] = (-total).assign_attrs(long_name="net ecosystem production = -NEE, monthly total",
+                                           sign_convention="positive = uptake by the ecosystem (sink)",
+                                           source_variable=variable, **common)
+    out["time"].attrs = {"long_name": "first day of the month"}
+    out.attrs["quality_rule"] = rule
+    return out
