@@ -1,0 +1,329 @@
+"""Carbon storage (SCIENCE.md section 4): the InVEST carbon model's own oracle, fractions against the
+majority class, real cell areas, and bad input.  Every expected number is from the specification's
+oracle or a hand calculation written next to it."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from carbontools.grid import EARTH_RADIUS, cell_area
+from carbontools.landcover import to_casa
+from carbontools.models import storage as st
+
+# InVEST oracle: pools (above, below, soil, dead) in Mg C/ha
+ORACLE = {1: (15, 10, 60, 1), 2: (5, 3, 20, 0), 3: (2, 1, 5, 0)}
+# 15+10+60+1 = 86, 5+3+20+0 = 28, 2+1+5+0 = 8 Mg C/ha
+
+
+@pytest.fixture
+def pools():
+    return st.read_pools(ORACLE, scheme="oracle")
+
+
+def projected(values, res=10.0, crs="EPSG:32649"):
+    """A class map on a projected metre grid: res x res m pixels (10 m -> 100 m2)."""
+    values = np.asarray(values, dtype=float)
+    ny, nx = values.shape
+    da = xr.DataArray(values, dims=("y", "x"),
+                      coords={"y": 1000.0 - res * (np.arange(ny) + 0.5), "x": res * (np.arange(nx) + 0.5)})
+    return da.rio.write_crs(crs)
+
+
+# --- the InVEST oracle --------------------------------------------------------------------------
+
+def test_oracle_storage_per_class(pools):
+    density = st.storage_density(projected([[1, 2], [3, 1]]), pools)
+    np.testing.assert_allclose(density.values, [[86.0, 28.0], [8.0, 86.0]])
+    assert density.attrs["units"] == "Mg C ha-1"
+
+
+def test_oracle_pools_separately(pools):
+    ds = st.storage_pools(projected([[1, 2], [3, 1]]), pools)
+    assert [float(ds[p][0, 0]) for p in st.POOLS] == [15.0, 10.0, 60.0, 1.0]
+    assert [float(ds[p][0, 1]) for p in st.POOLS] == [5.0, 3.0, 20.0, 0.0]
+    xr.testing.assert_allclose(sum(ds[p] for p in st.POOLS), st.storage_density(projected([[1, 2], [3, 1]]), pools),
+                               check_dim_order=True)
+
+
+def test_oracle_change_class_1_to_2(pools):
+    before, after = projected([[1, 3], [2, 1]]), projected([[2, 3], [2, 1]])
+    change = st.sequestration(before, after, pools)
+    np.testing.assert_allclose(change.values, [[28.0 - 86.0, 0.0], [0.0, 0.0]])  # -58 Mg C/ha
+    assert float(change[0, 0]) == -58.0
+
+
+def test_oracle_totals_on_10_m_pixels(pools):
+    nan = np.nan
+    assert float(cell_area(projected([[1, 1], [1, 1]])).max()) == pytest.approx(100.0)  # 10 m x 10 m
+    # one pixel of each class (the rest without data): total = density x 100 m2 / 10000 m2/ha
+    for code, expected in ((1, 0.86), (2, 0.28), (3, 0.08)):
+        lc = projected([[code, nan], [nan, nan]])
+        assert st.storage_total(st.storage_density(lc, pools)) == pytest.approx(expected, abs=1e-12)
+    change = st.sequestration(projected([[1, nan], [nan, nan]]), projected([[2, nan], [nan, nan]]), pools)
+    assert st.storage_total(change) == pytest.approx(-0.58, abs=1e-12)  # -58 x 100 / 10000
+
+
+def test_totals_in_other_units(pools):
+    density = st.storage_density(projected([[1, np.nan], [np.nan, np.nan]]), pools)
+    assert st.storage_total(density, unit="Gg C") == pytest.approx(0.86e-3)  # 1 Gg = 1000 Mg
+    assert st.storage_total(density, unit="t CO2") == pytest.approx(0.86 * 44 / 12)
+    # the same stock in g C m-2: 86 Mg C/ha = 86e6 g / 1e4 m2 = 8600 g C m-2
+    as_g = (density * 100).assign_attrs(units="g C m-2")
+    assert st.storage_total(as_g) == pytest.approx(0.86)
+    with pytest.raises(ValueError, match="cannot read"):
+        st.storage_total(density, unit="tonnes")
+    with pytest.raises(ValueError, match="total mass"):
+        st.storage_total(density, unit="t C ha-1")
+
+
+def test_totals_use_true_areas_on_a_geographic_grid(pools):
+    lc = xr.DataArray(np.ones((2, 2)), dims=("y", "x"), coords={"y": [1.5, 0.5], "x": [0.5, 1.5]})
+    lc = lc.rio.write_crs("EPSG:4326")
+    total = st.storage_total(st.storage_density(lc, pools))
+    # cells 0..2 N x 0..2 E: area = 2 columns x R^2 x 1 deg x (sin 2 deg - sin 0)
+    area = 2 * EARTH_RADIUS**2 * math.radians(1.0) * math.sin(math.radians(2.0))
+    assert total == pytest.approx(86.0 * area / 1e4, rel=1e-12)
+    # the northern row has less area than the southern one: not a constant cell size
+    a = cell_area(lc)
+    assert float(a[0, 0]) < float(a[1, 0])
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+def test_missing_class_is_an_error_naming_it(pools):
+    with pytest.raises(ValueError, match=r"class code\(s\) \[4\]"):
+        st.storage_density(projected([[1, 4], [2, 3]]), pools)
+    with pytest.raises(ValueError, match=r"\[4\]"):
+        st.sequestration(projected([[1, 1], [1, 1]]), projected([[1, 4], [1, 1]]), pools)
+
+
+def test_nan_and_nodata_stay_nan(pools):
+    lc = projected([[1, np.nan], [255, 2]]).assign_attrs(nodata=255)
+    density = st.storage_density(lc, pools)
+    assert float(density[0, 0]) == 86.0 and float(density[1, 1]) == 28.0
+    assert np.isnan(density[0, 1]) and np.isnan(density[1, 0])
+
+
+def test_non_integer_codes_are_refused(pools):
+    with pytest.raises(ValueError, match="non-integer"):
+        st.storage_density(projected([[1.5, 1], [1, 1]]), pools)
+
+
+def test_mismatched_grids_are_refused(pools):
+    with pytest.raises(ValueError, match="different grids"):
+        st.sequestration(projected([[1, 1], [1, 1]]), projected([[1, 1], [1, 1]], res=20.0), pools)
+    with pytest.raises(ValueError, match="different CRS"):
+        st.sequestration(projected([[1, 1], [1, 1]]), projected([[1, 1], [1, 1]], crs="EPSG:32650"), pools)
+
+
+def test_scheme_mismatch_is_refused():
+    lc = projected([[1, 2], [4, 8]]).assign_attrs(scheme="clcd")
+    with pytest.raises(ValueError, match="to_casa"):
+        st.storage_density(lc, st.read_pools())  # CASA table, CLCD codes
+    # either route works: map to CASA classes, or use the CLCD table
+    assert st.storage_density(to_casa(lc), st.read_pools()).notnull().all()
+    assert st.storage_density(lc, st.read_pools(scheme="clcd")).notnull().all()
+
+
+def test_pool_table_validation_names_column_and_class(tmp_path):
+    good = {"code": [1, 2], "above": [1.0, 2.0], "below": [1.0, 0.0], "soil": [3.0, 3.0], "dead": [0.0, 0.0]}
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['soil'\]"):
+        st.read_pools(pd.DataFrame({k: v for k, v in good.items() if k != "soil"}))
+    with pytest.raises(ValueError, match=r"'below' is negative for class\(es\) \[2\]"):
+        st.read_pools(pd.DataFrame({**good, "below": [1.0, -0.5]}))
+    with pytest.raises(ValueError, match=r"'above' is missing or not a number for class\(es\) \[2\]"):
+        st.read_pools(pd.DataFrame({**good, "above": ["1.0", "lots"]}))
+    with pytest.raises(ValueError, match=r"'dead' is missing or not a number for class\(es\) \[1\]"):
+        st.read_pools(pd.DataFrame({**good, "dead": [np.nan, 0.0]}))
+    with pytest.raises(ValueError, match=r"more than once"):
+        st.read_pools(pd.DataFrame({**good, "code": [1, 1]}))
+    with pytest.raises(ValueError, match="integers >= 0"):
+        st.read_pools(pd.DataFrame({**good, "code": [1, 2.5]}))
+    with pytest.raises(ValueError, match="no shipped carbon pool table"):
+        st.read_pools(scheme="worldcover")
+    with pytest.raises(ValueError, match="4 values"):
+        st.read_pools({1: (1, 2, 3)})
+
+
+def test_user_csv_with_invest_column_names(tmp_path):
+    path = tmp_path / "pools.csv"
+    path.write_text("# my pools, Mg C/ha\nlucode,LULC_name,c_above,c_below,c_soil,c_dead\n"
+                    "1,forest,15,10,60,1\n2,grass,5,3,20,0\n3,urban,2,1,5,0\n")
+    pools = st.read_pools(path, scheme="mine")
+    assert list(pools.index) == [1, 2, 3]
+    assert pools[list(st.POOLS)].sum(axis=1).tolist() == [86.0, 28.0, 8.0]
+    assert pools.attrs["source"] == str(path) and pools.attrs["units"] == "Mg C ha-1"
+
+
+def test_shipped_tables_are_complete_labelled_and_derived_as_stated():
+    casa = st.read_pools()
+    assert list(casa.index) == list(range(1, 12))
+    assert (casa[list(st.POOLS)] >= 0).all().all()
+    assert "illustrative" in casa.attrs["source"]
+    # forest: AGB 180 t d.m./ha x carbon fraction 0.47 = 84.6; below-ground 84.6 x R 0.24 = 20.3
+    assert casa.loc[2, "above"] == pytest.approx(180 * 0.47)
+    assert casa.loc[2, "below"] == pytest.approx(180 * 0.47 * 0.24, abs=0.05)
+    # built-up soil: SOC_ref 63 x (30 % open + 70 % sealed x (1 - 0.66)) = 33.9
+    assert casa.loc[8, "soil"] == pytest.approx(63 * (0.3 + 0.7 * 0.34), abs=0.05)
+    assert (casa.loc[[10, 11], list(st.POOLS)] == 0).all().all()
+    clcd = st.read_pools(scheme="clcd")
+    assert list(clcd.index) == list(range(1, 10))
+    assert clcd.loc[1, "soil"] == pytest.approx(63 * 0.69, abs=0.05)  # long-term cultivated
+    from importlib import resources
+    for name in ("carbon_pools_casa.csv", "carbon_pools_clcd.csv"):
+        header = resources.files("carbontools.tables").joinpath(name).read_text()
+        assert "ILLUSTRATIVE" in header and "IPCC 2006" in header
+
+
+def test_demo_region_has_storage_everywhere(small_demo):
+    density = st.storage_density(small_demo["landcover"], st.read_pools(scheme="clcd"))
+    assert bool(density.notnull().all())
+    assert density.rio.crs is not None
+
+
+# --- fractions and small green spaces ------------------------------------------------------------
+
+def fine_map():
+    """A 40 m x 40 m fine map of 10 m pixels; 2 x 2 blocks make 20 m coarse cells of 400 m2 (0.04 ha).
+
+    top-left block: 3 pixels of class 1 and 1 of class 3 (75 % / 25 %), majority class 1
+    top-right block: 1 pixel of class 1 and 3 of class 3 (25 % / 75 %), majority class 3 (a small park in town)
+    bottom blocks: all class 2
+    """
+    return projected([[1, 1, 3, 1],
+                      [1, 3, 3, 3],
+                      [2, 2, 2, 2],
+                      [2, 2, 2, 2]])
+
+
+def test_storage_from_fractions_by_hand(pools):
+    from carbontools.grid import class_fractions
+
+    fractions = class_fractions(fine_map(), factor=2)
+    density = st.storage_from_fractions(fractions, pools)
+    assert float(density[0, 0]) == pytest.approx(0.75 * 86 + 0.25 * 8)  # 66.5 Mg C/ha
+    assert float(density[0, 1]) == pytest.approx(0.25 * 86 + 0.75 * 8)  # 27.5 Mg C/ha
+    assert float(density[1, 0]) == pytest.approx(28.0)
+    majority = st.majority_class(fractions)
+    np.testing.assert_array_equal(majority.values, [[1, 3], [2, 2]])
+    np.testing.assert_allclose(st.storage_density(majority, pools).values, [[86, 8], [28, 28]])
+
+
+def test_small_green_space_effect_by_hand(pools):
+    from carbontools.grid import class_fractions
+
+    coarse = class_fractions(fine_map(), factor=2).isel({"class": 0}, drop=True)
+    zones = xr.zeros_like(coarse).copy(data=[[0, 1], [2, 2]]).rio.write_crs("EPSG:32649")
+    table = st.small_green_space_effect(fine_map(), 2, pools, zones=zones,
+                                        names=["woodland block", "town block", "farm blocks"])
+    # coarse cells are 20 m x 20 m = 0.04 ha
+    wood, town, farm = (table.loc[n] for n in ["woodland block", "town block", "farm blocks"])
+    assert wood["fraction_based_MgC"] == pytest.approx(66.5 * 0.04)  # 2.66
+    assert wood["majority_class_MgC"] == pytest.approx(86 * 0.04)  # 3.44
+    assert wood["difference_MgC"] == pytest.approx(-0.78)
+    # the town block's 25 % park: 27.5 x 0.04 = 1.10 against 8 x 0.04 = 0.32 -> +0.78 Mg C missed by the majority
+    assert town["difference_MgC"] == pytest.approx(0.78)
+    assert town["difference_pct"] == pytest.approx(100 * 0.78 / 0.32)
+    assert farm["difference_MgC"] == pytest.approx(0.0) and farm["cells"] == 2
+    assert farm["area_m2"] == pytest.approx(800.0)
+    whole = st.small_green_space_effect(fine_map(), 2, pools)
+    assert list(whole.index) == ["whole grid"]
+    assert whole.loc["whole grid", "difference_MgC"] == pytest.approx(0.0, abs=1e-12)  # -0.78 + 0.78
+
+
+def test_small_green_space_effect_maps_and_nep(pools):
+    nep = {1: 500.0, 2: 100.0, 3: 50.0}  # g C m-2 yr-1
+    table, maps = st.small_green_space_effect(fine_map(), 2, pools, nep_by_class=nep, return_maps=True)
+    np.testing.assert_allclose(maps["difference"].values, [[66.5 - 86, 27.5 - 8], [0, 0]])
+    # town block NEP: (0.25 x 500 + 0.75 x 50) - 50 = 112.5 g C m-2 yr-1 over 400 m2 = 45000 g = 0.045 t C yr-1
+    assert float(maps["nep_difference"][0, 1]) == pytest.approx(112.5)
+    # woodland block: (0.75 x 500 + 0.25 x 50) - 500 = -112.5 -> the grid's sum is 0
+    assert table.loc["whole grid", "nep_difference_tC_yr"] == pytest.approx(0.0, abs=1e-12)
+    assert table.loc["whole grid", "nep_fraction_based_tC_yr"] == pytest.approx(
+        (387.5 + 162.5 + 100 + 100) * 400 / 1e6)
+
+
+def test_fractions_against_a_target_grid_match_the_block_size(pools):
+    from carbontools.grid import class_fractions
+
+    target = class_fractions(fine_map(), factor=2).isel({"class": 0}, drop=True)
+    by_factor = st.small_green_space_effect(fine_map(), 2, pools)
+    by_target = st.small_green_space_effect(fine_map(), target, pools)
+    assert by_target.loc["whole grid", "fraction_based_MgC"] == pytest.approx(
+        by_factor.loc["whole grid", "fraction_based_MgC"], rel=1e-6)
+
+
+def test_regions_outside_the_grid_get_an_explicit_row(pools):
+    import geopandas as gpd
+    import shapely
+
+    # the fine map covers x 0..40 m, y 960..1000 m; its coarse cell centres are x 10, 30 and y 990, 970
+    regions = gpd.GeoDataFrame({"name": ["inside", "far away"]},
+                               geometry=[shapely.box(0, 960, 40, 1000), shapely.box(5e5, 5e5, 5e5 + 10, 5e5 + 10)],
+                               crs="EPSG:32649")
+    table = st.small_green_space_effect(fine_map(), 2, pools, zones=regions)
+    assert list(table.index) == ["inside", "far away"]
+    assert table.loc["inside", "fraction_based_MgC"] == pytest.approx((66.5 + 27.5 + 28 + 28) * 0.04)
+    assert np.isnan(table.loc["far away", "fraction_based_MgC"])
+    assert table.loc["far away", "cells"] == 0
+    assert "outside the grid" in table.loc["far away", "note"]
+
+
+def test_fractions_bad_input(pools):
+    from carbontools.grid import class_fractions
+
+    fractions = class_fractions(fine_map(), factor=2)
+    with pytest.raises(ValueError, match="'class' dimension"):
+        st.storage_from_fractions(fractions.isel({"class": 0}), pools)
+    with pytest.raises(ValueError, match="do not sum to 1"):
+        st.storage_from_fractions(fractions.sel({"class": [1, 2]}), pools)  # class 3 left out
+    with pytest.raises(ValueError, match=r"\[3\]"):
+        st.storage_from_fractions(fractions, st.read_pools({1: (1, 1, 1, 1), 2: (0, 0, 0, 0)}, scheme="x"))
+    with pytest.raises(ValueError, match=r"class code\(s\) \[3\]"):
+        st.small_green_space_effect(fine_map(), 2, st.read_pools({1: (1, 1, 1, 1), 2: (0, 0, 0, 0)}, scheme="x"))
+    with pytest.raises(TypeError, match="block size"):
+        st.small_green_space_effect(fine_map(), 2.5, pools)
+
+
+def test_sequestration_from_fractions(pools):
+    from carbontools.grid import class_fractions
+
+    before = class_fractions(fine_map(), factor=2)
+    after = class_fractions(projected([[1, 1, 1, 1], [1, 3, 1, 3], [2, 2, 2, 2], [2, 2, 2, 2]]), factor=2,
+                            classes=[1, 2, 3])
+    change = st.sequestration(before, after, pools)
+    # town block: 25 % -> 75 % class 1: (0.75 x 86 + 0.25 x 8) - (0.25 x 86 + 0.75 x 8) = 66.5 - 27.5 = 39
+    assert float(change[0, 1]) == pytest.approx(39.0)
+    assert float(change[0, 0]) == pytest.approx(0.0)
+
+
+# --- NEP ------------------------------------------------------------------------------------------
+
+def test_nep_totals_by_year():
+    nep = xr.concat([projected([[100.0, 100.0], [100.0, 100.0]]), projected([[-50.0, 0.0], [0.0, np.nan]])],
+                    dim=pd.Index([2021, 2022], name="year")).assign_attrs(units="g C m-2 yr-1")
+    totals = st.nep_total(nep, unit="t C")
+    # 2021: 4 pixels x 100 g C m-2 x 100 m2 = 40000 g = 0.04 t C; 2022: -50 x 100 = -5000 g = -0.005 t C
+    assert totals.loc[2021] == pytest.approx(0.04) and totals.loc[2022] == pytest.approx(-0.005)
+    assert totals.attrs["units"] == "t C yr-1"
+    assert st.nep_total(nep.sel(year=2021), unit="t CO2") == pytest.approx(0.04 * 44 / 12)
+    with pytest.raises(ValueError, match="per area and per year"):
+        st.nep_total(nep.assign_attrs(units="g C m-2"))
+
+
+def test_class_means_and_nep_from_fractions():
+    from carbontools.grid import class_fractions
+
+    lc = fine_map()
+    nep = projected([[500, 500, 50, 500], [500, 50, 50, 50], [100, 100, 100, 100], [100, 100, 100, 120]])
+    means = st.class_means(nep, lc)
+    assert means.loc[1] == pytest.approx(500.0) and means.loc[3] == pytest.approx(50.0)
+    assert means.loc[2] == pytest.approx((7 * 100 + 120) / 8)  # equal areas: plain mean of 8 pixels
+    fractions = class_fractions(lc, factor=2)
+    coarse = st.nep_from_fractions(fractions, {1: 500.0, 2: 100.0, 3: 50.0})
+    assert float(coarse[0, 0]) == pytest.approx(0.75 * 500 + 0.25 * 50)
+    with pytest.raises(ValueError, match=r"\[3\]"):
+        st.nep_from_fractions(fractions, {1: 500.0, 2: 100.0})
