@@ -262,7 +262,7 @@ def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> d
     month = time.month.to_numpy()
     lat = fractions["y"]
     seasonal = np.cos(2 * np.pi * (month - 7) / 12)  # +1 in July, -1 in January
-    year_anomaly = rng.normal(1.0, 0.12, size=len(CHINA_YEARS and range(CHINA_YEARS[0], CHINA_YEARS[1] + 1)))
+    year_anomaly = rng.normal(1.0, 0.12, size=CHINA_YEARS[1] - CHINA_YEARS[0] + 1)  # interannual sink factor
     year_of = time.year.to_numpy() - CHINA_YEARS[0]
     lat_amp = (0.6 + 0.4 * (lat - 18) / 36).values  # stronger seasonality in the north
 

@@ -46,7 +46,8 @@ def _as_mapping(table) -> dict[int, int]:
     raise TypeError("a land-cover table must be a dict code -> CASA code or a DataFrame with 'code' and 'casa'")
 
 
-def _nodata_values(landcover: xr.DataArray) -> list:
+def nodata_values(landcover: xr.DataArray) -> list:
+    """The nodata codes a class map declares (attrs, encoding, rioxarray)."""
     vals = []
     for key in ("nodata", "_FillValue", "missing_value"):
         for src in (landcover.attrs, landcover.encoding):
@@ -82,7 +83,7 @@ def check_codes(landcover: xr.DataArray, scheme: str | None = None, table=None, 
     bad_targets = sorted(set(mapping.values()) - set(CASA_CODES))
     if bad_targets:
         raise ValueError(f"land-cover table maps onto {bad_targets}, which are not CASA codes {CASA_CODES}")
-    nodata = _nodata_values(landcover)
+    nodata = nodata_values(landcover)
     present = present_codes(landcover)
     unknown = [c for c in present if c not in mapping and c not in nodata]
     if unknown:
@@ -121,13 +122,19 @@ def present_codes(codes: xr.DataArray) -> np.ndarray:
     return np.sort(found[np.isfinite(found.astype(float))])
 
 
-def class_lookup(casa: xr.DataArray, values: Mapping[int, float]) -> xr.DataArray:
-    """Per-pixel value of a per-class parameter (``values``: CASA code -> value); NaN where the class is NaN."""
-    lut = np.full(max(CASA_CODES) + 2, np.nan)
+def class_lookup(codes: xr.DataArray, values: Mapping[int, float], nodata=()) -> xr.DataArray:
+    """Per-pixel value of a per-class quantity (``values``: code -> value); numpy or dask.
+
+    NaN where the code is NaN, one of ``nodata``, or not in ``values``.
+    """
+    top = int(max(values))
+    lut = np.full(top + 2, np.nan)  # the last entry stays NaN: codes outside the table land there
     for code, v in values.items():
         lut[int(code)] = v
-
-    return _apply_lut(casa, lut)
+    for nd in nodata:
+        if 0 <= nd <= top and float(nd).is_integer():
+            lut[int(nd)] = np.nan
+    return _apply_lut(codes, lut)
 
 
 def _apply_lut(codes: xr.DataArray, lut: np.ndarray) -> xr.DataArray:

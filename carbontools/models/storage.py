@@ -30,7 +30,7 @@ import xarray as xr
 
 from ..budget import M2_PER_HA, parse_unit
 from ..grid import cell_area, class_fractions
-from ..landcover import present_codes
+from ..landcover import class_lookup, nodata_values, present_codes
 from ..params import read_table
 
 __all__ = [
@@ -159,20 +159,6 @@ def _validated(table: pd.DataFrame, source: str, scheme: str) -> pd.DataFrame:
 # Class maps -> storage
 # --------------------------------------------------------------------------------------------
 
-def _nodata(landcover: xr.DataArray) -> list[float]:
-    values = []
-    for key in ("nodata", "_FillValue", "missing_value"):
-        for src in (landcover.attrs, landcover.encoding):
-            if src.get(key) is not None:
-                values.append(float(src[key]))
-    try:
-        if landcover.rio.nodata is not None:
-            values.append(float(landcover.rio.nodata))
-    except Exception:  # no rioxarray metadata
-        pass
-    return [v for v in values if np.isfinite(v)]
-
-
 def _check_scheme(landcover: xr.DataArray, table: pd.DataFrame, name: str) -> None:
     scheme, pool_scheme = landcover.attrs.get("scheme"), table.attrs.get("scheme")
     if scheme and pool_scheme and scheme != pool_scheme:
@@ -188,7 +174,7 @@ def _check_scheme(landcover: xr.DataArray, table: pd.DataFrame, name: str) -> No
 def _class_codes(landcover: xr.DataArray, table: pd.DataFrame, name: str) -> list[float]:
     """Check every class of ``landcover`` has pools; return its nodata values."""
     _check_scheme(landcover, table, name)
-    nodata = _nodata(landcover)
+    nodata = nodata_values(landcover)
     codes = [c for c in present_codes(landcover).tolist() if c not in nodata]
     fractional = [c for c in codes if not float(c).is_integer()]
     if fractional:
@@ -201,29 +187,6 @@ def _class_codes(landcover: xr.DataArray, table: pd.DataFrame, name: str) -> lis
                          "each (zeros are fine, e.g. for water), or mark them as nodata "
                          f"({name}.attrs['nodata'] = code)")
     return nodata
-
-
-def _lookup(codes: xr.DataArray, values: Mapping[int, float], nodata: list[float]) -> xr.DataArray:
-    """Per-pixel value of each class code (NaN for NaN, nodata and codes outside ``values``); numpy or dask."""
-    top = int(max(values))
-    lut = np.full(top + 2, np.nan)  # the last entry stays NaN
-    for code, v in values.items():
-        lut[int(code)] = v
-    for nd in nodata:
-        if 0 <= nd <= top and float(nd).is_integer():
-            lut[int(nd)] = np.nan
-
-    def _apply(c):
-        c = np.asarray(c)
-        if np.issubdtype(c.dtype, np.integer):
-            return lut[np.where((c >= 0) & (c <= top), c, top + 1)]
-        c = c.astype(float)
-        ok = np.isfinite(c) & (c >= 0) & (c <= top)
-        out = np.full(c.shape, np.nan)
-        out[ok] = lut[c[ok].astype(np.int64)]
-        return out
-
-    return xr.apply_ufunc(_apply, codes, dask="parallelized", output_dtypes=[float])
 
 
 def _finish(da: xr.DataArray, like: xr.DataArray, name: str, long_name: str, table: pd.DataFrame,
@@ -244,7 +207,7 @@ def storage_pools(landcover: xr.DataArray, pools: pd.DataFrame | None = None) ->
     """
     table = read_pools() if pools is None else pools
     nodata = _class_codes(landcover, table, "landcover")
-    return xr.Dataset({p: _finish(_lookup(landcover, table[p].to_dict(), nodata), landcover, p, POOL_NAMES[p], table)
+    return xr.Dataset({p: _finish(class_lookup(landcover, table[p].to_dict(), nodata), landcover, p, POOL_NAMES[p], table)
                        for p in POOLS})
 
 
@@ -257,7 +220,7 @@ def storage_density(landcover: xr.DataArray, pools: pd.DataFrame | None = None) 
     table = read_pools() if pools is None else pools
     nodata = _class_codes(landcover, table, "landcover")
     total = table[list(POOLS)].sum(axis=1).to_dict()
-    return _finish(_lookup(landcover, total, nodata), landcover, "carbon_storage", "carbon storage (sum of 4 pools)",
+    return _finish(class_lookup(landcover, total, nodata), landcover, "carbon_storage", "carbon storage (sum of 4 pools)",
                    table)
 
 
@@ -379,7 +342,7 @@ def class_means(values: xr.DataArray, landcover: xr.DataArray) -> pd.Series:
     E.g. the mean annual NEP of each class, to feed :func:`nep_from_fractions`.
     """
     _check_same_grid(values, landcover, ("values", "landcover"))
-    nodata = _nodata(landcover)
+    nodata = nodata_values(landcover)
     area = cell_area(values)
     valid = values.notnull() & landcover.notnull()
     for nd in nodata:
@@ -500,7 +463,7 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     if nep_by_class is not None:
         nep_frac = nep_from_fractions(fractions, nep_by_class)
         values = {int(k): float(v) for k, v in dict(nep_by_class).items()}
-        nep_maj = _lookup(majority, values, [])
+        nep_maj = class_lookup(majority, values, [])
         for label, nep in (("fraction_based", nep_frac), ("majority_class", nep_maj)):
             t = zonal_totals(nep.assign_attrs(units="g C m-2 yr-1"), zone_map, unit="t C", names=names)
             out[f"nep_{label}_tC_yr"] = t["total"]
