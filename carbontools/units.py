@@ -12,7 +12,6 @@ import re
 import warnings
 
 import dask
-import numpy as np
 import xarray as xr
 
 __all__ = ["CANONICAL", "DESCRIPTIONS", "to_canonical", "check_plausible", "normalise_unit"]
