@@ -78,12 +78,13 @@ def harmonise(products: dict[str, xr.DataArray], target: xr.DataArray | xr.Datas
         if dens.rio.crs is None:
             dens = dens.rio.write_crs("EPSG:4326")
         ratio_y, ratio_x = _step(target["y"]) / _step(dens["y"]), _step(target["x"]) / _step(dens["x"])
-        if np.isclose(ratio_y, 1) and np.isclose(ratio_x, 1):
+        same_ratio = np.isclose(ratio_y, ratio_x)  # the exact paths need the same block size along y and x
+        if same_ratio and np.isclose(ratio_y, 1):
             on_target = dens.reindex(y=target["y"], x=target["x"], method="nearest", tolerance=1e-6)
-        elif ratio_y > 1 and np.isclose(ratio_y, round(ratio_y)) and np.isclose(ratio_x, round(ratio_x)):
+        elif same_ratio and ratio_y > 1 and np.isclose(ratio_y, round(ratio_y)):
             on_target = coarsen_conservative(dens, int(round(ratio_y)))
             on_target = on_target.reindex(y=target["y"], x=target["x"], method="nearest", tolerance=1e-6)
-        elif ratio_y < 1 and np.isclose(1 / ratio_y, round(1 / ratio_y)):
+        elif same_ratio and ratio_y < 1 and np.isclose(1 / ratio_y, round(1 / ratio_y)):
             on_target = dens.reindex(y=target["y"], x=target["x"], method="nearest")  # repeat coarse cells
         else:
             on_target = regrid(dens, target, kind="average", name=name)

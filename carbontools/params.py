@@ -10,6 +10,7 @@ Presets are registered by name (``CASA_PRESETS``), so a dropdown can list them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -31,7 +32,15 @@ __all__ = [
 
 
 def read_table(name: str) -> pd.DataFrame:
-    """Read a CSV table shipped in ``carbontools/tables`` (lines starting with ``#`` are its header notes)."""
+    """A CSV table shipped in ``carbontools/tables`` (lines starting with ``#`` are its header notes).
+
+    Each file is read once per session; callers get their own copy.
+    """
+    return _shipped_table(name).copy()
+
+
+@functools.cache
+def _shipped_table(name: str) -> pd.DataFrame:
     with resources.files("carbontools.tables").joinpath(name).open("r", encoding="utf-8") as f:
         return pd.read_csv(f, comment="#", skipinitialspace=True)
 

@@ -85,8 +85,13 @@ def test_regional_summary_sign_split():
 
 def test_dashboard_builds_its_views():
     template = build_dashboard(demo.delta_city(size=24))
-    assert template.dashboard.maps() is not None
-    assert template.dashboard.indicators() is not None
+    dash = template.dashboard
+    maps = dash.maps()
+    assert len(maps.objects) == 3  # NPP, Rh, NEP
+    indicators = dash.indicators()
+    assert len(indicators.objects) == 7
+    assert indicators.objects[0].value == pytest.approx(dash.summary()["nep_total"])
+    assert len(dash.downloads().objects) == 5  # a heading and four files
 
 
 def _free_port():

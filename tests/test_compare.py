@@ -129,3 +129,16 @@ def test_china_demo_products_differ_in_their_known_ways():
     assert int(cycle_a.idxmax()) == 7 and int(cycle_3.idxmax()) == 8
     assert (t[("ensemble", "members")] == 4).all()
     assert float(d["fractions"].sum("class").min()) == pytest.approx(1.0)
+
+
+def test_harmonise_with_different_y_and_x_steps_keeps_the_grid_and_total():
+    """0.5 x 0.25 degree cells onto 1 x 1 degree: block sizes 2 and 4 differ, so no single-factor coarsening."""
+    rng = np.random.default_rng(2)
+    src = geo(rng.random((12, 16, 32)) * 10, res=0.5).assign_coords(x=100.0 + 0.25 * (np.arange(32) + 0.5))
+    target = geo(np.zeros((12, 8, 8)), res=1.0)
+    out = compare.harmonise({"p": src}, target)["p"]
+    assert out.sizes == {"time": 12, "y": 8, "x": 8} and bool(out.notnull().all())
+    # each 1-degree cell is the mean of its 2 x 4 source cells (equal areas within a cell row, to 1e-4)
+    block = src.isel(time=0, y=[0, 1], x=[0, 1, 2, 3]).mean().item()
+    assert float(out.isel(time=0, y=0, x=0)) == pytest.approx(block, rel=1e-3)
+    assert float((out * cell_area(out)).sum()) == pytest.approx(float((src * cell_area(src)).sum()), rel=1e-3)

@@ -28,7 +28,7 @@ from bokeh.core.validation.warnings import FIXED_SIZING_MODE
 from .. import demo
 from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
-from ..landcover import NON_VEGETATED, casa_class_names, to_casa
+from ..landcover import NON_VEGETATED, casa_class_names
 from ..models.nep import annual_sum
 from ..models.respiration import RH_MODELS, soil_respiration
 from ..params import LloydTaylorParams, Q10Params, casa_preset
@@ -81,7 +81,7 @@ class Dashboard(param.Parameterized):
         d = prepare_drivers(self.drivers, check=False)
         self._tmean, self._precip = d["tmean"].compute(), d["precip"].compute()
         self._impervious = d["impervious"] if "impervious" in d else None
-        self._landcover = to_casa(self.drivers["landcover"]).compute()
+        self._landcover = base["landcover_casa"]
         self.area = cell_area(self.drivers)
         regions = demo.districts(size=self.drivers.sizes["x"]) if regions is None and synthetic else regions
         self._districts = zones_from_polygons(regions, self._npp) if regions is not None else None
