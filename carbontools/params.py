@@ -4,7 +4,10 @@ Each field carries ``metadata`` with ``unit``, ``bounds`` (plausible range, used
 checks), ``doc`` and ``source``.  Parameter sets are immutable: derive a variant with
 :meth:`ParamSet.replace` (``params.replace(te2_c=1.1814)``).  All of them round-trip through JSON.
 
-Presets are registered by name (``CASA_PRESETS``), so a dropdown can list them.
+Variants are registered by name in :class:`Registry` objects, each entry with the drivers it
+requires: CASA presets (``CASA_PRESETS``, here), FPAR methods and water-stress methods
+(filled by :mod:`carbontools.models.casa`) and Rh models (:mod:`carbontools.models.respiration`).
+A dropdown lists a registry; :func:`carbontools.run` asks the registries which drivers it needs.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ from typing import Any, ClassVar
 import pandas as pd
 
 __all__ = [
+    "Registry",
+    "Variant",
+    "PhysicalConstants",
+    "CONSTANTS",
+    "FPAR_METHODS",
+    "WATER_STRESS_METHODS",
+    "RH_MODELS",
+    "widget_spec",
     "ClassTable",
     "ParamSet",
     "CasaParams",
@@ -93,9 +104,97 @@ class ClassTable(Mapping):
         return ClassTable({k: v * factor for k, v in self._items})
 
 
-def _p(default, unit: str, doc: str, source: str = "", bounds: tuple | None = None):
-    """A dataclass field with its unit, description, source and plausible bounds."""
-    meta = {"unit": unit, "doc": doc, "source": source, "bounds": bounds}
+# --------------------------------------------------------------------------------------------
+# Variants registered by name
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One named variant: the object it stands for, the drivers it requires and a one-line description.
+
+    ``obj`` is a function (FPAR and water-stress methods, Rh models) or a parameter set (presets);
+    ``params`` is the parameter class a function takes, where it takes one.
+    """
+
+    name: str
+    obj: Any
+    requires: tuple[str, ...] = ()
+    description: str = ""
+    params: type | None = None
+    optional: tuple[str, ...] = ()
+
+    @property
+    def function(self):
+        return self.obj
+
+
+class Registry(Mapping):
+    """Variants of one kind (``"FPAR method"``, ``"Rh model"``, ...) by name, in registration order.
+
+    ``registry[name]`` gives the registered object (for presets the parameter set, otherwise the
+    :class:`Variant`); an unknown name raises a ``ValueError`` that lists the choices.
+    """
+
+    def __init__(self, kind: str, values_are_objects: bool = False):
+        self.kind = kind
+        self._entries: dict[str, Variant] = {}
+        self._objects = values_are_objects
+
+    def add(self, name: str, obj, *, requires=(), optional=(), description: str = "", params: type | None = None):
+        if name in self._entries:
+            raise ValueError(f"{self.kind} {name!r} is registered twice")
+        self._entries[name] = Variant(name, obj, tuple(requires), description, params, tuple(optional))
+        return obj
+
+    def register(self, name: str, **kw):
+        """Decorator form of :meth:`add`: ``@FPAR_METHODS.register("ndvi", requires=("ndvi",))``."""
+        return lambda obj: self.add(name, obj, **kw)
+
+    def variant(self, name: str, label: str | None = None) -> Variant:
+        """The entry ``name``; ``label`` names the argument in the error (e.g. ``"fpar_method"``)."""
+        try:
+            return self._entries[name]
+        except (KeyError, TypeError):
+            what = f"{label} {name!r} unknown" if label else f"unknown {self.kind} {name!r}"
+            raise ValueError(f"{what}; choose one of {sorted(self._entries)}") from None
+
+    def requires(self, name: str) -> tuple[str, ...]:
+        return self.variant(name).requires
+
+    def __getitem__(self, name):
+        v = self.variant(name)
+        return v.obj if self._objects else v
+
+    def __contains__(self, name):
+        return isinstance(name, str) and name in self._entries
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __repr__(self):
+        return f"Registry({self.kind!r}: {list(self._entries)})"
+
+
+#: FPAR from NDVI, by name (filled by carbontools.models.casa)
+FPAR_METHODS = Registry("FPAR method")
+#: water stress We, by name (filled by carbontools.models.casa)
+WATER_STRESS_METHODS = Registry("water-stress method")
+#: soil heterotrophic respiration models, by name (filled by carbontools.models.respiration)
+RH_MODELS = Registry("Rh model")
+
+
+def _p(default, unit: str, doc: str, source: str = "", bounds: tuple | None = None, soft: tuple | None = None):
+    """A dataclass field with its unit, description, source and plausible bounds.
+
+    ``bounds`` are hard: a value outside them is refused.  ``soft`` is the range a widget offers by
+    default (the values people usually try), inside ``bounds``; it defaults to ``bounds``.
+    """
+    if soft is not None and bounds is not None and not (bounds[0] <= soft[0] <= soft[1] <= bounds[1]):
+        raise ValueError(f"soft range {soft} must lie inside the bounds {bounds}")
+    meta = {"unit": unit, "doc": doc, "source": source, "bounds": bounds, "soft": soft or bounds}
     if isinstance(default, (ClassTable, dict)):
         table = ClassTable(default)
         return dataclasses.field(default_factory=lambda: table, metadata=meta)
@@ -178,6 +277,40 @@ class ParamSet:
         return pd.DataFrame(rows).set_index("name")
 
 
+def widget_spec(params: "ParamSet | type", name: str, **override) -> dict:
+    """Start, end, value, label and unit of a numeric field, for a slider (its ``soft`` range).
+
+    ``params`` is a parameter set (its value becomes the default) or a parameter class.
+    """
+    cls = params if isinstance(params, type) else type(params)
+    field = {f.name: f for f in dataclasses.fields(cls)}[name]
+    meta = field.metadata
+    if meta.get("soft") is None:
+        raise ValueError(f"{cls.__name__}.{name} has no bounds, so no slider range")
+    value = getattr(params, name) if not isinstance(params, type) else (
+        field.default if field.default is not dataclasses.MISSING else field.default_factory())
+    start, end = meta["soft"]
+    unit = meta.get("unit") or ""
+    spec = {"start": start, "end": end, "value": value, "unit": unit,
+            "label": f"{name} ({unit})" if unit and unit != "1" else name, "doc": meta.get("doc", "")}
+    spec.update(override)
+    return spec
+
+
+@dataclasses.dataclass(frozen=True)
+class PhysicalConstants(ParamSet):
+    """Physical constants the unit layer and the grid use (not model parameters: nothing to tune)."""
+
+    earth_radius: float = _p(6371007.181, "m", "authalic Earth radius for spherical cell areas (the MODIS "
+                             "sinusoidal sphere)", "NASA MODIS land grid; Snyder 1987")
+    co2_per_c: float = _p(44.0 / 12.0, "g CO2 (g C)-1", "mass of CO2 per mass of carbon (molar masses 44 and 12)",
+                          "IPCC 2006 Guidelines, Vol. 4, Ch. 2")
+    water_density: float = _p(1000.0, "kg m-3", "density of liquid water: 1 kg m-2 of water is 1 mm", "")
+
+
+CONSTANTS = PhysicalConstants()
+
+
 # --------------------------------------------------------------------------------------------
 # CASA
 # --------------------------------------------------------------------------------------------
@@ -186,6 +319,7 @@ ZHU = "Zhu Wenquan et al. 2006 (Chinese Science Bulletin 51:457), 2007 (J. Plant
 POTTER = "Potter et al. 1993, Global Biogeochem. Cycles 7:811"
 THORN = "Thornthwaite 1948, Geogr. Rev. 38:55"
 ZHOU = "Zhou Guangsheng & Zhang Xinshi 1995, Acta Phytoecol. Sin. 19:193"
+FAO56 = "Allen et al. 1998, FAO Irrigation and Drainage Paper 56, eq. 24"
 
 
 def _casa_class_table(column: str) -> ClassTable:
@@ -236,47 +370,34 @@ class CasaParams(ParamSet):
                                    "a = c3*I^3 + c2*I^2 + c1*I + c0 (c3, c2, c1, c0)", THORN)
     pet_daylength: bool = _p(False, "", "correct Thornthwaite PET by day length and month length "
                              "(K = N/12 * days/30)", THORN)
+    declination_amplitude: float = _p(0.409, "rad", "solar declination = amplitude*sin(2 pi doy/365 - phase)",
+                                      FAO56)
+    declination_phase: float = _p(1.39, "rad", "solar declination: phase", FAO56)
     # --- light-use efficiency ---
     eps_max: ClassTable = _p(_casa_class_table("eps_max"), "g C MJ-1", "maximum light-use efficiency per class",
-                             ZHU, (0.0, 3.0))
+                             ZHU, (0.0, 3.0), soft=(0.1, 1.5))
 
     def __post_init__(self):
         super().__post_init__()
-        if self.fpar_method not in FPAR_METHODS:
-            raise ValueError(f"fpar_method {self.fpar_method!r} unknown; choose one of {sorted(FPAR_METHODS)}")
-        if self.water_stress not in WATER_STRESS_METHODS:
-            raise ValueError(
-                f"water_stress {self.water_stress!r} unknown; choose one of {sorted(WATER_STRESS_METHODS)}")
+        FPAR_METHODS.variant(self.fpar_method, "fpar_method")  # unknown names raise, listing the choices
+        WATER_STRESS_METHODS.variant(self.water_stress, "water_stress")
         if isinstance(self.pet_a_coefficients, list):
             object.__setattr__(self, "pet_a_coefficients", tuple(self.pet_a_coefficients))
 
+    def requires(self) -> tuple[str, ...]:
+        """The drivers these parameters need (from the FPAR and water-stress registries)."""
+        needs = ["srad", "tmean", "landcover", *FPAR_METHODS.requires(self.fpar_method),
+                 *WATER_STRESS_METHODS.requires(self.water_stress)]
+        return tuple(dict.fromkeys(needs))
 
-FPAR_METHODS = ("ndvi_sr", "ndvi", "sr", "potter_sr")
-WATER_STRESS_METHODS = ("zhou", "et_pet")
 
-CASA_PRESETS: dict[str, CasaParams] = {
-    "zhu2007": CasaParams(),
-    "potter1993": CasaParams(
-        preset="potter1993",
-        fpar_method="potter_sr",
-        sr_min=1.08,
-        sr_max=4.14,
-        te2_c=1.1814,
-        te2_half_rule=False,
-        eps_max=ClassTable.uniform(0.389),
-    ),
-}
+#: CASA parameter presets by name (registered by carbontools.models.casa, where their methods live)
+CASA_PRESETS = Registry("CASA preset", values_are_objects=True)
 
 
 def casa_preset(name: str | CasaParams = "zhu2007", **overrides) -> CasaParams:
     """The CASA parameter preset ``name`` (or a given CasaParams) with ``overrides`` applied."""
-    if isinstance(name, CasaParams):
-        params = name
-    else:
-        try:
-            params = CASA_PRESETS[name]
-        except KeyError:
-            raise ValueError(f"unknown CASA preset {name!r}; choose one of {sorted(CASA_PRESETS)}") from None
+    params = name if isinstance(name, CasaParams) else CASA_PRESETS[name]
     return params.replace(**overrides) if overrides else params
 
 
@@ -304,17 +425,23 @@ class Pei2009Params(ParamSet):
 class Q10Params(ParamSet):
     """Rh = rh_ref * q10**((T - t_ref)/10), times an optional moisture scalar."""
 
-    q10: float = _p(2.0, "1", "factor per 10 degC warming", "van 't Hoff; common default", (1.0, 5.0))
+    q10: float = _p(2.0, "1", "factor per 10 degC warming", "van 't Hoff; common default", (1.0, 5.0),
+                    soft=(1.2, 3.5))
     t_ref: float = _p(10.0, "degC", "reference temperature", "", (-10.0, 30.0))
     rh_ref: float = _p(16.3, "g C m-2 month-1", "Rh at t_ref (pei2009 value at 10 degC and 50 mm)", PEI,
-                       (0.0, 200.0))
+                       (0.0, 200.0), soft=(5.0, 40.0))
 
 
 @dataclasses.dataclass(frozen=True)
 class LloydTaylorParams(ParamSet):
-    """Rh = r10 * exp(e0 * (1/(t_ref - t0) - 1/(T - t0))), times an optional moisture scalar."""
+    """Rh = rh_ref * exp(e0 * (1/(t_ref - t0) - 1/(T - t0))), times an optional moisture scalar.
 
-    r10: float = _p(16.3, "g C m-2 month-1", "Rh at 10 degC", PEI, (0.0, 200.0))
+    ``rh_ref`` is Lloyd & Taylor's R10 (the rate at t_ref = 10 degC); it has the Q10 model's name so
+    that one knob drives both.
+    """
+
+    rh_ref: float = _p(16.3, "g C m-2 month-1", "Rh at t_ref, R10 (pei2009 value at 10 degC and 50 mm)", PEI,
+                       (0.0, 200.0), soft=(5.0, 40.0))
     e0: float = _p(308.56, "K", "activation-energy-like parameter", LT, (50.0, 600.0))
     t0: float = _p(-46.02, "degC", "temperature where respiration would vanish (227.13 K)", LT)
-    t_ref: float = _p(10.0, "degC", "reference temperature of r10", LT)
+    t_ref: float = _p(10.0, "degC", "reference temperature of rh_ref", LT)

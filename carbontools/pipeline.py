@@ -1,27 +1,19 @@
-"""One entry point from drivers to NPP, Rh and NEP: :func:`run`.
+"""From drivers to NPP, Rh and NEP, in stages that apps, sensitivity runs and batch runs can call.
 
-Input contract (``drivers``: an ``xarray.Dataset``, or a dict of DataArrays on identical grids)
+    prepare(drivers, casa, rh, **overrides) -> Prepared      checked drivers in canonical units,
+                                                              CASA classes, resolved parameters
+    casa_stage(prepared[, reuse=])           -> Dataset       NPP and its factors
+    rh_stage(prepared)                       -> DataArray     soil heterotrophic respiration
+    assemble(casa, rh, prepared)             -> Dataset       NEP, annual sums, attributes
 
-=============  ==============  =====================================================  ============
-variable       dims            meaning                                                 unit
-=============  ==============  =====================================================  ============
-ndvi | fpar    time, y, x      monthly NDVI (or FPAR given directly)                   1
-tmean          time, y, x      monthly mean air temperature                            degC (or K)
-precip         time, y, x      monthly precipitation (needed by water_stress='zhou'    mm month-1
-                               and by Rh 'pei2009')
-srad           time, y, x      incoming shortwave radiation                            MJ m-2 month-1
-landcover      y, x            class codes; ``attrs['scheme']`` one of casa, igbp,      codes
-                               worldcover, clcd
-impervious     y, x            optional impervious-surface fraction (scales Rh)        1
-et, pet        time, y, x      optional ET and PET product (water_stress='et_pet')     mm month-1
-moisture       time, y, x      optional moisture scalar for Rh 'q10'/'lloyd_taylor'    1
-=============  ==============  =====================================================  ============
+:func:`run` chains them.  A :class:`Prepared` can change its parameters without re-reading the
+drivers (:meth:`Prepared.with_parameters`), and :func:`casa_stage` reuses an earlier CASA result
+where only eps_max changed (NPP is linear in eps_max).  Which drivers a run needs follows from the
+variant registries (FPAR method, water-stress method, Rh model); their units and descriptions come
+from the variable registry (:mod:`carbontools.variables`).  See :func:`run` for the input contract.
 
-``time`` is monthly (one value per calendar month).  Units are read from ``attrs['units']``
-(CF/UDUNITS strings) and converted where unambiguous (K -> degC, W m-2 -> MJ m-2 month-1 with the
-real month length, mm day-1 -> mm month-1, % -> 1, ...); a variable without units is assumed to be
-in the unit above, with a warning.  Works unchanged on numpy- and dask-backed data: apart from one
-pass of plausibility statistics (``check=True``) nothing is computed until you ask.
+Works unchanged on numpy- and dask-backed data: apart from one pass of plausibility statistics
+(``check=True``) and the class codes present in the land-cover map, nothing is computed until you ask.
 """
 
 from __future__ import annotations
@@ -36,32 +28,21 @@ import xarray as xr
 from . import __version__
 from .grid import latitude
 from .landcover import to_casa
-from .models.casa import casa_npp
+from .models.casa import casa_npp, npp_from_factors
 from .models.nep import annual_sum, nep
-from .models.respiration import RH_MODELS, soil_respiration
-from .params import CasaParams, ParamSet, casa_preset
-from .units import CANONICAL, DESCRIPTIONS, check_plausible, to_canonical
+from .models.respiration import soil_respiration
+from .landcover import class_lookup
+from .params import FPAR_METHODS, RH_MODELS, WATER_STRESS_METHODS, CasaParams, ParamSet, casa_preset
+from .units import DESCRIPTIONS, check_plausible, to_canonical
+from .variables import DRIVERS, MONTHLY, STATIC, contract_table, output_attrs
 
-__all__ = ["run", "prepare_drivers", "split_overrides"]
+__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "rh_response", "prepare_drivers",
+           "split_overrides", "MONTHLY", "STATIC"]
 
-MONTHLY = ("ndvi", "fpar", "tmean", "precip", "srad", "et", "pet", "moisture")
-STATIC = ("landcover", "impervious")
-
-SIGN_SINK = "positive = uptake by the ecosystem (sink); NEE = -NEP"
-
-OUTPUT_ATTRS = {
-    "npp": ("net primary production", "g C m-2 month-1", "positive = carbon fixed by plants"),
-    "rh": ("soil heterotrophic respiration", "g C m-2 month-1", "positive = carbon released to the air"),
-    "nep": ("net ecosystem production, NPP - Rh", "g C m-2 month-1", SIGN_SINK),
-    "fpar": ("fraction of absorbed photosynthetically active radiation", "1", None),
-    "apar": ("absorbed photosynthetically active radiation", "MJ m-2 month-1", None),
-    "topt": ("optimal temperature: mean temperature of the NDVI-peak month of the year", "degC", None),
-    "te1": ("temperature stress Te1 (response to the optimum)", "1", None),
-    "te2": ("temperature stress Te2 (departure from the optimum)", "1", None),
-    "we": ("water stress We", "1", None),
-    "pet": ("potential evapotranspiration used by the water stress", "mm month-1", None),
-    "eps": ("light-use efficiency Te1*Te2*We*eps_max", "g C MJ-1", None),
-}
+SIGN_SINK = output_attrs("nep")["sign_convention"]
+#: the variables of run()'s result, in order
+RESULT_VARIABLES = ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "fpar", "apar", "topt", "te1",
+                    "te2", "we", "pet", "eps", "landcover_casa")
 
 
 def split_overrides(casa, rh, overrides: Mapping) -> tuple[CasaParams, str, ParamSet]:
@@ -72,8 +53,6 @@ def split_overrides(casa, rh, overrides: Mapping) -> tuple[CasaParams, str, Para
             raise TypeError(f"rh={type(rh).__name__} is not the parameter set of a known Rh model")
         rh_model, rh_p = name, rh
     else:
-        if rh not in RH_MODELS:
-            raise ValueError(f"unknown Rh model {rh!r}; choose one of {sorted(RH_MODELS)}")
         rh_model, rh_p = rh, RH_MODELS[rh].params()
     casa_p = casa_preset(casa)
     casa_fields = {f.name for f in dataclasses.fields(casa_p)}
@@ -141,7 +120,7 @@ def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> 
             out[name] = to_canonical(name, da.transpose("time", "y", "x", ...))
         elif name in STATIC:
             da = da.transpose(..., "y", "x")
-            out[name] = to_canonical(name, da) if name in CANONICAL else da
+            out[name] = to_canonical(name, da) if DRIVERS[name].units is not None else da
     if "time" in ds.dims:
         _check_time(ds["time"])
     if check:
@@ -150,11 +129,125 @@ def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> 
 
 
 def _finish(da: xr.DataArray, name: str) -> xr.DataArray:
-    long_name, units, sign = OUTPUT_ATTRS[name]
-    attrs = {"long_name": long_name, "units": units}
-    if sign:
-        attrs["sign_convention"] = sign
-    return da.rename(name).assign_attrs(attrs)
+    return da.rename(name).assign_attrs(output_attrs(name))
+
+
+# --- the stages -----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """Drivers checked and in canonical units, land cover in CASA classes, and the resolved parameters."""
+
+    drivers: xr.Dataset
+    landcover: xr.DataArray
+    casa: CasaParams
+    rh_model: str
+    rh: ParamSet
+
+    def with_parameters(self, casa: str | CasaParams | None = None, rh: str | ParamSet | None = None,
+                        **overrides) -> "Prepared":
+        """The same drivers with other parameters (a preset, an Rh model, or any override of :func:`run`).
+
+        Unchanged parts keep their current values: ``prep.with_parameters(q10=2.5)`` changes only Q10
+        (if the Rh model is ``q10``), ``prep.with_parameters(rh="lloyd_taylor")`` switches the model.
+        """
+        casa_p = self.casa if casa is None else casa_preset(casa)
+        rh_arg = rh if rh is not None else self.rh
+        casa_p, rh_model, rh_p = split_overrides(casa_p, rh_arg, overrides)
+        missing = [n for n in _needs(casa_p, rh_model, self.drivers) if n not in self.drivers]
+        if missing:
+            raise ValueError("these parameters need driver(s) the prepared drivers lack: "
+                             + "; ".join(f"{n!r}: {DESCRIPTIONS[n]}" for n in missing))
+        return dataclasses.replace(self, casa=casa_p, rh_model=rh_model, rh=rh_p)
+
+
+def _needs(casa_p: CasaParams, rh_model: str, ds) -> tuple[str, ...]:
+    need = list(casa_p.requires()) + list(RH_MODELS.requires(rh_model))
+    if "fpar" in ds:  # FPAR given directly replaces the NDVI-based methods
+        need = [n for n in need if n != "ndvi"]
+    return tuple(dict.fromkeys(need))
+
+
+def prepare(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei2009", *, check: bool = True,
+            **overrides) -> Prepared:
+    """Stage 1: resolve the parameters, then check and convert the drivers they need (see :func:`run`)."""
+    casa_p, rh_model, rh_p = split_overrides(casa, rh, overrides)
+    ds = _as_dataset(drivers)
+    d = prepare_drivers(ds, _needs(casa_p, rh_model, ds), check=check)
+    return Prepared(d, to_casa(d["landcover"]), casa_p, rh_model, rh_p)
+
+
+def casa_stage(prep: Prepared, reuse: xr.Dataset | None = None) -> xr.Dataset:
+    """Stage 2: monthly CASA NPP and its factors (fpar, apar, topt, te1, te2, we, pet, eps).
+
+    ``reuse``: an earlier result of this stage on the same drivers.  When its parameters differ from
+    ``prep.casa`` in ``eps_max`` only, NPP and eps are rescaled from its factors (NPP is linear in
+    eps_max) instead of recomputing FPAR, the temperature and the water stresses.
+    """
+    p, d = prep.casa, prep.drivers
+    if reuse is not None and _only_eps_max_differs(reuse, p):
+        eps_max = class_lookup(prep.landcover, p.eps_max)
+        stress = reuse["te1"] * reuse["te2"] * reuse["we"]
+        out = reuse.copy()
+        out["npp"] = _finish(npp_from_factors(reuse["apar"], stress, eps_max, prep.landcover), "npp")
+        out["eps"] = _finish(stress * eps_max, "eps")
+    else:
+        lat = latitude(d) if p.pet_daylength else None
+        c = casa_npp(srad=d["srad"], tmean=d["tmean"], landcover=prep.landcover, ndvi=d.get("ndvi"),
+                     fpar=d.get("fpar"), precip=d.get("precip"), et=d.get("et"), pet=d.get("pet"), latitude=lat,
+                     params=p)
+        out = xr.Dataset({name: _finish(c[name], name) for name in c.data_vars})
+    out.attrs = {"casa_parameters": p.to_json()}
+    return out
+
+
+def _only_eps_max_differs(reuse: xr.Dataset, p: CasaParams) -> bool:
+    if "casa_parameters" not in reuse.attrs:
+        return False
+    before = json.loads(reuse.attrs["casa_parameters"])
+    now = json.loads(p.to_json())
+    before.pop("eps_max", None)
+    now.pop("eps_max", None)
+    return before == now
+
+
+def rh_stage(prep: Prepared) -> xr.DataArray:
+    """Stage 3: monthly soil heterotrophic respiration by ``prep.rh_model`` (0 on water and ice)."""
+    d = prep.drivers
+    r = soil_respiration(d["tmean"], d.get("precip"), model=prep.rh_model, params=prep.rh, landcover=prep.landcover,
+                         impervious=d.get("impervious"), moisture=d.get("moisture"))
+    return _finish(r, "rh")
+
+
+def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
+    """Stage 4: NEP = NPP - Rh, annual sums of NPP, Rh and NEP, the class map and the run's attributes."""
+    out = xr.Dataset({name: casa[name] for name in casa.data_vars})
+    out["rh"] = _finish(rh, "rh")
+    out["nep"] = _finish(nep(casa["npp"], rh), "nep")
+    for name in ("npp", "rh", "nep"):
+        annual = annual_sum(out[name])
+        out[f"{name}_annual"] = annual.assign_attrs(
+            {**out[name].attrs, "units": "g C m-2 yr-1", "long_name": f"annual {out[name].attrs['long_name']}",
+             "cell_methods": "time: sum (of the monthly values)"})
+    out["landcover_casa"] = prep.landcover
+    out = out[list(RESULT_VARIABLES)]
+    if "spatial_ref" in prep.drivers.coords:
+        out = out.assign_coords(spatial_ref=prep.drivers["spatial_ref"])
+    out.attrs = {
+        "title": "carbontools CASA NPP, soil heterotrophic respiration and NEP",
+        "sign_convention": SIGN_SINK,
+        "casa_preset": prep.casa.preset,
+        "rh_model": prep.rh_model,
+        "parameters": json.dumps({"casa": prep.casa.to_dict(), "rh": prep.rh.to_dict()}),
+        "carbontools_version": __version__,
+    }
+    return out
+
+
+def rh_response(model: str, tmean, precip=None, params: ParamSet | None = None, moisture=None):
+    """Rh of a named model on plain numbers or arrays (e.g. a response curve over temperature)."""
+    m = RH_MODELS[model]
+    return m.function(tmean, precip, params if params is not None else m.params(), moisture=moisture)
 
 
 def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei2009", *, check: bool = True,
@@ -164,7 +257,7 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
     Parameters
     ----------
     drivers : xarray.Dataset or dict of DataArrays
-        See the module docstring for the contract (variables, dims, units).
+        On identical grids; see the input contract below.
     casa : str or CasaParams
         CASA preset name (``'zhu2007'`` default, ``'potter1993'``) or a parameter set.
     rh : str or ParamSet
@@ -183,41 +276,36 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
         ``nep_annual`` (g C m-2 yr-1, dim ``year``); ``landcover_casa``.  Every variable has
         ``units`` and ``long_name``; the fluxes a ``sign_convention``; ``attrs['parameters']`` holds
         the parameters as JSON.
-    """
-    casa_p, rh_model, rh_p = split_overrides(casa, rh, overrides)
-    need = ["tmean", "srad", "landcover"]
-    if casa_p.water_stress == "zhou" or RH_MODELS[rh_model].needs_precip:
-        need.append("precip")
-    if casa_p.water_stress == "et_pet":
-        need += ["et", "pet"]
-    d = prepare_drivers(drivers, tuple(need), check=check)
-    lc = to_casa(d["landcover"])
-    lat = latitude(d) if casa_p.pet_daylength else None
-    c = casa_npp(srad=d["srad"], tmean=d["tmean"], landcover=lc, ndvi=d.get("ndvi"), fpar=d.get("fpar"),
-                 precip=d.get("precip"), et=d.get("et"), pet=d.get("pet"), latitude=lat, params=casa_p)
-    r = soil_respiration(d["tmean"], d.get("precip"), model=rh_model, params=rh_p, landcover=lc,
-                         impervious=d.get("impervious"), moisture=d.get("moisture"))
-    n = nep(c["npp"], r)
-    out = xr.Dataset({name: _finish(c[name], name) for name in c.data_vars})
-    out["rh"] = _finish(r, "rh")
-    out["nep"] = _finish(n, "nep")
-    for name in ("npp", "rh", "nep"):
-        annual = annual_sum(out[name])
-        out[f"{name}_annual"] = annual.assign_attrs(
-            {**out[name].attrs, "units": "g C m-2 yr-1", "long_name": f"annual {out[name].attrs['long_name']}",
-             "cell_methods": "time: sum (of the monthly values)"})
-    out["landcover_casa"] = lc
-    out = out[["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "fpar", "apar", "topt", "te1", "te2",
-               "we", "pet", "eps", "landcover_casa"]]
-    if "spatial_ref" in d.coords:
-        out = out.assign_coords(spatial_ref=d["spatial_ref"])
-    out.attrs = {
-        "title": "carbontools CASA NPP, soil heterotrophic respiration and NEP",
-        "sign_convention": SIGN_SINK,
-        "casa_preset": casa_p.preset,
-        "rh_model": rh_model,
-        "parameters": json.dumps({"casa": casa_p.to_dict(), "rh": rh_p.to_dict()}),
-        "carbontools_version": __version__,
-    }
-    return out
 
+    Notes
+    -----
+    Input contract (from the variable registry; "needed by" from the variant registries):
+
+{contract}
+
+    ``time`` is monthly (one value per calendar month).  Units are read from ``attrs['units']``
+    (CF/UDUNITS strings) and converted where unambiguous (K -> degC, W m-2 -> MJ m-2 month-1 with the
+    real month length, mm day-1 -> mm month-1, % -> 1, ...); a variable without units is assumed to
+    be in the unit above, with a warning.
+    """
+    prep = prepare(drivers, casa, rh, check=check, **overrides)
+    return assemble(casa_stage(prep), rh_stage(prep), prep)
+
+
+def _needed_by() -> dict[str, str]:
+    """Driver -> who needs it, from the variant registries (for the contract table)."""
+    users: dict[str, dict[str, list[str]]] = {}
+    for label, registry in (("fpar_method", FPAR_METHODS), ("water_stress", WATER_STRESS_METHODS), ("rh", RH_MODELS)):
+        for name, variant in registry.items():
+            for n in variant.requires:
+                users.setdefault(n, {}).setdefault(label, []).append(name)
+            for n in variant.optional:
+                users.setdefault(n, {}).setdefault(label, []).append(f"{name} (optional)")
+    text = {n: "; ".join(f"{label} {', '.join(names)}" for label, names in by.items()) for n, by in users.items()}
+    text.update(srad="every run", tmean="every run", landcover="every run", fpar="optional: replaces ndvi",
+                impervious="optional: Rh x (1 - fraction)")
+    return text
+
+
+run.__doc__ = run.__doc__.replace("{contract}", "\n".join("    " + line for line in
+                                                          contract_table(_needed_by()).splitlines()))

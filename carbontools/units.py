@@ -1,96 +1,266 @@
-"""Units and plausibility at the boundary: what the models receive is in their units, or an error says why not.
+"""The one unit layer of carbontools: parsing, conversion and plausibility, on pint.
 
-Each driver has one canonical unit (:data:`CANONICAL`).  A driver's ``attrs['units']`` (a CF/UDUNITS
-string) is converted to it where the conversion is unambiguous; month totals from rates use each
-month's real length.  Values that cannot be right in the canonical unit (NDVI of 8000, temperature
-of 290 degC, negative rain) raise errors that say what the data look like and how to fix them.
+Every module that converts a unit comes here.  Units are CF/UDUNITS strings (``"W m-2"``,
+``"kg m-2 s-1"``, ``"g C m-2 month-1"``) read by a pint registry built on cf_xarray's CF-aware one,
+with three additions that the carbon accounting needs:
+
+- **a carbon basis**: a mass may name its species, ``C`` or ``CO2`` (``"t C"``, ``"Gg CO2e yr-1"``,
+  ``"Mg C ha-1"``).  Pint reads "C" as the coulomb, so the species is split off before pint sees
+  the string, and C <-> CO2 converts by ``CONSTANTS.co2_per_c`` (44/12).  A unit that names no
+  species takes the other side's (``"g m-2"`` to ``"t C"`` is a change of mass and area only).
+- **water**: 1 kg m-2 of water is 1 mm (``CONSTANTS.water_density``), so ``kg m-2 s-1`` converts to
+  ``mm month-1``.
+- **amount <-> rate by the real calendar**: a month is 28 to 31 days and a year 365 or 366, never
+  pint's mean month and year.  Conversions that change a per-month or per-year unit need the
+  length of each time step (``days`` / ``year_days``, taken from a DataArray's ``time`` axis).
+  Monthly values in a per-year unit are rates; their month's amount is rate x month length.
+
+Each driver has one canonical unit, from the variable registry (:mod:`carbontools.variables`).
+:func:`to_canonical` converts a driver to it; :func:`check_plausible` refuses values that cannot be
+right in that unit (NDVI of 8000, temperature of 290 degC, negative rain) and says how to fix them.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 import warnings
 
+import cf_xarray.units
 import dask
+import numpy as np
+import pint
 import xarray as xr
 
-__all__ = ["CANONICAL", "DESCRIPTIONS", "to_canonical", "check_plausible", "normalise_unit"]
+from .params import CONSTANTS
+from .variables import DRIVERS
 
-CANONICAL = {
-    "ndvi": "1",
-    "fpar": "1",
-    "tmean": "degC",
-    "precip": "mm month-1",
-    "srad": "MJ m-2 month-1",
-    "et": "mm month-1",
-    "pet": "mm month-1",
-    "impervious": "1",
-    "moisture": "1",
-}
+__all__ = [
+    "ureg",
+    "Unit",
+    "parse",
+    "factor",
+    "convert",
+    "same_units",
+    "CANONICAL",
+    "DESCRIPTIONS",
+    "to_canonical",
+    "check_plausible",
+    "normalise_unit",
+]
 
-DESCRIPTIONS = {
-    "ndvi": "monthly NDVI (unitless, -1..1)",
-    "fpar": "monthly fraction of absorbed PAR (0..1)",
-    "tmean": "monthly mean air temperature (degC)",
-    "precip": "monthly precipitation total (mm month-1)",
-    "srad": "monthly incoming shortwave radiation (MJ m-2 month-1)",
-    "et": "monthly actual evapotranspiration (mm month-1)",
-    "pet": "monthly potential evapotranspiration (mm month-1)",
-    "impervious": "impervious-surface fraction (0..1)",
-    "moisture": "soil-moisture scalar (0..1)",
-    "landcover": "land-cover class codes with attrs['scheme']",
-}
+# --- the registry ---------------------------------------------------------------------------------
+
+#: carbontools' pint registry: a copy of cf_xarray's (CF strings in and out), with the additions below
+ureg = copy.deepcopy(cf_xarray.units.units)
+ureg.define("@alias degree_Celsius = degrees_C = degreesC = degrees_celsius = degree_C")
+ureg.define("@alias kelvin = degK = deg_K = degrees_K = degreesK")
+ureg.define("@alias month = mon")
+
+_water = pint.Context("water")
+for _dims in ("", " / [time]"):
+    _water.add_transformation(f"[mass] / [length] ** 2{_dims}", f"[length]{_dims}",
+                              lambda reg, x: x / reg.Quantity(CONSTANTS.water_density, "kg m-3"))
+    _water.add_transformation(f"[length]{_dims}", f"[mass] / [length] ** 2{_dims}",
+                              lambda reg, x: x * reg.Quantity(CONSTANTS.water_density, "kg m-3"))
+ureg.add_context(_water)
+
+#: spellings of the carbon species -> (basis, is an equivalent such as CO2e)
+SPECIES = {"C": ("C", False), "CE": ("C", True), "C-eq": ("C", True), "CO2": ("CO2", False),
+           "CO2e": ("CO2", True), "CO2eq": ("CO2", True), "CO2-eq": ("CO2", True)}
+#: mass symbols that may carry a species; pint reads "kt" as the knot, so it is spelled out
+_MASS = {"g": "g", "kg": "kg", "t": "tonne", "Mg": "Mg", "kt": "kilotonne", "Gg": "Gg", "Mt": "megatonne",
+         "Tg": "Tg", "Gt": "gigatonne", "Pg": "Pg"}
+_CARBON_RE = re.compile(
+    r"\s*(?P<mass>" + "|".join(sorted(_MASS, key=len, reverse=True)) + r")\s*"
+    r"(?P<species>" + "|".join(re.escape(s) for s in sorted(SPECIES, key=len, reverse=True)) + r")"
+    r"(?P<rest>(\s+.*)?)$")
+_DIMENSIONLESS = {"", "1", "-", "unitless", "dimensionless", "fraction", "none", "ratio"}
+_STEPS = ("month", "year")
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """A parsed unit: the pint unit without the carbon species, and the species (``C``, ``CO2`` or None)."""
+
+    text: str
+    pint_unit: pint.Unit
+    basis: str | None = None
+    equivalent: bool = False
+
+    def exponent(self, name: str) -> int:
+        """Exponent of a pint unit name (``"month"``, ``"year"``) in this unit."""
+        return int(dict(self.pint_unit._units).get(name, 0))
+
+    def parts(self) -> dict[str, float | None]:
+        """Factors of the mass (to g), area denominator (to m2) and whether the unit is per year.
+
+        ``{"grams": ..., "area_m2": ... or None, "per_year": bool}``; used for carbon amounts and fluxes.
+        """
+        grams, area = 1.0, None
+        for name, exp in dict(self.pint_unit._units).items():
+            dim = ureg.Unit(name).dimensionality
+            if dim == ureg.Unit("g").dimensionality and exp == 1:
+                grams *= float(ureg.Quantity(1.0, name).to("g").magnitude)
+            elif dim == ureg.Unit("m2").dimensionality and exp == -1:
+                area = (area or 1.0) * float(ureg.Quantity(1.0, name).to("m2").magnitude)
+            elif dim == ureg.Unit("m").dimensionality and exp == -2:
+                area = (area or 1.0) * float(ureg.Quantity(1.0, name).to("m").magnitude) ** 2
+        return {"grams": grams, "area_m2": area, "per_year": self.exponent("year") == -1}
+
+    def __str__(self):
+        return self.text
+
+
+def _clean(text: str) -> str:
+    t = str(text).strip()
+    return "1" if t.lower() in _DIMENSIONLESS else t.replace("°", "deg")
+
+
+def parse(text, name: str = "value") -> Unit:
+    """Parse a unit string; a carbon mass may name its species (``"t C yr-1"``, ``"kg CO2e m-2"``).
+
+    Errors name ``name``, the string and what is accepted.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{name} has no unit: state it, e.g. 'g C m-2 month-1', 't CO2 yr-1', 'W m-2'")
+    raw = text.strip()
+    basis, equivalent, pint_text = None, False, _clean(raw)
+    m = _CARBON_RE.fullmatch(raw)
+    if m is not None:
+        basis, equivalent = SPECIES[m["species"]]
+        pint_text = _MASS[m["mass"]] + (" " + m["rest"].strip() if m["rest"].strip() else "")
+    elif raw.replace("°", "").lower() == "c":
+        pint_text = "degC"  # a lone "C" on a temperature means degrees Celsius, not coulomb
+    try:
+        unit = ureg.Unit(pint_text)
+    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AssertionError, ValueError, TypeError) as err:
+        raise ValueError(f"{name} has unit {raw!r}, which carbontools cannot read ({err}). Write a CF/UDUNITS "
+                         "unit such as 'W m-2', 'mm month-1', 'kg m-2 s-1', 'degC', or a carbon unit with its "
+                         "species: a mass (g, kg, t, Mg, kt, Gg, Mt, Tg, Gt, Pg), C or CO2 (CO2e), then per "
+                         "area and time, e.g. 'g C m-2 month-1', 'Mg C ha-1', 't CO2e yr-1'") from None
+    return Unit(raw, unit, basis, equivalent)
+
+
+def _as_unit(u, name: str) -> Unit:
+    return u if isinstance(u, Unit) else parse(u, name)
+
+
+def _step_lengths(obj, days, year_days):
+    if (days is None or year_days is None) and isinstance(obj, (xr.DataArray, xr.Dataset)) and "time" in obj.coords:
+        time = obj["time"]
+        if np.issubdtype(time.dtype, np.datetime64) or time.dtype == object:
+            if days is None:
+                days = time.dt.days_in_month
+            if year_days is None:
+                year_days = xr.where(time.dt.is_leap_year, 366.0, 365.0)
+    return days, year_days
+
+
+def factor(source, target, *, days=None, year_days=None, name: str = "value", context: str | None = "water"):
+    """``(scale, offset)`` with ``value_in_target = value_in_source * scale + offset``.
+
+    ``scale`` is a number, or an array/DataArray when the conversion needs the month (``days``) or
+    year (``year_days``) length of each time step.  The offset is non-zero only for temperatures.
+    """
+    s, t = _as_unit(source, name), _as_unit(target, name)
+    scale = 1.0
+    if s.basis and t.basis and s.basis != t.basis:
+        scale = CONSTANTS.co2_per_c if (s.basis, t.basis) == ("C", "CO2") else 1.0 / CONSTANTS.co2_per_c
+    su, tu = s.pint_unit, t.pint_unit
+    for step, length, label in (("month", days, "days"), ("year", year_days, "year_days")):
+        es, et = s.exponent(step), t.exponent(step)
+        if es == et:
+            continue  # the same per-step basis on both sides: its length cancels
+        if length is None:
+            raise ValueError(f"{name}: converting {s.text!r} to {t.text!r} needs the length of each {step} "
+                             f"(the data's time axis, or {label}=...); carbontools never uses a mean {step}")
+        # x per step = x / length per day: swap the step for days on both sides, keep the factor
+        su = su / ureg.Unit(step) ** es * ureg.Unit("day") ** es
+        tu = tu / ureg.Unit(step) ** et * ureg.Unit("day") ** et
+        scale = scale * length ** (es - et)
+    try:
+        ctx = (context,) if context else ()
+        zero = float(ureg.Quantity(0.0, su).to(tu, *ctx).magnitude)
+        one = float(ureg.Quantity(1.0, su).to(tu, *ctx).magnitude)
+    except pint.DimensionalityError:
+        raise ValueError(f"{name} has units {s.text!r}, which cannot be converted to {t.text!r} "
+                         f"({su.dimensionality} is not {tu.dimensionality})") from None
+    return scale * (one - zero), zero
+
+
+def convert(values, source, target, *, days=None, year_days=None, name: str = "value"):
+    """``values`` (a number, array or DataArray) from ``source`` to ``target`` units.
+
+    For a DataArray ``source`` defaults to ``attrs['units']`` and the month and year lengths come
+    from its ``time`` axis; the result has ``units = target`` (its other attrs are kept).
+    """
+    if source is None:
+        source = getattr(values, "attrs", {}).get("units")
+    days, year_days = _step_lengths(values, days, year_days)
+    scale, offset = factor(source, target, days=days, year_days=year_days, name=name)
+    if isinstance(scale, float) and scale == 1.0 and offset == 0.0:
+        out = values
+    else:
+        out = values * scale + offset if offset else values * scale
+    if isinstance(out, xr.DataArray):
+        out = out.assign_attrs({**getattr(values, "attrs", {}), "units": str(target)})
+    return out
+
+
+def same_units(a, b) -> bool:
+    """True when two unit strings mean the same unit (``"g C m-2 yr-1"`` and ``"g C m**-2 yr**-1"``)."""
+    try:
+        ua, ub = parse(a), parse(b)
+    except ValueError:
+        return normalise_unit(str(a)) == normalise_unit(str(b))
+    if ua.basis != ub.basis:
+        return False
+    try:
+        scale, offset = factor(ua, ub, context=None)
+    except ValueError:
+        return False
+    return bool(np.isclose(scale, 1.0, rtol=1e-12, atol=0) and offset == 0.0)
 
 
 def normalise_unit(units: str) -> str:
-    """Lower case, no spaces, no exponent marks: 'W m**-2' -> 'wm-2', 'MJ/m^2/month' -> 'mj/m2/month'."""
+    """Lower case, no spaces, no exponent marks: 'W m**-2' -> 'wm-2', 'MJ/m^2/month' -> 'mj/m2/month'.
+
+    Only for comparing spellings in messages; conversions go through :func:`parse`.
+    """
     u = units.strip().lower().replace("**", "").replace("^", "").replace("°", "deg")
     u = re.sub(r"\s+", "", u)
     return u.replace("mon-1", "month-1").replace("/mon", "/month").replace("/monthth", "/month")
 
 
-def _factor(f):
-    return lambda x, days: x * f
+# --- drivers in canonical units -------------------------------------------------------------------
 
+#: canonical unit of each driver (from the variable registry)
+CANONICAL = {name: v.units for name, v in DRIVERS.items() if v.units is not None}
+#: a short description of each driver, for messages
+DESCRIPTIONS = {name: v.description for name, v in DRIVERS.items()}
 
-_IDENTITY = _factor(1.0)
-_PER_DAY = lambda x, days: x * days  # noqa: E731  a mean daily rate -> a month total
-_FRACTION = {u: _IDENTITY for u in ("1", "", "-", "unitless", "dimensionless", "fraction", "none", "ratio")}
-_FRACTION.update({"%": _factor(0.01), "percent": _factor(0.01)})
-_WATER = {
-    **{u: _IDENTITY for u in ("mmmonth-1", "mm/month", "mm", "kgm-2month-1", "kg/m2/month", "kgm-2")},
-    **{u: _PER_DAY for u in ("mmday-1", "mm/day", "mmd-1", "mm/d", "kgm-2day-1", "kgm-2d-1", "kg/m2/day")},
-    **{u: (lambda x, days: x * 86400.0 * days) for u in ("kgm-2s-1", "mms-1", "kg/m2/s", "mm/s")},
-    **{u: _factor(1000.0) for u in ("mmonth-1", "m/month")},
-}
-
-CONVERSIONS = {
-    "tmean": {
-        **{u: _IDENTITY for u in ("degc", "degreesc", "deg_c", "celsius", "degree_celsius", "degrees_celsius", "c")},
-        **{u: (lambda x, days: x - 273.15) for u in ("k", "kelvin", "degk", "deg_k", "degreesk")},
-    },
-    "precip": _WATER,
-    "et": _WATER,
-    "pet": _WATER,
-    "srad": {
-        **{u: _IDENTITY for u in ("mjm-2month-1", "mj/m2/month", "mj/m2", "mjm-2")},
-        **{u: _PER_DAY for u in ("mjm-2day-1", "mjm-2d-1", "mj/m2/day", "mj/m2/d")},
-        **{u: (lambda x, days: x * days * 0.0864) for u in ("wm-2", "w/m2", "wm2", "wattsperm2")},
-        **{u: _factor(1e-6) for u in ("jm-2month-1", "j/m2/month")},
-        **{u: (lambda x, days: x * days * 1e-6) for u in ("jm-2day-1", "jm-2d-1", "j/m2/day")},
-        **{u: (lambda x, days: x * days * 1e-3) for u in ("kjm-2day-1", "kjm-2d-1", "kj/m2/day")},
-    },
-    "ndvi": _FRACTION,
-    "fpar": _FRACTION,
-    "impervious": _FRACTION,
-    "moisture": _FRACTION,
-}
-
+#: unit spellings that are ambiguous for a driver: the reason and the fix
 _AMBIGUOUS = {
     ("precip", "m"): "ERA5 monthly means give 'm' per day; multiply by 1000 and by the month's days, "
     "or load ERA5 with carbontools.io",
-    ("srad", "jm-2"): "ERA5 monthly means give J m-2 per day; multiply by the month's days and 1e-6",
+    ("srad", "J m-2"): "ERA5 monthly means give J m-2 per day; multiply by the month's days and 1e-6",
 }
+
+
+#: the pint unit names a driver's unit may be built from: what climate and satellite products use.
+#: Anything else (furlongs, millijoules written "mj", degrees Fahrenheit) is refused, never guessed.
+_DRIVER_UNIT_NAMES = {"meter", "millimeter", "centimeter", "kilogram", "gram", "second", "minute", "hour", "day",
+                      "month", "year", "joule", "kilojoule", "megajoule", "watt", "kelvin", "degree_Celsius",
+                      "percent"}
+
+
+def _per_step(unit: Unit, canonical: Unit) -> Unit:
+    """A monthly driver's amount without a time unit ('mm', 'MJ m-2') is the month's total."""
+    if canonical.exponent("month") == -1 and "[time]" not in unit.pint_unit.dimensionality:
+        return Unit(unit.text, unit.pint_unit / ureg.Unit("month"), unit.basis, unit.equivalent)
+    return unit
 
 
 def to_canonical(name: str, da: xr.DataArray, days: xr.DataArray | None = None) -> xr.DataArray:
@@ -104,23 +274,30 @@ def to_canonical(name: str, da: xr.DataArray, days: xr.DataArray | None = None) 
             stacklevel=3,
         )
         units = canonical
-    key = normalise_unit(str(units))
-    if (name, key) in _AMBIGUOUS:
-        raise ValueError(f"{name} units {units!r} are ambiguous: {_AMBIGUOUS[(name, key)]}")
-    table = CONVERSIONS[name]
-    if key not in table:
+    spelled = " ".join(str(units).replace("**", "").split())
+    if (name, spelled) in _AMBIGUOUS:
+        raise ValueError(f"{name} units {units!r} are ambiguous: {_AMBIGUOUS[(name, spelled)]}")
+    try:
+        source = parse(str(units), name)
+        odd = sorted(set(dict(source.pint_unit._units)) - _DRIVER_UNIT_NAMES)
+        if odd:
+            raise ValueError(f"{', '.join(odd)} is not a unit climate or satellite products use")
+        target = parse(canonical, name)
+        source = _per_step(source, target)
+        scale, offset = factor(source, target, days=_step_lengths(da, days, None)[0], name=name)
+    except ValueError as err:
         raise ValueError(
-            f"{name} has units {units!r}, which carbontools cannot convert to {canonical!r}. "
-            f"Convert it to {canonical!r} yourself (and set attrs['units']), or use one of: "
-            + ", ".join(sorted({k for k in table if k}))
-        )
-    convert = table[key]
-    if convert is not _IDENTITY and days is None and "time" in da.dims:
-        days = da["time"].dt.days_in_month
-    out = convert(da, days) if convert is not _IDENTITY else da
+            f"{name} has units {units!r}, which carbontools cannot convert to {canonical!r} ({err}). "
+            f"Convert it to {canonical!r} yourself (and set attrs['units']), or give a CF unit such as "
+            + {"tmean": "'K' or 'degC'", "srad": "'W m-2', 'MJ m-2 day-1' or 'J m-2 day-1'",
+               "precip": "'mm day-1', 'kg m-2 s-1' or 'm month-1'", "et": "'mm day-1' or 'kg m-2 s-1'",
+               "pet": "'mm day-1' or 'kg m-2 s-1'"}.get(name, "'1' or '%'")
+        ) from None
+    identity = isinstance(scale, float) and scale == 1.0 and offset == 0.0
+    out = da if identity else (da * scale + offset if offset else da * scale)
     attrs = {k: v for k, v in da.attrs.items() if k not in ("units", "scale_factor", "add_offset")}
     out = out.assign_attrs(attrs, units=canonical)
-    if convert is not _IDENTITY:
+    if not identity:
         out.attrs["converted_from"] = str(units)
     return out
 
@@ -158,22 +335,26 @@ def _ndvi_problem(name: str, lo: float, hi: float) -> str | None:
     return None
 
 
-def _nonnegative(name, lo, hi, upper, hint):
-    if lo < 0.0:
-        return (f"{name} has negative values (min {lo:g} {CANONICAL[name]}); {DESCRIPTIONS[name]} cannot be "
-                "negative. Mask fill values to NaN or check the sign and units")
-    if hi > upper:
-        return f"{name} reaches {hi:g} {CANONICAL[name]}, above the plausible {upper:g}; {hint}"
-    return None
+def _nonnegative(hint):
+    def check(name, lo, hi):
+        upper = DRIVERS[name].range[1]
+        if lo < 0.0:
+            return (f"{name} has negative values (min {lo:g} {CANONICAL[name]}); {DESCRIPTIONS[name]} cannot be "
+                    "negative. Mask fill values to NaN or check the sign and units")
+        if hi > upper:
+            return f"{name} reaches {hi:g} {CANONICAL[name]}, above the plausible {upper:g}; {hint}"
+        return None
+    return check
 
 
 def _temperature_problem(name, lo, hi):
+    low, high = DRIVERS[name].range
     if lo > 150.0:
         return (f"{name} looks like kelvin (values {lo:g}..{hi:g}) although its units say degC; "
                 "subtract 273.15 or set attrs['units'] = 'K'")
-    if lo < -90.0 or hi > 60.0:
+    if lo < low or hi > high:
         return (f"{name} has values {lo:g}..{hi:g} degC, outside the monthly-mean range of the Earth "
-                "(-90..60); mask fill values and check the units")
+                f"({low:g}..{high:g}); mask fill values and check the units")
     return None
 
 
@@ -183,11 +364,10 @@ CHECKS = {
     "impervious": _fraction_problem,
     "moisture": _fraction_problem,
     "tmean": _temperature_problem,
-    "precip": lambda n, lo, hi: _nonnegative(n, lo, hi, 10000.0, "is it in the wrong units (e.g. 0.1 mm)?"),
-    "et": lambda n, lo, hi: _nonnegative(n, lo, hi, 1000.0, "is it in the wrong units?"),
-    "pet": lambda n, lo, hi: _nonnegative(n, lo, hi, 1000.0, "is it in the wrong units?"),
-    "srad": lambda n, lo, hi: _nonnegative(
-        n, lo, hi, 1500.0, "this exceeds the top-of-atmosphere maximum: are the units J m-2 or W m-2?"),
+    "precip": _nonnegative("is it in the wrong units (e.g. 0.1 mm)?"),
+    "et": _nonnegative("is it in the wrong units?"),
+    "pet": _nonnegative("is it in the wrong units?"),
+    "srad": _nonnegative("this exceeds the top-of-atmosphere maximum: are the units J m-2 or W m-2?"),
 }
 
 

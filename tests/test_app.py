@@ -57,7 +57,7 @@ def test_raising_q10_raises_rh_in_a_warm_region(dash):
     high = dash.summary()["rh_total"]
     # nearly all pixel-months of the subtropical demo are warmer than T_ref = 10 degC, where a larger
     # Q10 raises Rh (and lowers it below 10 degC): the regional total must rise
-    assert float((dash._tmean > 10.0).mean()) > 0.95
+    assert float((dash.prepared().drivers["tmean"] > 10.0).mean()) > 0.95
     assert high > low
     dash.param.update(rh_model="pei2009", q10=2.0)
 

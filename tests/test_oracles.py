@@ -147,7 +147,7 @@ def test_q10_defaults_agree_with_pei2009_at_10_degc_50mm():
 
 @pytest.mark.parametrize("t, factor", [(0, "0.3021"), (10, "1"), (20, "2.3032"), (30, "4.2593")])
 def test_lloyd_taylor_factors(t, factor):
-    p = LloydTaylorParams(r10=1.0)
+    p = LloydTaylorParams(rh_ref=1.0)
     unit = float(r.rh_lloyd_taylor(float(t), params=p))
     assert unit == approx_printed(factor)
     assert float(r.rh_lloyd_taylor(float(t))) == pytest.approx(16.3 * unit, rel=1e-12)  # default R10 = 16.3

@@ -75,8 +75,8 @@ def test_npp_rises_with_eps_max_and_srad(ds, k):
 def test_rh_rises_with_temperature(t, dt, q10):
     assert r.rh_q10(t + dt, params=Q10Params(q10=q10)) >= r.rh_q10(t, params=Q10Params(q10=q10))
     assert r.rh_lloyd_taylor(t + dt) > r.rh_lloyd_taylor(t)
-    assert r.rh_lloyd_taylor(t + dt, params=LloydTaylorParams(r10=3.0)) > r.rh_lloyd_taylor(
-        t, params=LloydTaylorParams(r10=3.0))
+    assert r.rh_lloyd_taylor(t + dt, params=LloydTaylorParams(rh_ref=3.0)) > r.rh_lloyd_taylor(
+        t, params=LloydTaylorParams(rh_ref=3.0))
 
 
 @SETTINGS

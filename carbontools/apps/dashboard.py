@@ -1,14 +1,17 @@
 """The carbontools dashboard: a region's NPP, Rh and NEP with the knobs that matter.
 
-``carbontools app`` (or ``make app``) serves it with Panel on localhost.  Built from the package's
-own functions: CASA runs once with the preset's class eps_max; because NPP is proportional to
-eps_max, the eps_max scaling slider multiplies that result exactly, and Rh is recomputed by the
-selected model whenever its knobs move.  Tabs: maps, totals by land cover and district, the
-seasonal cycle, and the parameters in force; downloads of the current results.
+``carbontools app`` (or ``make app``) serves it with Panel on localhost.  It only orchestrates the
+pipeline's stages (:mod:`carbontools.pipeline`): the drivers are prepared and CASA runs once; a
+move of the eps_max slider asks :func:`~carbontools.pipeline.casa_stage` again with the earlier
+result to reuse (the pipeline rescales NPP instead of recomputing it), and the Rh knobs re-run
+:func:`~carbontools.pipeline.rh_stage`.  Slider ranges and defaults come from the parameter objects.
+Tabs: maps, totals by land cover and district, the seasonal cycle, and the parameters in force;
+downloads of the current results.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io as _io
 import json
 import tempfile
@@ -29,10 +32,9 @@ from .. import demo
 from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names
-from ..models.nep import annual_sum
-from ..models.respiration import RH_MODELS, soil_respiration
-from ..params import LloydTaylorParams, Q10Params, casa_preset
-from ..pipeline import OUTPUT_ATTRS, prepare_drivers, run
+from ..params import RH_MODELS, Q10Params, widget_spec
+from ..pipeline import assemble, casa_stage, prepare, rh_stage
+from ..units import convert
 
 __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
 
@@ -40,14 +42,22 @@ __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
 # that and warns W-1005 for every map although the figures render at the set size.
 silence(FIXED_SIZING_MODE, True)
 
-G_PER_GG = 1e9
 KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref")
+#: the Rh knobs; each applies to the models whose parameter set has a field of that name
+RH_KNOBS = ("q10", "rh_ref")
+#: the variables the dashboard shows and downloads
+SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover_casa"]
+
+
+def _number(name: str, label: str, step: float):
+    spec = widget_spec(Q10Params, name)
+    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=step, label=label, doc=spec["doc"])
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
     """Regional totals (Gg C yr-1) and the sink/source split of annual maps (g C m-2 yr-1) on cells of ``area`` m2."""
     valid = nep.notnull()
-    total = lambda v: float((v * area).where(valid).sum()) / G_PER_GG  # noqa: E731
+    total = lambda v: convert(float((v * area).where(valid).sum()), "g C", "Gg C")  # noqa: E731
     land = float(area.where(valid).sum())
     sink, source = nep > 0, nep < 0
     return {
@@ -67,21 +77,19 @@ class Dashboard(param.Parameterized):
 
     eps_scale = param.Number(1.0, bounds=(0.5, 1.5), step=0.05, label="eps_max scaling (x class values)")
     rh_model = param.Selector(default="pei2009", objects=list(RH_MODELS), label="Rh model")
-    q10 = param.Number(Q10Params().q10, bounds=(1.2, 3.5), step=0.05, label="Q10")
-    rh_ref = param.Number(Q10Params().rh_ref, bounds=(5.0, 40.0), step=0.5,
-                          label="reference Rh at 10 degC (g C m-2 month-1)")
+    q10 = _number("q10", "Q10", 0.05)
+    rh_ref = _number("rh_ref", "reference Rh at 10 degC (g C m-2 month-1)", 0.5)
     year = param.Selector(default=None, objects=[])
 
     def __init__(self, drivers: xr.Dataset | None = None, regions=None, **params):
         super().__init__(**params)
         self.drivers = demo.delta_city() if drivers is None else drivers
         synthetic = bool(self.drivers.attrs.get("synthetic"))
-        base = run(self.drivers).compute()  # CASA once, eps_max as in the preset
-        self._npp = base["npp"]
-        d = prepare_drivers(self.drivers, check=False)
-        self._tmean, self._precip = d["tmean"].compute(), d["precip"].compute()
-        self._impervious = d["impervious"] if "impervious" in d else None
-        self._landcover = base["landcover_casa"]
+        prep = prepare(self.drivers)
+        self._prep = dataclasses.replace(prep, drivers=prep.drivers.compute(), landcover=prep.landcover.compute())
+        self._casa = casa_stage(self._prep).compute()  # CASA once; eps_max moves reuse it
+        self._npp = self._casa["npp"]
+        self._landcover = self._prep.landcover
         self.area = cell_area(self.drivers)
         regions = demo.districts(size=self.drivers.sizes["x"]) if regions is None and synthetic else regions
         self._districts = zones_from_polygons(regions, self._npp) if regions is not None else None
@@ -92,32 +100,27 @@ class Dashboard(param.Parameterized):
         self.year = years[-1]
 
     # --- computation -------------------------------------------------------------------------
+    def prepared(self):
+        """The pipeline's prepared state for the current knobs (same drivers, other parameters)."""
+        fields = {f.name for f in dataclasses.fields(RH_MODELS[self.rh_model].params)}
+        rh_knobs = {k: getattr(self, k) for k in RH_KNOBS if k in fields}
+        eps_max = self._prep.casa.eps_max.scaled(self.eps_scale)
+        return self._prep.with_parameters(rh=self.rh_model, eps_max=eps_max, **rh_knobs)
+
     def rh_params(self):
-        if self.rh_model == "q10":
-            return Q10Params(q10=self.q10, rh_ref=self.rh_ref)
-        if self.rh_model == "lloyd_taylor":
-            return LloydTaylorParams(r10=self.rh_ref)
-        return RH_MODELS[self.rh_model].params()
+        return self.prepared().rh
 
     def parameters(self) -> dict:
         """The parameter set behind the current results (CASA with the scaled eps_max, and the Rh model)."""
-        casa = casa_preset("zhu2007")
-        casa = casa.replace(eps_max=casa.eps_max.scaled(self.eps_scale))
-        return {"casa": casa.to_dict(), "rh_model": self.rh_model, "rh": self.rh_params().to_dict()}
+        prep = self.prepared()
+        return {"casa": prep.casa.to_dict(), "rh_model": prep.rh_model, "rh": prep.rh.to_dict()}
 
     def results(self) -> xr.Dataset:
         """Monthly and annual NPP, Rh, NEP for the current knobs (computed once per knob setting)."""
         key = tuple(getattr(self, k) for k in KNOBS)
         if self._cache is None or self._cache[0] != key:
-            rh = soil_respiration(self._tmean, self._precip, model=self.rh_model, params=self.rh_params(),
-                                  landcover=self._landcover, impervious=self._impervious)
-            ds = xr.Dataset({"npp": self.eps_scale * self._npp, "rh": rh})
-            ds["nep"] = ds["npp"] - ds["rh"]
-            for name in ("npp", "rh", "nep"):
-                long_name, units, sign = OUTPUT_ATTRS[name]
-                ds[name].attrs = {"long_name": long_name, "units": units, **({"sign_convention": sign} if sign else {})}
-                ds[f"{name}_annual"] = annual_sum(ds[name]).assign_attrs(ds[name].attrs, units="g C m-2 yr-1")
-            ds["landcover_casa"] = self._landcover
+            prep = self.prepared()
+            ds = assemble(casa_stage(prep, reuse=self._casa), rh_stage(prep), prep)[SHOWN]
             ds.attrs = {"title": "carbontools dashboard results", "parameters": json.dumps(self.parameters()),
                         "synthetic_demo": str(bool(self.drivers.attrs.get("synthetic")))}
             self._cache = (key, ds.rio.write_crs(self.drivers.rio.crs))

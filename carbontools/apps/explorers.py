@@ -7,6 +7,8 @@ sets ``explorer.q10 = 3`` and reads ``explorer.results()``).
 
 from __future__ import annotations
 
+import dataclasses
+
 import holoviews as hv
 import hvplot.pandas  # noqa: F401
 import hvplot.xarray  # noqa: F401
@@ -17,13 +19,21 @@ import param
 import xarray as xr
 
 from ..landcover import NON_VEGETATED, casa_class_names, to_casa
-from ..models import respiration as resp
-from ..params import CASA_PRESETS, FPAR_METHODS, LloydTaylorParams, Q10Params, casa_preset
-from ..pipeline import prepare_drivers, run
+from ..params import CASA_PRESETS, FPAR_METHODS, RH_MODELS, CasaParams, Q10Params, casa_preset, widget_spec
+from ..pipeline import prepare, rh_response, rh_stage, run
 
 __all__ = ["CasaExplorer", "RespirationExplorer"]
 
 FACTORS = ["srad", "par", "fpar", "apar", "te1", "te2", "we", "eps_max", "eps", "npp"]
+#: the Rh knobs; each applies to the models whose parameter set has a field of that name
+RH_KNOBS = ("q10", "rh_ref")
+
+
+def _number(params, name: str, step: float, label: str | None = None):
+    """A param.Number whose default and range come from the parameter object's field metadata."""
+    spec = widget_spec(params, name)
+    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=step, label=label or spec["label"],
+                        doc=spec["doc"])
 
 
 class CasaExplorer(param.Parameterized):
@@ -31,7 +41,7 @@ class CasaExplorer(param.Parameterized):
 
     preset = param.Selector(default="zhu2007", objects=list(CASA_PRESETS))
     fpar_method = param.Selector(default="ndvi_sr", objects=list(FPAR_METHODS), label="FPAR method")
-    te2_c = param.Number(1.184, bounds=(1.0, 1.3), step=0.0013, label="Te2 constant C")
+    te2_c = _number(CasaParams(), "te2_c", 0.0013, label="Te2 constant C")
     te2_half_rule = param.Boolean(True, label="Te2 half rule outside [Topt-13, Topt+10]")
     month = param.Selector(default=None, objects=[])
     pixel = param.XYCoordinates(default=None, label="pixel (x, y)")
@@ -43,8 +53,10 @@ class CasaExplorer(param.Parameterized):
         names = casa_class_names()
         present = [int(c) for c in np.unique(self._casa.values[np.isfinite(self._casa.values)])
                    if int(c) not in NON_VEGETATED]
-        self.eps_sliders = {c: pn.widgets.FloatSlider(label=f"eps_max {names[c]} (g C/MJ)", start=0.1, end=1.5,
-                                                      step=0.01, value=casa_preset().eps_max[c]) for c in present}
+        eps = widget_spec(casa_preset(), "eps_max")
+        self.eps_sliders = {c: pn.widgets.FloatSlider(label=f"eps_max {names[c]} (g C/MJ)", start=eps["start"],
+                                                      end=eps["end"], step=0.01, value=eps["value"][c])
+                            for c in present}
         for slider in self.eps_sliders.values():
             slider.param.watch(lambda e: self.param.trigger("month"), "value")
         months = [str(t)[:10] for t in drivers["time"].values]
@@ -120,32 +132,33 @@ class CasaExplorer(param.Parameterized):
 class RespirationExplorer(param.Parameterized):
     """The three Rh models side by side: response curves, maps, and where they disagree."""
 
-    q10 = param.Number(Q10Params().q10, bounds=(1.2, 3.5), step=0.05, label="Q10")
-    rh_ref = param.Number(Q10Params().rh_ref, bounds=(5.0, 40.0), step=0.5,
-                          label="reference rate at 10 degC, Q10 and Lloyd-Taylor (g C m-2 month-1)")
+    q10 = _number(Q10Params(), "q10", 0.05, label="Q10")
+    rh_ref = _number(Q10Params(), "rh_ref", 0.5,
+                     label="reference rate at 10 degC, Q10 and Lloyd-Taylor (g C m-2 month-1)")
     precip_curve = param.Number(100.0, bounds=(0.0, 400.0), step=10.0, label="precipitation for the curves (mm/month)")
 
     def __init__(self, drivers: xr.Dataset, **params):
         super().__init__(**params)
-        d = prepare_drivers(drivers, check=False)
-        self._tmean, self._precip = d["tmean"].compute(), d["precip"].compute()
-        self._casa = to_casa(drivers["landcover"]).compute()
-        self._impervious = d["impervious"] if "impervious" in d else None
+        prep = prepare(drivers, check=False)
+        self._prep = dataclasses.replace(prep, drivers=prep.drivers.compute(), landcover=prep.landcover.compute())
+        self._casa = self._prep.landcover
+
+    def _prepared(self, model: str):
+        fields = {f.name for f in dataclasses.fields(RH_MODELS[model].params)}
+        return self._prep.with_parameters(rh=model, **{k: getattr(self, k) for k in RH_KNOBS if k in fields})
 
     def model_params(self) -> dict:
-        return {"pei2009": resp.RH_MODELS["pei2009"].params(), "q10": Q10Params(q10=self.q10, rh_ref=self.rh_ref),
-                "lloyd_taylor": LloydTaylorParams(r10=self.rh_ref)}
+        return {name: self._prepared(name).rh for name in RH_MODELS}
 
     def results(self) -> xr.Dataset:
         """Monthly Rh of every model (g C m-2 month-1), dims (model, time, y, x)."""
-        maps = [resp.soil_respiration(self._tmean, self._precip, model=name, params=p, landcover=self._casa,
-                                      impervious=self._impervious) for name, p in self.model_params().items()]
-        return xr.concat(maps, dim=pd.Index(list(self.model_params()), name="model")).rename("rh").to_dataset()
+        maps = [rh_stage(self._prepared(name)) for name in RH_MODELS]
+        return xr.concat(maps, dim=pd.Index(list(RH_MODELS), name="model")).rename("rh").to_dataset()
 
     @param.depends("q10", "rh_ref", "precip_curve")
     def curves(self):
         t = np.linspace(-10, 35, 91)
-        frame = pd.DataFrame({name: resp.RH_MODELS[name].function(t, self.precip_curve, p)
+        frame = pd.DataFrame({name: rh_response(name, t, self.precip_curve, p)
                               for name, p in self.model_params().items()}, index=pd.Index(t, name="temperature (degC)"))
         return frame.hvplot.line(ylabel="Rh (g C m-2 month-1)", width=520, height=320, legend="top_left",
                                  title=f"Response to temperature (pei2009 at P = {self.precip_curve:.0f} mm)")

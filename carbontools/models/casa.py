@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from ..landcover import NON_VEGETATED, class_lookup
-from ..params import CasaParams
+from ..params import CASA_PRESETS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable
 from ._ops import clamp as _clamp
 from ._ops import where as _where
 
@@ -31,10 +31,9 @@ __all__ = [
     "zhou_water_stress",
     "et_pet_water_stress",
     "casa_npp",
+    "npp_from_factors",
     "ndvi_limits_by_class",
 ]
-
-DEFAULT = CasaParams()
 
 
 def simple_ratio(ndvi):
@@ -43,23 +42,50 @@ def simple_ratio(ndvi):
     return (1.0 + ndvi) / (1.0 - ndvi)
 
 
-def fpar_from_ndvi(ndvi, ndvi_min, ndvi_max, params: CasaParams = DEFAULT):
+# --- FPAR methods, registered by name (params.FPAR_METHODS); each f(ndvi, ndvi_min, ndvi_max, params) ---
+
+def _sr_max(ndvi_max, p: CasaParams):
+    return p.sr_max if p.sr_max is not None else simple_ratio(ndvi_max)
+
+
+def _fpar_ndvi_linear(ndvi, ndvi_min, ndvi_max, p: CasaParams):
+    return (ndvi - ndvi_min) / (ndvi_max - ndvi_min) * (p.fpar_max - p.fpar_min) + p.fpar_min
+
+
+def _fpar_sr_linear(ndvi, ndvi_max, p: CasaParams):
+    sr_max = _sr_max(ndvi_max, p)
+    return (simple_ratio(ndvi) - p.sr_min) / (sr_max - p.sr_min) * (p.fpar_max - p.fpar_min) + p.fpar_min
+
+
+@FPAR_METHODS.register("ndvi_sr", requires=("ndvi",), description="mean (weight alpha) of NDVI- and SR-based FPAR")
+def _fpar_ndvi_sr(ndvi, ndvi_min, ndvi_max, p: CasaParams):
+    return p.alpha * _fpar_ndvi_linear(ndvi, ndvi_min, ndvi_max, p) + (1.0 - p.alpha) * _fpar_sr_linear(ndvi, ndvi_max, p)
+
+
+@FPAR_METHODS.register("ndvi", requires=("ndvi",), description="linear in NDVI between the class limits")
+def _fpar_ndvi(ndvi, ndvi_min, ndvi_max, p: CasaParams):
+    return _fpar_ndvi_linear(ndvi, ndvi_min, ndvi_max, p)
+
+
+@FPAR_METHODS.register("sr", requires=("ndvi",), description="linear in the simple ratio SR between the class limits")
+def _fpar_sr(ndvi, ndvi_min, ndvi_max, p: CasaParams):
+    return _fpar_sr_linear(ndvi, ndvi_max, p)
+
+
+@FPAR_METHODS.register("potter_sr", requires=("ndvi",), description="unscaled SR ratio (Potter et al. 1993)")
+def _fpar_potter_sr(ndvi, ndvi_min, ndvi_max, p: CasaParams):
+    return (simple_ratio(ndvi) - p.sr_min) / (_sr_max(ndvi_max, p) - p.sr_min)
+
+
+def fpar_from_ndvi(ndvi, ndvi_min, ndvi_max, params: CasaParams | None = None):
     """FPAR from NDVI by ``params.fpar_method``; ``ndvi_min``/``ndvi_max`` are per-pixel (or scalar) values.
 
     SR_max is ``params.sr_max`` when set, else derived from ``ndvi_max`` as (1+NDVI_max)/(1-NDVI_max).
     The result is clamped to [fpar_min, fpar_max].
     """
-    p = params
-    span = p.fpar_max - p.fpar_min
-    sr = simple_ratio(ndvi)
-    sr_max = p.sr_max if p.sr_max is not None else simple_ratio(ndvi_max)
-    if p.fpar_method == "potter_sr":
-        fpar = (sr - p.sr_min) / (sr_max - p.sr_min)
-        return _clamp(fpar, p.fpar_min, p.fpar_max)
-    fpar_ndvi = (ndvi - ndvi_min) / (ndvi_max - ndvi_min) * span + p.fpar_min
-    fpar_sr = (sr - p.sr_min) / (sr_max - p.sr_min) * span + p.fpar_min
-    weight = {"ndvi": 1.0, "sr": 0.0, "ndvi_sr": p.alpha}[p.fpar_method]
-    return _clamp(weight * fpar_ndvi + (1.0 - weight) * fpar_sr, p.fpar_min, p.fpar_max)
+    p = params if params is not None else DEFAULT
+    fpar = FPAR_METHODS[p.fpar_method].function(ndvi, ndvi_min, ndvi_max, p)
+    return _clamp(fpar, p.fpar_min, p.fpar_max)
 
 
 def _by_year(time: xr.DataArray) -> xr.DataArray:
@@ -91,13 +117,13 @@ def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray
     return _to_months(topt, tmean).rename("topt")
 
 
-def te1(topt, tmean, params: CasaParams = DEFAULT):
+def te1(topt, tmean, params: CasaParams | None = None):
     """Te1 = a + b*Topt - c*Topt^2, and 0 in months whose mean temperature is at or below the cold limit.
 
     The parabola is negative for Topt below -22.4 degC (or above 62 degC); Te1 is floored at 0 there,
     since a stress factor below 0 would make NPP negative (SCIENCE.md does not say; see the notes).
     """
-    p = params
+    p = params if params is not None else DEFAULT
     value = np.maximum(p.te1_a + p.te1_b * topt - p.te1_c * topt**2, 0.0)
     return _where(np.isnan(tmean), np.nan, _where(tmean <= p.te1_cold_limit, 0.0, value))
 
@@ -108,9 +134,9 @@ def _te2_raw(topt, t, p: CasaParams):
     return p.te2_c / (low * high)
 
 
-def te2(topt, tmean, params: CasaParams = DEFAULT):
+def te2(topt, tmean, params: CasaParams | None = None):
     """Te2 = C / ((1 + exp(0.2(Topt-10-T))) (1 + exp(0.3(-Topt-10+T)))), with the optional half rule."""
-    p = params
+    p = params if params is not None else DEFAULT
     value = _te2_raw(topt, tmean, p)
     if not p.te2_half_rule:
         return value
@@ -130,21 +156,22 @@ def _check_whole_years(time: xr.DataArray, what: str) -> None:
         )
 
 
-def heat_index(tmean: xr.DataArray, params: CasaParams = DEFAULT) -> xr.DataArray:
+def heat_index(tmean: xr.DataArray, params: CasaParams | None = None) -> xr.DataArray:
     """Thornthwaite heat index I = sum over the calendar year of (max(T, 0)/5)^1.514, on the monthly axis."""
+    p = params if params is not None else DEFAULT
     _check_whole_years(tmean["time"], "the Thornthwaite heat index")
-    terms = (np.maximum(tmean, 0.0) / 5.0) ** params.pet_heat_exponent
+    terms = (np.maximum(tmean, 0.0) / 5.0) ** p.pet_heat_exponent
     year = _by_year(tmean["time"])
     return _to_months(terms.groupby(year).sum("time", skipna=False), tmean).rename("heat_index")
 
 
-def thornthwaite_pet(tmean, heat_idx, params: CasaParams = DEFAULT, daylength=1.0):
+def thornthwaite_pet(tmean, heat_idx, params: CasaParams | None = None, daylength=1.0):
     """Thornthwaite potential evapotranspiration Ep0 (mm month-1) from T and the heat index I.
 
     Ep0 = 16 (10 T / I)^a with a = c3 I^3 + c2 I^2 + c1 I + c0; 0 where T <= 0 or I = 0.
     ``daylength`` is the optional correction factor K (see :func:`daylength_factor`).
     """
-    p = params
+    p = params if params is not None else DEFAULT
     c3, c2, c1, c0 = p.pet_a_coefficients
     a = ((c3 * heat_idx + c2) * heat_idx + c1) * heat_idx + c0
     active = (tmean > 0) & (heat_idx > 0)
@@ -153,22 +180,24 @@ def thornthwaite_pet(tmean, heat_idx, params: CasaParams = DEFAULT, daylength=1.
     return _where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0))
 
 
-def daylength_factor(time: xr.DataArray, latitude: xr.DataArray) -> xr.DataArray:
+def daylength_factor(time: xr.DataArray, latitude: xr.DataArray, params: CasaParams | None = None) -> xr.DataArray:
     """Thornthwaite's correction K = N/12 * days/30 for the month's mid day at ``latitude`` (degrees).
 
     N (hours) from the sunset hour angle with the solar declination of FAO-56 (Allen et al. 1998,
-    eq. 24-25, 34); polar day and night are clipped to 24 and 0 hours.
+    eq. 24-25, 34; its constants are ``declination_amplitude`` and ``declination_phase``); polar day
+    and night are clipped to 24 and 0 hours.
     """
+    p = params if params is not None else DEFAULT
     days = time.dt.days_in_month
     mid_doy = time.dt.dayofyear + (days - 1) / 2.0
-    decl = 0.409 * np.sin(2.0 * np.pi / 365.0 * mid_doy - 1.39)
+    decl = p.declination_amplitude * np.sin(2.0 * np.pi / 365.0 * mid_doy - p.declination_phase)
     phi = np.deg2rad(latitude)
     cos_ws = _clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0)
     hours = 24.0 / np.pi * np.arccos(cos_ws)
     return (hours / 12.0 * days / 30.0).rename("daylength_factor")
 
 
-def zhou_water_stress(precip, pet0, params: CasaParams = DEFAULT):
+def zhou_water_stress(precip, pet0, params: CasaParams | None = None):
     """Water stress We from precipitation P and Thornthwaite Ep0 (both mm month-1).
 
     Zhou Guangsheng's regional actual ET with the Bouchet complementary relation:
@@ -176,7 +205,7 @@ def zhou_water_stress(precip, pet0, params: CasaParams = DEFAULT):
     Ep = (E + Ep0)/2; We = 0.5 + 0.5 E/Ep clipped to [0.5, 1]; Ep = 0 -> 1; else P = 0 -> 0.5.
     Returns ``(we, e, ep)``.
     """
-    p = params
+    p = params if params is not None else DEFAULT
     wet = precip > 0
     # E = P * g(x) with x = Rn/P = a*sqrt(Ep0/P) + b*Ep0/P and g(x) = x(1+x+x^2)/((1+x)(1+x^2)),
     # written in y = 1/x for x > 1 so that it stays finite when P is tiny next to Ep0 (g -> 1, E -> P)
@@ -196,14 +225,48 @@ def zhou_water_stress(precip, pet0, params: CasaParams = DEFAULT):
     return _where(missing, np.nan, we), _where(missing, np.nan, e), _where(missing, np.nan, ep)
 
 
-def et_pet_water_stress(et, pet, params: CasaParams = DEFAULT):
+def et_pet_water_stress(et, pet, params: CasaParams | None = None):
     """We = 0.5 + 0.5 ET/PET from an evapotranspiration product (e.g. MOD16), clipped to [0.5, 1]; PET = 0 -> 1."""
-    p = params
+    p = params if params is not None else DEFAULT
     where = _where
     ratio = et / where(pet > 0, pet, 1.0)
     we = where(pet > 0, _clamp(p.we_floor + (1.0 - p.we_floor) * ratio, p.we_floor, 1.0), 1.0)
     return where(np.isnan(et) | np.isnan(pet), np.nan, we)
 
+
+# --- water-stress methods, registered by name (params.WATER_STRESS_METHODS) -----------------------
+# each f(drivers: dict, params) -> (We, the potential evapotranspiration it used), drivers in mm month-1
+
+@WATER_STRESS_METHODS.register("zhou", requires=("precip", "tmean"),
+                               description="Zhou regional ET + Bouchet complementary relation + Thornthwaite PET")
+def _we_zhou(drivers, p: CasaParams):
+    tmean = drivers["tmean"]
+    k = 1.0
+    if p.pet_daylength:
+        if drivers.get("latitude") is None:
+            raise ValueError("pet_daylength=True needs the latitude of each pixel")
+        k = daylength_factor(tmean["time"], drivers["latitude"], p)
+    pet0 = thornthwaite_pet(tmean, heat_index(tmean, p), p, daylength=k)
+    return zhou_water_stress(drivers["precip"], pet0, p)[0], pet0
+
+
+@WATER_STRESS_METHODS.register("et_pet", requires=("et", "pet"),
+                               description="ET and PET from a product (e.g. MOD16): We = 0.5 + 0.5 ET/PET")
+def _we_et_pet(drivers, p: CasaParams):
+    return et_pet_water_stress(drivers["et"], drivers["pet"], p), drivers["pet"]
+
+
+# --- presets, registered by name (params.CASA_PRESETS) --------------------------------------------
+
+def _preset(name: str, params: CasaParams, description: str) -> CasaParams:
+    return CASA_PRESETS.add(name, params, requires=params.requires(), description=description)
+
+
+DEFAULT = _preset("zhu2007", CasaParams(), "improved CASA for China (Zhu et al. 2006, 2007): NDVI+SR FPAR, "
+                  "class eps_max and NDVI_max, Te2 half rule")
+_preset("potter1993", CasaParams(preset="potter1993", fpar_method="potter_sr", sr_min=1.08, sr_max=4.14, te2_c=1.1814,
+                                 te2_half_rule=False, eps_max=ClassTable.uniform(0.389)),
+        "original CASA (Potter et al. 1993): SR-based FPAR, one eps_max of 0.389 g C MJ-1")
 
 def casa_npp(
     *,
@@ -216,7 +279,7 @@ def casa_npp(
     et: xr.DataArray | None = None,
     pet: xr.DataArray | None = None,
     latitude: xr.DataArray | None = None,
-    params: CasaParams = DEFAULT,
+    params: CasaParams | None = None,
 ) -> xr.Dataset:
     """Monthly CASA NPP and its factors, on (time, y, x).
 
@@ -227,7 +290,7 @@ def casa_npp(
     Water and permanent snow/ice have NPP = 0.  Units: srad MJ m-2 month-1, tmean degC, precip,
     et and pet mm month-1.
     """
-    p = params
+    p = params if params is not None else DEFAULT
     if fpar is None:
         if ndvi is None:
             raise ValueError("CASA needs either 'ndvi' or 'fpar' among the drivers")
@@ -236,30 +299,30 @@ def casa_npp(
     topt = optimal_temperature(greenness, tmean)
     t1 = te1(topt, tmean, p)
     t2 = te2(topt, tmean, p)
-    if p.water_stress == "et_pet":
-        if et is None or pet is None:
-            raise ValueError("water_stress='et_pet' needs 'et' and 'pet' (mm month-1) among the drivers")
-        we = et_pet_water_stress(et, pet, p)
-        pet0 = pet
-    else:
-        if precip is None:
-            raise ValueError("water_stress='zhou' needs 'precip' (mm month-1) among the drivers")
-        k = 1.0
-        if p.pet_daylength:
-            if latitude is None:
-                raise ValueError("pet_daylength=True needs the latitude of each pixel")
-            k = daylength_factor(tmean["time"], latitude)
-        pet0 = thornthwaite_pet(tmean, heat_index(tmean, p), p, daylength=k)
-        we = zhou_water_stress(precip, pet0, p)[0]
+    drivers = {"precip": precip, "et": et, "pet": pet, "tmean": tmean, "latitude": latitude}
+    method = WATER_STRESS_METHODS[p.water_stress]
+    missing = [n for n in method.requires if drivers.get(n) is None]
+    if missing:
+        raise ValueError(f"water_stress={p.water_stress!r} needs {missing} (mm month-1) among the drivers")
+    we, pet0 = method.function(drivers, p)
     eps_max = class_lookup(landcover, p.eps_max)
     apar = srad * fpar * p.par_fraction
     eps = t1 * t2 * we * eps_max
-    vegetated = ~landcover.isin(NON_VEGETATED)
-    npp = (apar * eps).where(vegetated | landcover.isnull(), 0.0)
+    npp = npp_from_factors(apar, t1 * t2 * we, eps_max, landcover)
     return xr.Dataset(
         {"npp": npp, "fpar": fpar, "apar": apar, "topt": topt, "te1": t1, "te2": t2, "we": we, "pet": pet0,
          "eps": eps}
     )
+
+
+def npp_from_factors(apar, stress, eps_max, landcover: xr.DataArray):
+    """NPP = APAR * stress * eps_max, with stress = Te1*Te2*We; 0 on water and permanent snow/ice.
+
+    NPP is linear in eps_max: with the factors of one CASA run, a new eps_max (per pixel, e.g.
+    ``class_lookup(landcover, table)``) gives the new NPP without recomputing FPAR or the stresses.
+    """
+    vegetated = ~landcover.isin(NON_VEGETATED)
+    return (apar * stress * eps_max).where(vegetated | landcover.isnull(), 0.0)
 
 
 def ndvi_limits_by_class(ndvi: xr.DataArray, landcover: xr.DataArray, lower: float = 5.0, upper: float = 95.0) -> dict:

@@ -1,26 +1,25 @@
 """Soil heterotrophic respiration Rh, monthly, g C m-2 month-1 (SCIENCE.md section 2).
 
-Models are registered by name in :data:`RH_MODELS` (``pei2009`` default, ``q10``, ``lloyd_taylor``);
-each is a pure function ``f(tmean, precip, params, days_in_month=None, moisture=None)`` of numbers,
-numpy arrays or xarray objects.  :func:`soil_respiration` picks one by name and applies the
+Models are registered by name in :data:`carbontools.params.RH_MODELS` (``pei2009`` default, ``q10``,
+``lloyd_taylor``) with the drivers each requires; each is a pure function
+``f(tmean, precip, params, days_in_month=None, moisture=None)`` of numbers, numpy arrays or xarray objects.  :func:`soil_respiration` picks one by name and applies the
 impervious-surface and water/ice rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import xarray as xr
 
 from ..landcover import NON_VEGETATED
-from ..params import LloydTaylorParams, ParamSet, Pei2009Params, Q10Params
+from ..params import RH_MODELS, LloydTaylorParams, ParamSet, Pei2009Params, Q10Params
 from ._ops import where
 
-__all__ = ["RH_MODELS", "RhModel", "rh_pei2009", "rh_q10", "rh_lloyd_taylor", "rh_params", "soil_respiration"]
+__all__ = ["RH_MODELS", "rh_pei2009", "rh_q10", "rh_lloyd_taylor", "rh_params", "soil_respiration"]
 
 
+@RH_MODELS.register("pei2009", requires=("tmean", "precip"), params=Pei2009Params,
+                    description="Pei et al. 2009: temperature and precipitation")
 def rh_pei2009(tmean, precip, params: Pei2009Params = Pei2009Params(), days_in_month=None, moisture=None):
     """Pei et al. 2009: Rh = 0.22 (exp(0.0912 T) + ln(0.3145 P + 1)) * 30 * 0.465.
 
@@ -37,6 +36,8 @@ def rh_pei2009(tmean, precip, params: Pei2009Params = Pei2009Params(), days_in_m
     return daily * days * p.het_share
 
 
+@RH_MODELS.register("q10", requires=("tmean",), optional=("moisture",), params=Q10Params,
+                    description="Q10 exponential in temperature")
 def rh_q10(tmean, precip=None, params: Q10Params = Q10Params(), days_in_month=None, moisture=None):
     """Rh = Rh_ref * Q10^((T - T_ref)/10), times the moisture scalar (0..1) when given."""
     p = params
@@ -44,44 +45,24 @@ def rh_q10(tmean, precip=None, params: Q10Params = Q10Params(), days_in_month=No
     return rh if moisture is None else rh * moisture
 
 
+@RH_MODELS.register("lloyd_taylor", requires=("tmean",), optional=("moisture",), params=LloydTaylorParams,
+                    description="Lloyd & Taylor 1994 Arrhenius-type")
 def rh_lloyd_taylor(tmean, precip=None, params: LloydTaylorParams = LloydTaylorParams(), days_in_month=None,
                     moisture=None):
-    """Lloyd & Taylor 1994: Rh = R10 exp(E0 (1/(T_ref - T0) - 1/(T - T0))); 0 at or below T0.
+    """Lloyd & Taylor 1994: Rh = Rh_ref exp(E0 (1/(T_ref - T0) - 1/(T - T0))); 0 at or below T0.
 
     Times the moisture scalar (0..1) when given.
     """
     p = params
     above = tmean - p.t0
     safe = np.maximum(above, 1e-9)
-    rh = p.r10 * np.exp(p.e0 * (1.0 / (p.t_ref - p.t0) - 1.0 / safe))
+    rh = p.rh_ref * np.exp(p.e0 * (1.0 / (p.t_ref - p.t0) - 1.0 / safe))
     rh = where(np.isnan(tmean), np.nan, where(above > 0, rh, 0.0))
     return rh if moisture is None else rh * moisture
 
 
-@dataclass(frozen=True)
-class RhModel:
-    name: str
-    function: Callable
-    params: type[ParamSet]
-    needs_precip: bool
-    description: str
-
-
-RH_MODELS: dict[str, RhModel] = {
-    m.name: m
-    for m in (
-        RhModel("pei2009", rh_pei2009, Pei2009Params, True, "Pei et al. 2009: temperature and precipitation"),
-        RhModel("q10", rh_q10, Q10Params, False, "Q10 exponential in temperature"),
-        RhModel("lloyd_taylor", rh_lloyd_taylor, LloydTaylorParams, False, "Lloyd & Taylor 1994 Arrhenius-type"),
-    )
-}
-
-
-def _model(name: str) -> RhModel:
-    try:
-        return RH_MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown Rh model {name!r}; choose one of {sorted(RH_MODELS)}") from None
+def _model(name: str):
+    return RH_MODELS.variant(name)
 
 
 def rh_params(name: str, **overrides) -> ParamSet:
@@ -107,7 +88,7 @@ def soil_respiration(
     params = params if params is not None else m.params()
     if not isinstance(params, m.params):
         raise TypeError(f"Rh model {model!r} takes {m.params.__name__}, got {type(params).__name__}")
-    if m.needs_precip and precip is None:
+    if "precip" in m.requires and precip is None:
         raise ValueError(f"Rh model {model!r} needs 'precip' (mm month-1)")
     days = tmean["time"].dt.days_in_month if "time" in tmean.coords else None
     rh = m.function(tmean, precip, params, days_in_month=days, moisture=moisture)
