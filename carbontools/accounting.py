@@ -1,7 +1,7 @@
 """Totals and shares by region and by land cover (SCIENCE.md section 5).
 
-``zonal_totals(values, zones, unit="t C")``: ``values`` is a flux or stock per area (g C m-2, over
-whatever period the values cover) on (y, x) or (time, y, x); ``zones`` an integer raster on the
+``zonal_totals(values, zones, unit="t C")``: ``values`` is a flux or stock per area in its declared
+``units`` (g C m-2 when it declares none, over whatever period the values cover) on (y, x) or (time, y, x); ``zones`` an integer raster on the
 same grid, or region polygons (GeoDataFrame or a vector file) rasterised with regionmask (a cell
 belongs to the polygon that contains its centre).  Areas come from :func:`carbontools.grid.cell_area`.
 """
@@ -13,12 +13,18 @@ import pandas as pd
 import xarray as xr
 
 from .grid import cell_area
+from .units import area_total_factor
 
-__all__ = ["UNITS", "zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
+__all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
            "latitude_time"]
 
-#: grams of carbon per reporting unit
-UNITS = {"g C": 1.0, "kg C": 1e3, "t C": 1e6, "Mg C": 1e6, "Gg C": 1e9, "Tg C": 1e12, "Pg C": 1e15}
+#: the unit assumed for values that declare none (the models' own)
+DEFAULT_UNITS = "g C m-2"
+
+
+def _total_factor(values: xr.DataArray, unit: str) -> float:
+    """sum(value x area m2) -> ``unit``, from the values' declared units (default g C m-2)."""
+    return area_total_factor(values.attrs.get("units") or DEFAULT_UNITS, unit, values.name or "values")
 
 
 def zones_from_polygons(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name") -> xr.DataArray:
@@ -102,8 +108,7 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
     the denominator and get NaN).  A zone that covers no cell is an explicit row with NaN totals.
     Over a time axis the values are summed first (monthly fluxes -> the period's total).
     """
-    if unit not in UNITS:
-        raise ValueError(f"unit {unit!r} unknown; choose one of {list(UNITS)}")
+    to_unit = _total_factor(values, unit)
     if "time" in values.dims:
         values = values.sum("time", skipna=False)
     if isinstance(zones, xr.DataArray) and zones.ndim == 3:
@@ -129,7 +134,7 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
     area_valid = (area * weights).where(valid, 0.0).sum(dims)
     area_all = (area * weights).sum(dims)
     table = pd.DataFrame({
-        "total": (mass / UNITS[unit]).where(area_valid > 0).to_series(),
+        "total": (mass * to_unit).where(area_valid > 0).to_series(),
         "area_m2": area_valid.to_series(),
         "mean": (mass / area_valid.where(area_valid > 0)).to_series(),
         "pixels": (weights > 0).sum(dims).to_series(),
@@ -148,12 +153,13 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
 def annual_totals(values: xr.DataArray, weights=None, unit: str = "Tg C") -> xr.DataArray:
     """Yearly total over the grid (or per zone with ``weights`` (zone, y, x)) of a per-area flux series.
 
-    ``values`` in g C m-2 per time step; each year sums its steps.  Returns (year[, zone]) in ``unit``.
+    ``values`` per area per time step (their ``units``, default g C m-2); each year sums its steps.
+    Returns (year[, zone]) in ``unit`` per year.
     """
     area = cell_area(values)
     w = area if weights is None else area * weights
     per_step = (values.fillna(0.0) * w).sum(("y", "x"))
-    out = per_step.groupby(values["time"].dt.year.rename("year")).sum() / UNITS[unit]
+    out = per_step.groupby(values["time"].dt.year.rename("year")).sum() * _total_factor(values, unit)
     return out.assign_attrs(units=f"{unit} yr-1", long_name=f"annual total of {values.attrs.get('long_name', values.name)}")
 
 

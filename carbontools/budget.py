@@ -13,14 +13,14 @@ total: net = sequestration - management emissions (irrigation, mowing, fertilise
 user table in kg CO2e m-2 yr-1) - construction emissions / lifetime.  ``net > 0`` means the green
 space removes more CO2 than its upkeep and construction emit.
 
-Units are parsed by :func:`parse_unit`: a mass (g, kg, t, Mg, kt, Gg, Mt, Tg, Gt, Pg), a species (C, CE,
-CO2, CO2e), optionally per area (m-2, ha-1, km-2) and per year (yr-1).
+Units are parsed by :func:`parse_unit` on the project's unit layer (:mod:`carbontools.units`): a mass
+(g, kg, t, Mg, kt, Gg, Mt, Tg, Gt, Pg), a species (C, CE, CO2, CO2e), optionally per area (m-2, ha-1,
+km-2) and per year (yr-1).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from numbers import Number
 from os import PathLike
@@ -28,6 +28,9 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from . import units
+from .params import CONSTANTS
 
 __all__ = [
     "CO2_PER_C",
@@ -40,32 +43,14 @@ __all__ = [
     "green_space_budget",
 ]
 
-#: g CO2 per g C: molar masses 44 and 12 g mol-1, the IPCC conversion factor 44/12
-CO2_PER_C = 44.0 / 12.0
+#: g CO2 per g C (the physical constant of :data:`carbontools.params.CONSTANTS`)
+CO2_PER_C = CONSTANTS.co2_per_c
 #: m2 per hectare
-M2_PER_HA = 10_000.0
-#: kg per tonne
-KG_PER_T = 1_000.0
-#: g per tonne (= per Mg)
-G_PER_T = 1e6
+M2_PER_HA = units.convert(1.0, "ha", "m2")
 #: the bases a budget can be stated on
 BASES = ("C", "CO2")
-
-#: grams per mass unit
-MASS_G = {"g": 1.0, "kg": 1e3, "t": 1e6, "Mg": 1e6, "kt": 1e9, "Gg": 1e9, "Mt": 1e12, "Tg": 1e12,
-          "Gt": 1e15, "Pg": 1e15}
-#: species spellings -> (basis, is an equivalent such as CO2e)
-SPECIES = {"C": ("C", False), "CE": ("C", True), "C-eq": ("C", True), "CO2": ("CO2", False),
-           "CO2e": ("CO2", True), "CO2eq": ("CO2", True), "CO2-eq": ("CO2", True)}
-#: m2 per area unit in a denominator
-AREA_M2 = {"m-2": 1.0, "ha-1": M2_PER_HA, "km-2": 1e6}
-#: m2 per area unit of an area value
-AREA_UNITS = {"m2": 1.0, "ha": M2_PER_HA, "km2": 1e6}
-_PER_YEAR = ("yr-1", "a-1", "year-1")
-
-_UNIT_RE = re.compile(r"\s*(?P<mass>" + "|".join(sorted(MASS_G, key=len, reverse=True)) + r")\s*"
-                      r"(?P<species>" + "|".join(re.escape(s) for s in sorted(SPECIES, key=len, reverse=True))
-                      + r")(?P<rest>(\s+\S+)*)\s*")
+#: area units of an area value
+AREA_UNITS = ("m2", "ha", "km2")
 _EXAMPLES = "'t C', 'Gg C yr-1', 't CO2e yr-1', 'g C m-2 yr-1', 'Mg C ha-1'"
 
 
@@ -83,36 +68,33 @@ class Unit:
 
     def to_grams_basis(self, basis: str) -> float:
         """Factor from a value in this unit to grams of ``basis`` (still per area and year if the unit is)."""
-        return self.grams * _basis_factor(self.basis, basis)
-
-
-def _basis_factor(source: str, target: str) -> float:
-    if source == target:
-        return 1.0
-    return CO2_PER_C if (source, target) == ("C", "CO2") else 1.0 / CO2_PER_C
+        return units.factor(f"g {self.basis}", f"g {basis}")[0] * self.grams
 
 
 def parse_unit(text: str, name: str = "value") -> Unit:
     """Parse a carbon unit such as ``'t C'``, ``'Gg CO2e yr-1'`` or ``'g C m-2 yr-1'``; errors say what is accepted."""
     if not isinstance(text, str):
         raise ValueError(f"{name} has no unit: state it, e.g. {_EXAMPLES}")
-    m = _UNIT_RE.fullmatch(text)
-    if m is None:
-        raise ValueError(
-            f"{name} has unit {text!r}, which carbontools cannot read. Write a mass ({', '.join(MASS_G)}), a "
-            f"species ({', '.join(SPECIES)}) and optionally per area ({', '.join(AREA_M2)}) and per year "
-            f"('yr-1'), separated by spaces, e.g. {_EXAMPLES}")
-    basis, equivalent = SPECIES[m["species"]]
-    area, per_year = None, False
-    for token in m["rest"].split():
-        if token in AREA_M2 and area is None:
-            area = AREA_M2[token]
-        elif token in _PER_YEAR and not per_year:
-            per_year = True
-        else:
-            raise ValueError(f"{name} has unit {text!r}: {token!r} is not an area ({', '.join(AREA_M2)}) or "
-                             f"time ('yr-1') denominator, or it is repeated; e.g. {_EXAMPLES}")
-    return Unit(text.strip(), MASS_G[m["mass"]], basis, equivalent, area, per_year)
+    u = units.parse(text, name)
+    if u.basis is None:
+        raise ValueError(f"{name} has unit {text!r}, which carbontools cannot read as a carbon unit (it names no "
+                         f"carbon species): write a mass, C or CO2 (CO2e) and optionally per area and per year, "
+                         f"separated by spaces, e.g. {_EXAMPLES}")
+    parts = u.parts()
+    powers = dict(u.pint_unit._units)
+    mass = [n for n, e in powers.items() if e == 1 and units.ureg.Unit(n).dimensionality == units.ureg.Unit("g")
+            .dimensionality]
+    expected = len(mass) + (parts["area_m2"] is not None) + parts["per_year"]
+    if len(mass) != 1 or len(powers) != expected or any(e not in (1, -1, -2) for e in powers.values()):
+        raise ValueError(f"{name} has unit {text!r}: after the mass and species only an area (m-2, ha-1, km-2) and a "
+                         f"time ('yr-1') denominator may follow, each once (one is not, or it is repeated); "
+                         f"e.g. {_EXAMPLES}")
+    return Unit(text.strip(), parts["grams"], u.basis, u.equivalent, parts["area_m2"], parts["per_year"])
+
+
+def _tonnes_factor(u: Unit, basis: str) -> float:
+    """Tonnes of ``basis`` per unit of ``u`` (still per area and per year if ``u`` is)."""
+    return u.to_grams_basis(basis) * units.convert(1.0, "g", "t")
 
 
 def check_basis(basis: str, name: str = "basis") -> str:
@@ -210,7 +192,7 @@ def offset(sequestration, emissions, basis: str = "CO2", sequestration_unit: str
         if u.area_m2 is not None:
             raise ValueError(f"{name} is per area ({u.text!r}); for numbers and tables give totals (e.g. 't C "
                              "yr-1'): multiply by the area, or use carbontools.accounting.zonal_totals")
-    fs, fe = su.to_grams_basis(basis) / G_PER_T, eu.to_grams_basis(basis) / G_PER_T
+    fs, fe = _tonnes_factor(su, basis), _tonnes_factor(eu, basis)
     if ks == "scalar":
         s, e = float(sequestration) * fs, float(emissions) * fe
         return {"sequestration": s, "emissions": e, "offset_ratio": float(_ratio(s, e)), "net_balance": e - s,
@@ -251,7 +233,7 @@ def _offset_rasters(seq: xr.DataArray, emi: xr.DataArray, su: Unit, eu: Unit, ba
                              "first (carbontools.grid.regrid(emissions, sequestration, kind='average'))")
 
     def tonnes(da, u):
-        out = da.astype(float) * (u.to_grams_basis(basis) / G_PER_T)
+        out = da.astype(float) * _tonnes_factor(u, basis)
         if u.area_m2 is not None:  # per area -> per cell
             out = out * (cell_area(da) / u.area_m2)
         return out.drop_vars("spatial_ref", errors="ignore")
@@ -380,7 +362,7 @@ def green_space_budget(area_by_class, sequestration_per_area, management_factors
         raise ValueError(f"area_unit {area_unit!r} unknown; choose one of {list(AREA_UNITS)}")
     if not isinstance(area_by_class, (Mapping, pd.Series)) or len(area_by_class) == 0:
         raise ValueError("area_by_class must be a non-empty mapping (or Series) class -> area")
-    areas = {str(k).strip(): float(v) * AREA_UNITS[area_unit] for k, v in dict(area_by_class).items()}
+    areas = {str(k).strip(): units.convert(float(v), area_unit, "m2") for k, v in dict(area_by_class).items()}
     bad = [c for c, a in areas.items() if not np.isfinite(a) or a < 0]
     if bad:
         raise ValueError(f"area_by_class has negative or missing areas for {bad}")
@@ -392,7 +374,7 @@ def green_space_budget(area_by_class, sequestration_per_area, management_factors
                          "e.g. 'g C m-2 yr-1' or 't C ha-1 yr-1'")
     seq_rate = _per_class(sequestration_per_area, classes, "sequestration_per_area",
                           "give a rate for every class in area_by_class")
-    kg_co2_per_m2 = su.to_grams_basis("CO2") / KG_PER_T / su.area_m2
+    kg_co2_per_m2 = units.convert(1.0, su.text, "kg CO2 m-2 yr-1")
     sequestration = {c: seq_rate[c] * kg_co2_per_m2 * areas[c] for c in classes}  # kg CO2 yr-1
 
     factors = read_management_factors(management_factors)
@@ -417,7 +399,7 @@ def green_space_budget(area_by_class, sequestration_per_area, management_factors
             raise ValueError(f"construction_unit {construction_unit!r} must be a one-off amount per area, "
                              "e.g. 'kg CO2e m-2' or 't CO2 ha-1' (no 'yr-1')")
         once = _per_class(construction, classes, "construction", "give 0 for classes built without emissions")
-        kg_per_m2 = cu.to_grams_basis("CO2") / KG_PER_T / cu.area_m2
+        kg_per_m2 = units.convert(1.0, cu.text, "kg CO2 m-2")
         amortised = {c: once[c] * kg_per_m2 * areas[c] / lifetime_years for c in classes}
 
     table = pd.DataFrame({"area_m2": pd.Series(areas), "sequestration": pd.Series(sequestration)})
@@ -427,7 +409,7 @@ def green_space_budget(area_by_class, sequestration_per_area, management_factors
     table["net"] = table["sequestration"] - table["management"] - table["construction_amortised"]
     table.loc["total"] = table.sum(axis=0, min_count=1)
     flows = [c for c in table.columns if c != "area_m2"]
-    to_out = (1.0 if basis == "CO2" else 1.0 / CO2_PER_C) / KG_PER_T  # kg CO2e -> t CO2e or t C
+    to_out = units.convert(1.0, "kg CO2", f"t {basis}")  # kg CO2e -> t CO2e or t C
     table[flows] = table[flows] * to_out
     table.index.name = "class"
     unit = "t CO2e yr-1" if basis == "CO2" else "t C yr-1 (C-equivalent of CO2e)"

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .accounting import UNITS, annual_totals, seasonal_cycle
+from . import units
+from .accounting import annual_totals, seasonal_cycle
 from .grid import cell_area, coarsen_conservative, regrid
 
 __all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "ensemble", "bar_plot", "seasonal_plot",
@@ -26,28 +27,28 @@ CONVENTIONS = {"NEP": 1.0, "NBP": 1.0, "NEE": -1.0}
 
 
 def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
-    """Values in g C m-2 per time step (month or year) from the units the product declares."""
-    units = da.attrs.get("units")
-    if units is None:
+    """Values in g C m-2 per time step (month or year) from the units the product declares.
+
+    Rates (per day, per second) become each month's amount by its real length; totals per cell
+    (``"Tg C cell-1 month-1"``) are divided by the cell's true area.
+    """
+    declared = da.attrs.get("units")
+    if declared is None:
         raise ValueError(f"{name} declares no units; set attrs['units'] (e.g. 'g C m-2 month-1', 'kg C m-2 s-1')")
-    u = " ".join(units.replace("/", " ").split())
-    days = da["time"].dt.days_in_month if "time" in da.dims else None
-    per_area = {
-        "g C m-2 month-1": 1.0, "g C m-2 mon-1": 1.0, "g C m-2 yr-1": 1.0, "g C m-2 a-1": 1.0,
-        "kg C m-2 month-1": 1e3, "kg C m-2 yr-1": 1e3,
-    }
-    if u in per_area:
-        return da * per_area[u]
-    if u in ("g C m-2 d-1", "g C m-2 day-1"):
-        return da * days
-    if u in ("kg C m-2 s-1",):
-        return da * 1e3 * 86400.0 * days
-    for prefix, grams in UNITS.items():  # totals per cell: "Tg C cell-1 month-1", "Pg C cell-1 yr-1"
-        if u.startswith(prefix + " cell-1"):
-            return da * grams / cell_area(da)
-    raise ValueError(f"{name} has units {units!r}, which carbontools cannot turn into g C m-2 per time step; "
-                     "supported: g C m-2 month-1 / yr-1 / d-1, kg C m-2 s-1, and totals per cell such as "
-                     "'Tg C cell-1 month-1' or 'Pg C cell-1 yr-1'")
+    tokens = declared.replace("/", " ").split()
+    per_cell = "cell-1" in tokens
+    text = " ".join(t for t in tokens if t != "cell-1")
+    try:
+        u = units.parse(text, name)
+        step = "yr-1" if u.exponent("year") == -1 else "month-1"
+        if per_cell:
+            return units.convert(da, text, f"g C {step}", name=name) / cell_area(da)
+        return units.convert(da, text, f"g C m-2 {step}", name=name)
+    except ValueError as err:
+        raise ValueError(f"{name} has units {declared!r}, which carbontools cannot turn into g C m-2 per time step "
+                         f"({err}); supported: carbon per area per month, year, day or second (g C m-2 month-1, "
+                         "kg C m-2 s-1, ...) and totals per cell such as 'Tg C cell-1 month-1' or "
+                         "'Pg C cell-1 yr-1'") from None
 
 
 def to_flux_density(da: xr.DataArray, name: str = "product") -> xr.DataArray:

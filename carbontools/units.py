@@ -42,6 +42,7 @@ __all__ = [
     "parse",
     "factor",
     "convert",
+    "area_total_factor",
     "same_units",
     "CANONICAL",
     "DESCRIPTIONS",
@@ -207,6 +208,30 @@ def convert(values, source, target, *, days=None, year_days=None, name: str = "v
     if isinstance(out, xr.DataArray):
         out = out.assign_attrs({**getattr(values, "attrs", {}), "units": str(target)})
     return out
+
+
+def area_total_factor(per_area, total, name: str = "values") -> float:
+    """The factor that turns sum(value x cell area in m2) into an amount in ``total``.
+
+    ``per_area`` is a unit per area (``"g C m-2 yr-1"``, ``"Mg C ha-1"``); any time denominator is
+    kept implicit (a per-year map gives a per-year total).  ``total`` is a mass, with its species
+    (``"t C"``, ``"Gg C"``, ``"kt CO2"``).  Errors name what is wrong.
+    """
+    try:
+        t = parse(total, "unit")
+    except ValueError:
+        t = None
+    if t is None or t.basis is None or t.parts()["area_m2"] is not None or len(dict(t.pint_unit._units)) != 1 or \
+            t.pint_unit.dimensionality != ureg.Unit("g").dimensionality:
+        raise ValueError(f"unit {total!r} unknown; give a mass of carbon (or CO2) such as 'g C', 't C', 'kt C', "
+                         "'Gg C', 'Tg C', 'Pg C' or 'Mt CO2'")
+    u = parse(per_area, name)
+    parts = u.parts()
+    if parts["area_m2"] is None:
+        raise ValueError(f"{name} has units {per_area!r}, which are not per area; totals need values per area "
+                         "such as 'g C m-2 yr-1' or 'Mg C ha-1'")
+    basis = factor(f"g {u.basis}", f"g {t.basis}")[0] if u.basis and t.basis else 1.0
+    return parts["grams"] / parts["area_m2"] * basis / t.parts()["grams"]
 
 
 def same_units(a, b) -> bool:
