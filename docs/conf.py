@@ -85,6 +85,25 @@ def _report_unused_fixups(app, exception):
                               text, name)
 
 
+# napoleon reads the text before the first colon of a constant's "#:" comment as its type
+# ("#: g CO2 per g C: molar masses ..." would render as "Type: g CO2 per g C"). carbontools writes
+# no types in these comments, so for module constants the comment is put back as written. This
+# runs after napoleon (priority 600 > its 500) and changes nothing else.
+def _undo_inline_attribute_type(app, what, name, obj, options, lines):
+    if what != "data" or len(lines) < 2 or not lines[-1].startswith(":type: "):
+        return
+    kind = lines[-1][len(":type: "):]
+    body = lines[:-1]
+    while body and not body[-1].strip():
+        body.pop()
+    if body:
+        body[0] = f"{kind}: {body[0]}"
+    else:
+        body = [kind]
+    lines[:] = body
+    _log.info("kept the '#:' comment of %s as written (not as a napoleon type)", name)
+
+
 # --- a table of a parameter set, generated from the dataclass field metadata ----------------------
 
 def _format_default(value) -> str:
@@ -146,6 +165,7 @@ class ParamTable(SphinxDirective):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _escape_bars)
+    app.connect("autodoc-process-docstring", _undo_inline_attribute_type, priority=600)
     app.connect("build-finished", _report_unused_fixups)
     app.add_directive("paramtable", ParamTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
