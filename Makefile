@@ -1,5 +1,6 @@
-# carbontools: `make app` serves the dashboard, `make test` runs the whole test suite.
-# Both create the local environment (.venv) first if it is missing or out of date.
+# carbontools: `make app` serves the dashboard, `make test` runs the whole test suite,
+# `make docs` builds the documentation (offline) into docs/_build/html.
+# Each creates the local environment (.venv) first if it is missing or out of date.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -7,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 5006
 
-.PHONY: app test env benchmark clean
+.PHONY: app test docs env benchmark clean
 
 env: $(STAMP)
 
@@ -26,8 +27,11 @@ app: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build
