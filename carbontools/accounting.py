@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import cell_area
+from .grid import cell_area, check_same_grid
 from .units import area_total_factor
 
 __all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
@@ -120,13 +120,12 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
         names = names or zones.attrs.get("names")
     else:
         weights = zone_weights(zones, values, name_column)
-    grid_of = zones if weights is None else weights
-    for dim in ("y", "x"):
-        if not np.array_equal(values[dim].values, grid_of[dim].values):
-            raise ValueError(f"values and zones are on different '{dim}' coordinates; put the zones on the "
-                             "values' grid first (carbontools.grid.regrid(zones, values, kind='categorical'))")
+    check_same_grid(values, zones if weights is None else weights, names=("values", "zones"),
+                    fix="put the zones on the values' grid first (carbontools.grid.regrid(zones, values, "
+                        "kind='categorical'))")
     if weights is None:
         weights = _class_weights(zones, names)
+    weights = weights.assign_coords(y=values["y"], x=values["x"])
     area = cell_area(values)
     valid = values.notnull()
     dims = ("y", "x")

@@ -222,15 +222,11 @@ def _offset_series(seq: pd.Series, emi: pd.Series, fs: float, fe: float, meta: d
 
 
 def _offset_rasters(seq: xr.DataArray, emi: xr.DataArray, su: Unit, eu: Unit, basis: str, meta: dict) -> xr.Dataset:
-    from .grid import cell_area
+    from .grid import cell_area, check_same_grid
 
-    for dim in ("y", "x"):
-        for da, name in ((seq, "sequestration"), (emi, "emissions")):
-            if dim not in da.dims:
-                raise ValueError(f"{name} has dims {da.dims}; rasters need 'y' and 'x'")
-        if seq[dim].size != emi[dim].size or not np.allclose(seq[dim].values, emi[dim].values, rtol=0, atol=1e-6):
-            raise ValueError(f"sequestration and emissions are on different '{dim}' coordinates; put them on one grid "
-                             "first (carbontools.grid.regrid(emissions, sequestration, kind='average'))")
+    check_same_grid(seq, emi, names=("sequestration", "emissions"),
+                    fix="put them on one grid first (carbontools.grid.regrid(emissions, sequestration, kind='average'))")
+    emi = emi.assign_coords(y=seq["y"], x=seq["x"])
 
     def tonnes(da, u):
         out = da.astype(float) * _tonnes_factor(u, basis)

@@ -1,6 +1,6 @@
 """Grid geometry: cell areas and latitudes (SCIENCE.md section 5).
 
-Areas always come from here, never from a constant: projected grids use |dx * dy|, geographic
+Areas always come from here, never from a constant: projected grids use abs(dx * dy), geographic
 grids the spherical cell area R^2 * dlon * (sin(lat_n) - sin(lat_s)).
 """
 
@@ -11,11 +11,12 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from .landcover import present_codes
+from .params import CONSTANTS
 
-__all__ = ["EARTH_RADIUS", "cell_area", "latitude"]
+__all__ = ["EARTH_RADIUS", "cell_area", "latitude", "check_same_grid"]
 
-#: authalic Earth radius used for spherical cell areas (m); the radius of the MODIS sinusoidal sphere
-EARTH_RADIUS = 6371007.181
+#: authalic Earth radius used for spherical cell areas (m): :data:`carbontools.params.CONSTANTS`
+EARTH_RADIUS = CONSTANTS.earth_radius
 
 
 def _crs(obj):
@@ -73,6 +74,38 @@ def latitude(obj: xr.DataArray | xr.Dataset) -> xr.DataArray:
 
 
 # --- one grid ------------------------------------------------------------------------------------
+
+#: coordinates closer than this fraction of a cell count as the same (float coordinates drift in
+#: their last bits through reprojection and block means; a real shift is a sizeable part of a cell)
+GRID_TOLERANCE = 1e-6
+
+
+def _same_coords(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    if not (np.issubdtype(a.dtype, np.number) and np.issubdtype(b.dtype, np.number)):
+        return bool(np.array_equal(a, b))
+    step = float(np.abs(np.diff(a[:2]))[0]) if a.size > 1 else 1.0
+    return bool(np.allclose(a, b, rtol=0.0, atol=GRID_TOLERANCE * (step or 1.0)))
+
+
+def check_same_grid(a, b, names: tuple[str, str] = ("a", "b"), fix: str | None = None, dims=("y", "x")) -> None:
+    """Raise unless ``a`` and ``b`` share their ``dims`` coordinates (to :data:`GRID_TOLERANCE` of a cell) and CRS.
+
+    The one grid check of carbontools; ``names`` and ``fix`` make its message specific.
+    """
+    fix = fix or "put one on the other's grid first: carbontools.grid.regrid(...)"
+    for dim in dims:
+        if dim not in a.dims or dim not in b.dims:
+            raise ValueError(f"{names[0]} and {names[1]} need {' and '.join(repr(d) for d in dims)} dimensions")
+        if not _same_coords(np.asarray(a[dim].values), np.asarray(b[dim].values)):
+            raise ValueError(f"{names[0]} and {names[1]} are on different '{dim}' coordinates (different grids); {fix}")
+    try:
+        ca, cb = a.rio.crs, b.rio.crs
+    except Exception:  # no rio accessor information: nothing to compare
+        ca = cb = None
+    if ca is not None and cb is not None and ca != cb:
+        raise ValueError(f"{names[0]} and {names[1]} have different CRS ({ca} and {cb}); reproject one first")
 
 def _bounds_in(obj, crs) -> tuple[float, float, float, float]:
     """Bounds of ``obj`` (left, bottom, right, top) expressed in ``crs``."""
@@ -170,19 +203,26 @@ def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
 
 # --- time ------------------------------------------------------------------------------------------
 
-def monthly_index(time, name: str = "data") -> "pd.PeriodIndex":
-    """The months of a time axis; errors name duplicated months and gaps."""
+def monthly_index(time, name: str = "data", *, gaps: bool = False, duplicates: bool = False) -> "pd.PeriodIndex":
+    """The months of a time axis, after the one set of checks every monthly series gets.
+
+    Errors name the duplicated months (unless ``duplicates``: 16-day composites share months), the
+    months missing between the first and the last (unless ``gaps``) and a time axis out of order.
+    """
     import pandas as pd
 
     months = pd.PeriodIndex(pd.DatetimeIndex(np.asarray(time)), freq="M")
     dup = sorted({str(m) for m in months[months.duplicated()]})
-    if dup:
-        raise ValueError(f"{name} has more than one value in month(s) {dup}; monthly data need one value per month")
-    if len(months) > 1:
+    if dup and not duplicates:
+        raise ValueError(f"{name} has more than one value in month(s) {dup}: it lists month(s) {dup} more than "
+                         "once; keep one value per month")
+    if not months.is_monotonic_increasing:
+        raise ValueError(f"the time axis of {name} is not in increasing order; sort it with .sortby('time')")
+    if len(months) > 1 and not gaps:
         full = pd.period_range(months.min(), months.max(), freq="M")
-        gaps = sorted(set(map(str, full)) - set(map(str, months)))
-        if gaps:
-            raise ValueError(f"{name} lacks month(s) {gaps} between {months.min()} and {months.max()}")
+        missing = sorted(set(map(str, full)) - set(map(str, months)))
+        if missing:
+            raise ValueError(f"{name} lacks month(s) {missing} between {months.min()} and {months.max()}")
     return months
 
 

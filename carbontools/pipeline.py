@@ -1,4 +1,4 @@
-"""From drivers to NPP, Rh and NEP, in stages that apps, sensitivity runs and batch runs can call.
+"""From drivers to NPP, Rh and NEP, in stages that apps, sensitivity runs and batch runs can call::
 
     prepare(drivers, casa, rh, **overrides) -> Prepared      checked drivers in canonical units,
                                                               CASA classes, resolved parameters
@@ -22,11 +22,10 @@ import dataclasses
 import json
 from collections.abc import Mapping
 
-import pandas as pd
 import xarray as xr
 
 from . import __version__
-from .grid import latitude
+from .grid import check_same_grid, latitude, monthly_index
 from .landcover import to_casa
 from .models.casa import casa_npp, npp_from_factors
 from .models.nep import annual_sum, nep
@@ -74,25 +73,13 @@ def _as_dataset(drivers) -> xr.Dataset:
     if not isinstance(drivers, Mapping):
         raise TypeError("drivers must be an xarray.Dataset or a dict of DataArrays")
     arrays = {k: v for k, v in drivers.items()}
-    names = list(arrays)
-    for name in names[1:]:
-        for dim in ("time", "y", "x"):
-            a, b = arrays[names[0]], arrays[name]
-            if dim in a.dims and dim in b.dims and not a[dim].equals(b[dim]):
-                raise ValueError(
-                    f"drivers {names[0]!r} and {name!r} are on different '{dim}' coordinates; put every "
-                    "driver on one grid first (e.g. b.rio.reproject_match(a), or b.interp_like(a))"
-                )
+    first = next(iter(arrays), None)
+    for name, da in arrays.items():
+        dims = tuple(d for d in ("time", "y", "x") if d in da.dims and d in arrays[first].dims)
+        check_same_grid(arrays[first], da, names=(f"drivers {first!r}", repr(name)), dims=dims,
+                        fix="put every driver on one grid first (e.g. b.rio.reproject_match(a), or b.interp_like(a))")
+        arrays[name] = da.assign_coords({d: arrays[first][d] for d in dims})
     return xr.Dataset(arrays)
-
-
-def _check_time(time: xr.DataArray) -> None:
-    months = pd.PeriodIndex(pd.DatetimeIndex(time.values), freq="M")
-    dup = months[months.duplicated()]
-    if len(dup):
-        raise ValueError(f"drivers have the month(s) {sorted(set(map(str, dup)))} more than once; keep one value per month")
-    if not months.is_monotonic_increasing:
-        raise ValueError("drivers' time axis is not in increasing order; sort it with drivers.sortby('time')")
 
 
 def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> xr.Dataset:
@@ -122,7 +109,7 @@ def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> 
             da = da.transpose(..., "y", "x")
             out[name] = to_canonical(name, da) if DRIVERS[name].units is not None else da
     if "time" in ds.dims:
-        _check_time(ds["time"])
+        monthly_index(ds["time"].values, "drivers", gaps=True)
     if check:
         check_plausible({k: v for k, v in out.items() if k != "landcover"})
     return xr.Dataset(out)

@@ -6,7 +6,7 @@
 ``n``               number of pairs compared
 ``bias``            mean(sim - obs)
 ``rmse``            sqrt(mean((sim - obs)**2))
-``mae``             mean(|sim - obs|)
+``mae``             mean(abs(sim - obs))
 ``relative_rmse``   rmse / mean(obs)  (a ratio, not %; negative when mean(obs) < 0, e.g. NEE)
 ``r2_pearson``      squared Pearson correlation r**2 (0..1): how well a *line* explains sim
 ``nse``             Nash-Sutcliffe efficiency 1 - SS_res / SS_tot with SS_res = sum((sim - obs)**2),
@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .units import normalise_unit
+from .grid import _same_coords
+from .units import same_units
 
 __all__ = ["METRIC_KEYS", "ValidationWarning", "metrics", "metrics_by_zone", "residuals", "density_scatter",
            "residual_map", "tower_monthly"]
@@ -68,7 +69,7 @@ def _check_units(sim, obs) -> str | None:
     """The common units (None if neither says); raise if both say and they differ."""
     su = getattr(sim, "attrs", {}).get("units")
     ou = getattr(obs, "attrs", {}).get("units")
-    if su is not None and ou is not None and normalise_unit(str(su)) != normalise_unit(str(ou)):
+    if su is not None and ou is not None and not same_units(str(su), str(ou)):
         raise ValueError(f"sim has units {su!r} but obs has units {ou!r}; convert one to the other's units before "
                          "comparing (e.g. kg C m-2 -> g C m-2: multiply by 1000 and set attrs['units'])")
     return su if su is not None else ou
@@ -87,10 +88,7 @@ def _check_grid(sim: xr.DataArray, obs: xr.DataArray) -> xr.DataArray:
         has_s, has_o = dim in sim.coords, dim in obs.coords
         if has_s and has_o:
             a, b = sim[dim].values, obs[dim].values
-            same = np.array_equal(a, b)
-            if not same and np.issubdtype(a.dtype, np.floating) and np.issubdtype(b.dtype, np.floating):
-                same = np.allclose(a, b, rtol=1e-9, atol=0.0)  # tolerate the last bits of float coordinates
-            if not same:
+            if not _same_coords(a, b):  # the project's one tolerance for float coordinates
                 what = "time stamps" if dim == "time" else f"'{dim}' coordinates"
                 fix = ("align the time axes (e.g. both monthly at the first of the month, "
                        "carbontools.grid.to_month_start)" if dim == "time" else _REGRID_HINT)
@@ -232,7 +230,7 @@ def metrics_by_zone(sim, obs, zones, names=None) -> pd.DataFrame:
     z_label = _label(zones, "zones")
     if isinstance(zones, xr.DataArray) and isinstance(sim, xr.DataArray):
         for dim in ("y", "x"):
-            if dim in sim.dims and (dim not in zones.dims or not np.array_equal(zones[dim].values, sim[dim].values)):
+            if dim in sim.dims and (dim not in zones.dims or not _same_coords(zones[dim].values, sim[dim].values)):
                 raise ValueError(f"{z_label} are not on the grid of sim (different {dim!r} coordinates); put them on "
                                  "it first: carbontools.grid.regrid(zones, sim, kind='categorical')")
         spatial = [d for d in sim.dims if d in zones.dims]
@@ -423,7 +421,7 @@ def tower_monthly(fluxnet_ds: xr.Dataset, variable: str = "GPP_NT_VUT_REF", min_
                          f"{close or list(fluxnet_ds.data_vars)[:10]}")
     da = fluxnet_ds[variable]
     units = da.attrs.get("units")
-    if units is not None and normalise_unit(units) != normalise_unit("g C m-2 d-1"):
+    if units is not None and not same_units(units, "g C m-2 d-1"):
         raise ValueError(f"{variable} has units {units!r}; tower_monthly sums daily rates in g C m-2 d-1 "
                          "(a daily FLUXNET2015 file read with carbontools.io.read_fluxnet)")
     time = pd.DatetimeIndex(fluxnet_ds["time"].values)

@@ -10,13 +10,13 @@ from pathlib import Path
 import xarray as xr
 
 from ..grid import monthly_index, regrid, to_month_start
+from ..variables import MONTHLY
 from .era5 import read_era5_land
 from .modis import monthly_max_composite, read_modis_ndvi
 from .rasters import read_landcover, read_raster
 
 __all__ = ["load_drivers"]
 
-MONTHLY = ("ndvi", "fpar", "tmean", "precip", "srad", "et", "pet", "moisture")
 KNOWN = set(MONTHLY) | {"era5_land", "landcover", "impervious", "grid", "period"}
 
 
@@ -91,7 +91,7 @@ def load_drivers(config) -> xr.Dataset:
     for name in MONTHLY:
         if name in cfg:
             monthly[name] = _read_monthly(name, _entry(cfg[name]), base)
-    if "ndvi" in monthly and len(monthly_index_safe(monthly["ndvi"])) != monthly["ndvi"].sizes["time"]:
+    if "ndvi" in monthly and len(monthly_index(monthly["ndvi"]["time"].values, "ndvi", gaps=True, duplicates=True).unique()) != monthly["ndvi"].sizes["time"]:
         monthly["ndvi"] = monthly_max_composite(monthly["ndvi"])
     start, end = cfg.get("period", (None, None))
     for name, da in monthly.items():
@@ -128,13 +128,6 @@ def load_drivers(config) -> xr.Dataset:
     ds = xr.Dataset(out).rio.write_crs(target.rio.crs)
     ds.attrs["source"] = "carbontools.io.load_drivers"
     return ds
-
-
-def monthly_index_safe(da: xr.DataArray):
-    """Distinct months of a series (duplicates allowed: 16-day composites share months)."""
-    import pandas as pd
-
-    return pd.PeriodIndex(pd.DatetimeIndex(da["time"].values), freq="M").unique()
 
 
 def _check_same_months(monthly: dict[str, xr.DataArray]) -> None:

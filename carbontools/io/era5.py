@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import xarray as xr
 
+from .. import units
 from ..grid import to_month_start
+from ..units import CANONICAL
 from ._common import existing, standard_dims, with_crs, wrap_longitudes
 
 __all__ = ["read_era5_land", "ERA5_VARIABLES"]
 
-#: ERA5 short name -> (driver name, expected units in the file, converter(values, days), output units)
+#: ERA5 short name -> (driver name, units the file declares, what they mean in the monthly-means product).
+#: Accumulations are means of daily totals, so 'm' is metres per day and 'J m-2' joules per m2 per day.
 ERA5_VARIABLES = {
-    "t2m": ("tmean", ("K",), lambda v, days: v - 273.15, "degC"),
-    "tp": ("precip", ("m",), lambda v, days: v * 1000.0 * days, "mm month-1"),
-    "ssrd": ("srad", ("J m**-2", "J m-2"), lambda v, days: v * days * 1e-6, "MJ m-2 month-1"),
+    "t2m": ("tmean", ("K",), "K"),
+    "tp": ("precip", ("m",), "m day-1"),
+    "ssrd": ("srad", ("J m**-2", "J m-2"), "J m-2 day-1"),
 }
 
 
@@ -60,19 +63,18 @@ def read_era5_land(path, variables=("t2m", "tp", "ssrd")) -> xr.Dataset:
         raise ValueError(f"{p} has no time dimension (dims {dict(ds.sizes)}); expected monthly means")
     ds = wrap_longitudes(ds).transpose("time", "y", "x", ...)
     ds = to_month_start(ds, name=str(p))
-    days = ds["time"].dt.days_in_month
     out = {}
     for short in variables:
         if short not in ERA5_VARIABLES:
             out[short] = ds[short]
             continue
-        name, expected, convert, units = ERA5_VARIABLES[short]
+        name, expected, meaning = ERA5_VARIABLES[short]
         found = ds[short].attrs.get("units")
         if found not in expected:
             raise ValueError(f"{p}: {short} has units {found!r}, expected {expected[0]!r} (ERA5-Land monthly "
                              "means); convert it yourself or check that this is the monthly-means product")
-        da = convert(ds[short].astype("float64"), days).astype("float32")
-        out[name] = da.assign_attrs(units=units, long_name=ds[short].attrs.get("long_name", short),
+        da = units.convert(ds[short].astype("float64"), meaning, CANONICAL[name], name=short).astype("float32")
+        out[name] = da.assign_attrs(units=CANONICAL[name], long_name=ds[short].attrs.get("long_name", short),
                                     source=f"ERA5-Land {short} from {p.name}")
     result = xr.Dataset(out, attrs={"source": str(p)})
     return with_crs(result, p, default_geographic=True)

@@ -120,7 +120,7 @@ def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray
 def te1(topt, tmean, params: CasaParams | None = None):
     """Te1 = a + b*Topt - c*Topt^2, and 0 in months whose mean temperature is at or below the cold limit.
 
-    The parabola is negative for Topt below -22.4 degC (or above 62 degC); Te1 is floored at 0 there,
+    The parabola is negative for Topt below -24.7 degC (or above 64.7 degC); Te1 is floored at 0 there,
     since a stress factor below 0 would make NPP negative (SCIENCE.md does not say; see the notes).
     """
     p = params if params is not None else DEFAULT
