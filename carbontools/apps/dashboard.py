@@ -68,7 +68,7 @@ def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, are
         "source_total": total(nep.where(source, 0.0)),
         "sink_area_pct": 100.0 * float(area.where(sink).sum()) / land,
         "source_area_pct": 100.0 * float(area.where(source).sum()) / land,
-        "area_km2": land / 1e6,
+        "area_km2": convert(land, "m2", "km2"),
     }
 
 
@@ -141,7 +141,7 @@ class Dashboard(param.Parameterized):
         parts = {k: zonal_totals(a[k], zones, unit="Gg C", names=names) for k in ("npp", "rh", "nep")}
         nep = parts["nep"]
         return pd.DataFrame({
-            "area (km2)": nep["area_m2"] / 1e6,
+            "area (km2)": convert(nep["area_m2"], "m2", "km2"),
             "NPP (Gg C/yr)": parts["npp"]["total"],
             "Rh (Gg C/yr)": parts["rh"]["total"],
             "NEP (Gg C/yr)": nep["total"],

@@ -17,6 +17,7 @@ import pandas as pd
 import rioxarray
 import xarray as xr
 
+from .. import units
 from ._common import existing, mask_fill, with_crs
 
 __all__ = ["read_modis_ndvi", "monthly_max_composite", "read_mod17_npp", "modis_date"]
@@ -86,6 +87,7 @@ def read_mod17_npp(path, crs=None) -> xr.DataArray:
     """MOD17A3HGF annual NPP GeoTIFF -> g C m-2 yr-1 (raw kg C m-2 x 0.0001; codes above 32700 as NaN)."""
     p = existing(path, "MOD17 NPP file")
     raw = _open_band(p, crs)
-    npp = mask_fill(raw, p, valid_range=NPP_VALID, scale=NPP_SCALE * 1000.0, name="NPP")
+    npp = mask_fill(raw, p, valid_range=NPP_VALID, scale=NPP_SCALE, name="NPP")  # kg C m-2 (over the year)
+    npp = units.convert(npp, "kg C m-2 yr-1", "g C m-2 yr-1", name="NPP")
     return npp.rename("npp").assign_attrs(units="g C m-2 yr-1", long_name="annual net primary production (MOD17A3HGF)",
                                           source=p.name)
