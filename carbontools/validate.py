@@ -27,8 +27,9 @@ model grid first with :func:`carbontools.grid.regrid`.  Reference products: MODI
 :func:`carbontools.io.read_mod17_npp` (g C m-2 yr-1, fill codes masked) and MOD13 NDVI with
 :func:`carbontools.io.read_modis_ndvi`.
 
-Tower comparison: :func:`carbontools.io.tower_monthly` (re-exported here) makes monthly totals from a daily
-FLUXNET2015 file.
+Figures: :func:`carbontools.plots.density_scatter` and :func:`carbontools.plots.residual_map` (re-exported
+here).  Tower comparison: :func:`carbontools.io.tower_monthly` (re-exported here) makes monthly totals from a
+daily FLUXNET2015 file.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import pandas as pd
 import xarray as xr
 
 from .io.fluxnet import tower_monthly
+from .plots import density_scatter, residual_map
 from .units import normalise_unit
 
 __all__ = ["METRIC_KEYS", "ValidationWarning", "metrics", "metrics_by_zone", "residuals", "density_scatter",
@@ -293,74 +295,3 @@ def residuals(sim, obs) -> xr.DataArray:
     attrs = {"long_name": f"residual {sn} - {on} (positive = simulation above the reference)",
              "units": units or "unknown", "comment": "NaN where sim or obs is missing (common valid mask)"}
     return out.rename("residual").assign_attrs(attrs)
-
-
-# --- plots -----------------------------------------------------------------------------------------
-
-def _fmt(x, spec=".3g"):
-    return "NaN" if not np.isfinite(x) else format(x, spec)
-
-
-def density_scatter(sim, obs, gridsize: int = 40, xlabel: str | None = None, ylabel: str | None = None,
-                    title: str | None = None, width: int = 480, height: int = 440, cmap: str = "viridis"):
-    """Density (hexbin) of obs (x) against sim (y) with the 1:1 line and the OLS line; a HoloViews overlay.
-
-    The title gives n, r2_pearson, NSE and RMSE (below ``title`` if given).  The colour is the number of
-    pairs per hexagon on a log scale.  Offline: no map tiles.
-    """
-    import holoviews as hv
-    import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
-
-    s, o, valid, units = _pairs(sim, obs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ValidationWarning)
-        m = metrics(sim, obs)
-    unit = f" ({units})" if units else ""
-    xlabel = xlabel or f"{getattr(obs, 'name', None) or 'obs'}{unit}"
-    ylabel = ylabel or f"{getattr(sim, 'name', None) or 'sim'}{unit}"
-    df = pd.DataFrame({"obs": o[valid], "sim": s[valid]})
-    stats = (f"n = {m['n']:,}, r2_pearson = {_fmt(m['r2_pearson'])}, NSE = {_fmt(m['nse'])}, "
-             f"RMSE = {_fmt(m['rmse'])}")
-    full_title = f"{title}\n{stats}" if title else stats
-    if df.empty:
-        return hv.Points([]).opts(title=full_title, width=width, height=height)
-    lo = float(min(df["obs"].min(), df["sim"].min()))
-    hi = float(max(df["obs"].max(), df["sim"].max()))
-    pad = 0.02 * (hi - lo) if hi > lo else 1.0
-    lo, hi = lo - pad, hi + pad
-    hexes = df.hvplot.hexbin(x="obs", y="sim", gridsize=gridsize, cmap=cmap, logz=True, colorbar=True,
-                             xlabel=xlabel, ylabel=ylabel, clabel="pairs", width=width, height=height)
-    one = hv.Curve([(lo, lo), (hi, hi)], label="1:1").opts(color="black", line_dash="dashed", line_width=1.5)
-    layers = hexes * one
-    if np.isfinite(m["slope"]):
-        sign = "-" if m["intercept"] < 0 else "+"
-        ols = hv.Curve([(lo, m["intercept"] + m["slope"] * lo), (hi, m["intercept"] + m["slope"] * hi)],
-                       label=f"OLS: sim = {_fmt(m['slope'])} obs {sign} {_fmt(abs(m['intercept']))}")
-        layers = layers * ols.opts(color="red", line_width=2)
-    return layers.opts(title=full_title, xlim=(lo, hi), ylim=(lo, hi), legend_position="bottom_right",
-                       show_legend=True)
-
-
-def residual_map(sim, obs, cmap: str = "RdBu_r", vmax: float | None = None, title: str | None = None,
-                 frame_width: int = 350, **kwargs):
-    """Map of sim - obs (hvplot image) with a diverging colormap symmetric about 0.
-
-    ``vmax`` sets the colour range (-vmax, vmax); default the 99th percentile of |residual|, so a few
-    extreme pixels do not wash out the map.  Extra dimensions (time, year) become a slider.
-    """
-    import hvplot.xarray  # noqa: F401
-
-    res = residuals(sim, obs)
-    if not {"x", "y"} <= set(res.dims):
-        raise ValueError(f"residual_map needs DataArrays on (y, x) grids; got dims {res.dims}. Use metrics() or "
-                         "density_scatter() for arrays without a map grid")
-    if vmax is None:
-        finite = np.abs(res.values[np.isfinite(res.values)])
-        vmax = float(np.percentile(finite, 99)) if finite.size else 1.0
-        vmax = vmax if vmax > 0 else 1.0
-    unit = res.attrs["units"]
-    kwargs.setdefault("data_aspect", 1)
-    image = res.hvplot.image(x="x", y="y", cmap=cmap, clim=(-vmax, vmax), frame_width=frame_width,
-                             clabel=f"sim - obs ({unit})", title=title or "residual sim - obs (red = sim higher)",
-                             **kwargs)
-    return image.opts(clim=(-vmax, vmax))

@@ -1,5 +1,6 @@
 """carbontools.validate: every metric against a hand calculation, the common mask, grid and unit checks,
-zones, residuals and plots.  Monthly tower totals (carbontools.io.tower_monthly) are tested in test_io_fluxnet.py.
+zones, residuals and the validation plots (carbontools.plots).  Monthly tower totals
+(carbontools.io.tower_monthly) are tested in test_io_fluxnet.py.
 """
 
 import math
@@ -10,8 +11,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbontools.validate import (METRIC_KEYS, ValidationWarning, density_scatter, metrics, metrics_by_zone,
-                                  residual_map, residuals)
+from carbontools.plots import density_scatter, residual_map
+from carbontools.validate import METRIC_KEYS, ValidationWarning, metrics, metrics_by_zone, residuals
 
 OBS = np.array([1.0, 2.0, 3.0, 4.0])
 SIM = np.array([2.0, 2.0, 4.0, 3.0])
