@@ -6,32 +6,39 @@ Mg C ha-1, storage from class fractions, sequestration).  This module reports on
 
 - :func:`storage_total` and :func:`nep_total`: a grid's total, sum(value x pixel area), with areas from
   :func:`carbontools.grid.cell_area` and the result in a stated unit (``'Mg C'``, ``'Mt CO2'``, ...);
+- :func:`storage_by_zone`: storage totals and mean densities by land-cover class or region;
 - :func:`class_means`: the area-weighted mean of a map over each land-cover class;
 - :func:`small_green_space_effect`: storage from class FRACTIONS minus storage from the majority
   class, per region.  The difference is what pocket parks, street trees and other sub-cell patches
-  add (or what sub-cell sealing removes) and majority-class accounting misses.
+  add (or what sub-cell sealing removes) and majority-class accounting misses;
+- :func:`mixed_green_space_budget`: the life-cycle budget (:func:`carbontools.budget.green_space_budget`)
+  of a green space made of several classes in fixed shares (a park of trees and lawn), from its area or
+  a mask of its pixels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Number
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .accounting import zonal_totals, zones_from_polygons
-from .budget import parse_unit
+from .budget import green_space_budget, parse_unit
 from .grid import cell_area, class_fractions
 from .landcover import class_lookup, nodata_values
-from .models.storage import (G_M2_PER_MG_HA, STORAGE_UNITS, _check_same_grid, _class_codes, majority_class,
-                             nep_from_fractions, read_pools, storage_density, storage_from_fractions)
+from .models.storage import (STORAGE_UNITS, _check_same_grid, _class_codes, majority_class, nep_from_fractions,
+                             read_pools, storage_density, storage_from_fractions)
 
 __all__ = [
     "storage_total",
+    "storage_by_zone",
     "class_means",
     "nep_total",
     "small_green_space_effect",
+    "mixed_green_space_budget",
 ]
 
 
@@ -58,6 +65,29 @@ def storage_total(density: xr.DataArray, unit: str = "Mg C", density_unit: str |
     factor = du.to_grams_basis(ou.basis) / du.area_m2 / ou.grams  # per m2 -> output unit
     total = (density * cell_area(density) * factor).sum(("y", "x"))
     return float(total) if total.ndim == 0 else total.assign_attrs(units=ou.text)
+
+
+def storage_by_zone(density: xr.DataArray, zones, unit: str = "Mg C", names=None, name_column: str = "name",
+                    density_unit: str | None = None) -> pd.DataFrame:
+    """Carbon stored in each zone (land-cover classes or regions): :func:`carbontools.accounting.zonal_totals`
+    of a storage density, with ``mean`` in the density's own unit.
+
+    ``density`` is a stock per area: ``density_unit``, else ``density.attrs['units']``, else Mg C ha-1 (the
+    unit of :func:`carbontools.models.storage.storage_density`); it is converted to g C m-2 for
+    ``zonal_totals``.  ``zones``, ``names`` and ``name_column`` are those of ``zonal_totals`` (an integer
+    raster such as the land-cover map itself, or region polygons); ``unit`` is the unit of ``total``
+    (``'Mg C'``, ``'Gg C'``, ...).  Returns the ``zonal_totals`` table.
+    """
+    du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density")
+    if du.area_m2 is None or du.per_year:
+        raise ValueError(f"density has unit {du.text!r}; a storage density is a stock per area such as 'Mg C ha-1' "
+                         "(for annual fluxes per area use carbontools.accounting.zonal_totals)")
+    g_m2 = du.to_grams_basis("C") / du.area_m2  # g C m-2 per unit of density
+    table = zonal_totals((density * g_m2).assign_attrs(units="g C m-2"), zones, unit=unit, names=names,
+                         name_column=name_column)
+    table["mean"] = table["mean"] / g_m2
+    table.attrs["mean"] = du.text
+    return table
 
 
 def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None):
@@ -159,11 +189,7 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     if not bool(zone_map.notnull().any()):
         raise ValueError("the zones cover no cell of the coarse grid: check that they overlap it and share its CRS")
 
-    def totals(density):  # Mg C ha-1 -> g C m-2, as zonal_totals expects
-        values = (density * G_M2_PER_MG_HA).assign_attrs(units="g C m-2")
-        return zonal_totals(values, zone_map, unit="Mg C", names=names)
-
-    t_frac, t_maj = totals(by_fraction), totals(by_majority)
+    t_frac, t_maj = (storage_by_zone(d, zone_map, unit="Mg C", names=names) for d in (by_fraction, by_majority))
     out = pd.DataFrame({"area_m2": t_frac["area_m2"], "cells": t_frac["pixels"],
                         "fraction_based_MgC": t_frac["total"], "majority_class_MgC": t_maj["total"]})
     out["difference_MgC"] = out["fraction_based_MgC"] - out["majority_class_MgC"]
@@ -198,3 +224,48 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
         ds = xr.Dataset(maps)
         return out, ds
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Life-cycle budget of a mixed green space
+# --------------------------------------------------------------------------------------------
+
+def mixed_green_space_budget(area, composition, sequestration_per_area, management_factors, construction=None,
+                             lifetime_years: float | None = None, **options) -> pd.DataFrame:
+    """The life-cycle budget of a green space made of several classes in fixed shares, per class and in total.
+
+    - ``area``: the green space's area, a number (m2, or ``area_unit``), or a boolean DataArray on a
+      grid, True on its pixels (their areas from :func:`carbontools.grid.cell_area`, in m2).
+    - ``composition``: mapping class -> share of the area (>= 0, summing to 1), e.g.
+      ``{"park_trees": 0.7, "lawn": 0.3}``; the class names are those of the management factor table.
+    - ``sequestration_per_area``, ``management_factors``, ``construction``, ``lifetime_years`` and the
+      ``options`` (``area_unit``, ``sequestration_unit``, ``construction_unit``, ``basis``) are those of
+      :func:`carbontools.budget.green_space_budget`, which is called with area x share for every class.
+
+    Returns its table (one row per class plus ``total``; ``net > 0``: a net sink), with the shares in
+    ``attrs['composition']``.
+    """
+    if isinstance(area, xr.DataArray):
+        if area.dtype != bool:
+            raise TypeError(f"area as a DataArray must be a boolean mask (True on the green space), not {area.dtype}")
+        if options.get("area_unit", "m2") != "m2":
+            raise ValueError("the area of a mask is in m2 (carbontools.grid.cell_area); leave area_unit out")
+        total = float(cell_area(area).where(area).sum())
+    elif isinstance(area, (Number, np.number)) and not isinstance(area, bool):
+        total = float(area)
+    else:
+        raise TypeError(f"area must be a number or a boolean DataArray mask, not {type(area).__name__}")
+    if not isinstance(composition, (Mapping, pd.Series)) or len(composition) == 0:
+        raise ValueError("composition must be a non-empty mapping class -> share of the area, e.g. "
+                         "{'park_trees': 0.7, 'lawn': 0.3}")
+    shares = {str(k).strip(): float(v) for k, v in dict(composition).items()}
+    bad = [c for c, v in shares.items() if not np.isfinite(v) or v < 0]
+    if bad:
+        raise ValueError(f"composition has negative or missing shares for {bad}")
+    if not np.isclose(sum(shares.values()), 1.0, rtol=0, atol=1e-6):
+        raise ValueError(f"the shares of composition sum to {sum(shares.values()):.6g}, not 1: give the share of "
+                         "every class of the green space")
+    table = green_space_budget({c: v * total for c, v in shares.items()}, sequestration_per_area, management_factors,
+                               construction, lifetime_years, **options)
+    table.attrs["composition"] = shares
+    return table
