@@ -281,17 +281,13 @@ def test_absent_variables_listed(tmp_path):
 # --- monthly tower totals ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def tower():
-    if not REAL.is_file():
-        pytest.skip(f"real FLUXNET2015 file not present at {REAL}")
-    return read_fluxnet(REAL, variables=["GPP_NT_VUT_REF", "NEE_VUT_REF"])
+def tower(real_path):
+    return read_fluxnet(real_path, variables=["GPP_NT_VUT_REF", "NEE_VUT_REF"])
 
 
 @pytest.fixture(scope="module")
-def raw():
-    if not REAL.is_file():
-        pytest.skip(f"real FLUXNET2015 file not present at {REAL}")
-    df = pd.read_csv(REAL, usecols=["TIMESTAMP", "GPP_NT_VUT_REF", "NEE_VUT_REF", "NEE_VUT_REF_QC"],
+def raw(real_path):
+    df = pd.read_csv(real_path, usecols=["TIMESTAMP", "GPP_NT_VUT_REF", "NEE_VUT_REF", "NEE_VUT_REF_QC"],
                      dtype={"TIMESTAMP": str})
     df["day"] = pd.to_datetime(df["TIMESTAMP"], format="%Y%m%d")
     return df
