@@ -51,9 +51,9 @@ def storage_total(density: xr.DataArray, unit: str = "Mg C", density_unit: str |
     ``'t CO2'``, ...).
 
     ``density`` is per area: ``density_unit``, else ``density.attrs['units']``, else Mg C ha-1 (the unit of
-    :func:`storage_density`).  Areas come from :func:`carbontools.grid.cell_area`, so geographic grids get
-    their true cell areas.  NaN pixels add nothing.  Returns a float, or a DataArray over any dims besides
-    (y, x).
+    :func:`carbontools.models.storage.storage_density`).  Areas come from :func:`carbontools.grid.cell_area`,
+    so geographic grids get their true cell areas.  NaN pixels add nothing.  Returns a float, or a DataArray
+    over any dims besides (y, x).
     """
     du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density")
     ou = parse_unit(unit, "unit")
@@ -122,7 +122,7 @@ def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None)
 def class_means(values: xr.DataArray, landcover: xr.DataArray) -> pd.Series:
     """Area-weighted mean of ``values`` over the pixels of each class of ``landcover`` (same grid), by class code.
 
-    E.g. the mean annual NEP of each class, to feed :func:`nep_from_fractions`.
+    E.g. the mean annual NEP of each class, to feed :func:`carbontools.models.storage.nep_from_fractions`.
     """
     _check_same_grid(values, landcover, ("values", "landcover"))
     nodata = nodata_values(landcover)
@@ -149,8 +149,8 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     ``fine_landcover`` (e.g. 10-30 m) is aggregated onto a coarse grid: ``factor_or_target`` is an integer
     block size or a target grid (see :func:`carbontools.grid.class_fractions`).  Fraction-based storage
     is sum(fraction x class storage); majority-class storage gives each coarse cell the storage of its
-    largest class (:func:`majority_class`).  Their difference is what sub-cell patches (small green
-    spaces, or sub-cell sealing) contribute that majority-class accounting misses.
+    largest class (:func:`carbontools.models.storage.majority_class`).  Their difference is what sub-cell
+    patches (small green spaces, or sub-cell sealing) contribute that majority-class accounting misses.
 
     ``zones``: None (the whole grid), an integer raster on the coarse grid, or region polygons
     (GeoDataFrame or vector file, rasterised on the coarse grid's cell centres).  A named region with

@@ -19,8 +19,8 @@ import xarray as xr
 
 from .accounting import seasonal_cycle
 
-__all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "bar_plot", "seasonal_plot", "latitude_time_plots",
-           "density_scatter", "residual_map"]
+__all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "bar_plot", "seasonal_plot",
+           "latitude_time_plots", "density_scatter", "residual_map"]
 
 #: the percentile of :func:`color_limits`
 PERCENTILE = 98.0
