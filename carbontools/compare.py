@@ -3,7 +3,8 @@
 :func:`harmonise` converts each product (its ``attrs['units']`` and ``attrs['convention']``) to
 g C m-2 per time step with sink positive, on a target grid, conserving totals; :func:`by_zone`
 tabulates annual totals per product and per zone with the ensemble mean and spread;
-the ``*_plot`` functions draw the usual figures.
+the figures (``bar_plot``, ``seasonal_plot``, ``latitude_time_plots``) are in :mod:`carbontools.plots`
+(and importable from here).
 
 Conventions: ``NEP`` (net ecosystem production, sink > 0), ``NBP`` (net biome production as
 inversions report it, sink > 0) and ``NEE`` (net ecosystem exchange, sink < 0; flipped).  Harmonising
@@ -17,8 +18,9 @@ import pandas as pd
 import xarray as xr
 
 from . import units
-from .accounting import annual_totals, seasonal_cycle
+from .accounting import annual_totals
 from .grid import cell_area, coarsen_conservative, regrid
+from .plots import bar_plot, latitude_time_plots, seasonal_plot
 
 __all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "ensemble", "bar_plot", "seasonal_plot",
            "latitude_time_plots"]
@@ -121,50 +123,3 @@ def ensemble(members: pd.DataFrame) -> pd.DataFrame:
     """Mean, standard deviation (ddof=1), min and max across the member columns, row by row."""
     return pd.DataFrame({"mean": members.mean(axis=1), "std": members.std(axis=1, ddof=1),
                          "min": members.min(axis=1), "max": members.max(axis=1), "members": members.shape[1]})
-
-
-# --- figures ------------------------------------------------------------------------------------
-
-def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "ensemble", title: str = ""):
-    """Grouped bars of each product's mean annual total per zone; with an ensemble, its mean and min-max bars."""
-    import holoviews as hv
-
-    rows = [(str(zone), p, table.loc[zone, (p, "mean")]) for zone in table.index for p in products]
-    bars = hv.Bars(rows, kdims=["zone", "product"], vdims=["annual total"]).opts(
-        width=850, height=380, xrotation=15, title=title, tools=["hover"], ylabel=table.attrs.get("units", ""),
-        multi_level=False, legend_position="right")
-    if (ensemble_label, "mean") not in table.columns:
-        return bars
-    e = table[ensemble_label]
-    means = hv.Bars([(str(z), e.loc[z, "mean"]) for z in table.index], kdims=["zone"], vdims=["annual total"])
-    spread = hv.ErrorBars([(str(z), e.loc[z, "mean"], e.loc[z, "mean"] - e.loc[z, "min"], e.loc[z, "max"] - e.loc[z, "mean"])
-                           for z in table.index], kdims=["zone"], vdims=["annual total", "below", "above"])
-    ensemble_panel = (means.opts(color="#7570b3") * spread.opts(line_width=2, color="black")).opts(
-        width=850, height=300, xrotation=15, title=f"{ensemble_label}: mean and min-max across members",
-        ylabel=table.attrs.get("units", ""))
-    return (bars + ensemble_panel).cols(1)
-
-
-def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,
-                  members: list[str] | None = None, title: str = "Seasonal cycle"):
-    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines."""
-    import holoviews as hv
-
-    curves = []
-    for name, da in harmonised.items():
-        cycle = seasonal_cycle(da, weights)
-        style = dict(line_width=1, alpha=0.5, line_dash="dashed") if members and name in members else dict(line_width=3)
-        curves.append(hv.Curve((cycle["month"].values, cycle.values), "month", "NEP (g C m-2 month-1)",
-                               label=name).opts(**style))
-    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right")
-
-
-def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = None):
-    """Latitude x time panels (from :func:`carbontools.accounting.latitude_time`) side by side, shared colours."""
-    import holoviews as hv
-
-    lim = clim or max(float(np.nanpercentile(np.abs(s.values), 98)) for s in sections.values())
-    panels = [hv.QuadMesh((s["time"].values, s["y"].values, s.values), ["time", "latitude"], "NEP").opts(
-        cmap="RdYlGn", clim=(-lim, lim), width=330, height=260, title=name, colorbar=True, tools=["hover"])
-        for name, s in sections.items()]
-    return hv.Layout(panels).cols(3)

@@ -27,7 +27,9 @@ model grid first with :func:`carbontools.grid.regrid`.  Reference products: MODI
 :func:`carbontools.io.read_mod17_npp` (g C m-2 yr-1, fill codes masked) and MOD13 NDVI with
 :func:`carbontools.io.read_modis_ndvi`.
 
-Tower comparison: :func:`tower_monthly` makes monthly totals from a daily FLUXNET2015 file.
+Figures: :func:`carbontools.plots.density_scatter` and :func:`carbontools.plots.residual_map` (re-exported
+here).  Tower comparison: :func:`carbontools.io.tower_monthly` (re-exported here) makes monthly totals from a
+daily FLUXNET2015 file.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import pandas as pd
 import xarray as xr
 
 from .grid import _same_coords
+from .io.fluxnet import tower_monthly
+from .plots import density_scatter, residual_map
 from .units import same_units
 
 __all__ = ["METRIC_KEYS", "ValidationWarning", "metrics", "metrics_by_zone", "residuals", "density_scatter",
@@ -289,178 +293,3 @@ def residuals(sim, obs) -> xr.DataArray:
     attrs = {"long_name": f"residual {sn} - {on} (positive = simulation above the reference)",
              "units": units or "unknown", "comment": "NaN where sim or obs is missing (common valid mask)"}
     return out.rename("residual").assign_attrs(attrs)
-
-
-# --- plots -----------------------------------------------------------------------------------------
-
-def _fmt(x, spec=".3g"):
-    return "NaN" if not np.isfinite(x) else format(x, spec)
-
-
-def density_scatter(sim, obs, gridsize: int = 40, xlabel: str | None = None, ylabel: str | None = None,
-                    title: str | None = None, width: int = 480, height: int = 440, cmap: str = "viridis"):
-    """Density (hexbin) of obs (x) against sim (y) with the 1:1 line and the OLS line; a HoloViews overlay.
-
-    The title gives n, r2_pearson, NSE and RMSE (below ``title`` if given).  The colour is the number of
-    pairs per hexagon on a log scale.  Offline: no map tiles.
-    """
-    import holoviews as hv
-    import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
-
-    s, o, valid, units = _pairs(sim, obs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ValidationWarning)
-        m = metrics(sim, obs)
-    unit = f" ({units})" if units else ""
-    xlabel = xlabel or f"{getattr(obs, 'name', None) or 'obs'}{unit}"
-    ylabel = ylabel or f"{getattr(sim, 'name', None) or 'sim'}{unit}"
-    df = pd.DataFrame({"obs": o[valid], "sim": s[valid]})
-    stats = (f"n = {m['n']:,}, r2_pearson = {_fmt(m['r2_pearson'])}, NSE = {_fmt(m['nse'])}, "
-             f"RMSE = {_fmt(m['rmse'])}")
-    full_title = f"{title}\n{stats}" if title else stats
-    if df.empty:
-        return hv.Points([]).opts(title=full_title, width=width, height=height)
-    lo = float(min(df["obs"].min(), df["sim"].min()))
-    hi = float(max(df["obs"].max(), df["sim"].max()))
-    pad = 0.02 * (hi - lo) if hi > lo else 1.0
-    lo, hi = lo - pad, hi + pad
-    hexes = df.hvplot.hexbin(x="obs", y="sim", gridsize=gridsize, cmap=cmap, logz=True, colorbar=True,
-                             xlabel=xlabel, ylabel=ylabel, clabel="pairs", width=width, height=height)
-    one = hv.Curve([(lo, lo), (hi, hi)], label="1:1").opts(color="black", line_dash="dashed", line_width=1.5)
-    layers = hexes * one
-    if np.isfinite(m["slope"]):
-        sign = "-" if m["intercept"] < 0 else "+"
-        ols = hv.Curve([(lo, m["intercept"] + m["slope"] * lo), (hi, m["intercept"] + m["slope"] * hi)],
-                       label=f"OLS: sim = {_fmt(m['slope'])} obs {sign} {_fmt(abs(m['intercept']))}")
-        layers = layers * ols.opts(color="red", line_width=2)
-    return layers.opts(title=full_title, xlim=(lo, hi), ylim=(lo, hi), legend_position="bottom_right",
-                       show_legend=True)
-
-
-def residual_map(sim, obs, cmap: str = "RdBu_r", vmax: float | None = None, title: str | None = None,
-                 frame_width: int = 350, **kwargs):
-    """Map of sim - obs (hvplot image) with a diverging colormap symmetric about 0.
-
-    ``vmax`` sets the colour range (-vmax, vmax); default the 99th percentile of |residual|, so a few
-    extreme pixels do not wash out the map.  Extra dimensions (time, year) become a slider.
-    """
-    import hvplot.xarray  # noqa: F401
-
-    res = residuals(sim, obs)
-    if not {"x", "y"} <= set(res.dims):
-        raise ValueError(f"residual_map needs DataArrays on (y, x) grids; got dims {res.dims}. Use metrics() or "
-                         "density_scatter() for arrays without a map grid")
-    if vmax is None:
-        finite = np.abs(res.values[np.isfinite(res.values)])
-        vmax = float(np.percentile(finite, 99)) if finite.size else 1.0
-        vmax = vmax if vmax > 0 else 1.0
-    unit = res.attrs["units"]
-    kwargs.setdefault("data_aspect", 1)
-    image = res.hvplot.image(x="x", y="y", cmap=cmap, clim=(-vmax, vmax), frame_width=frame_width,
-                             clabel=f"sim - obs ({unit})", title=title or "residual sim - obs (red = sim higher)",
-                             **kwargs)
-    return image.opts(clim=(-vmax, vmax))
-
-
-# --- flux towers ------------------------------------------------------------------------------------
-
-_FLUX_ROOTS = ("GPP", "RECO", "NEE")
-
-
-def _qc_name(ds: xr.Dataset, variable: str) -> str | None:
-    """The QC column for a daily FLUXNET variable: its own ``_QC``, else that of NEE for GPP/RECO."""
-    if f"{variable}_QC" in ds:
-        return f"{variable}_QC"
-    if variable.split("_")[0] in _FLUX_ROOTS:
-        # GPP and RECO are partitioned from NEE and have no _QC of their own in FLUXNET2015: their quality is
-        # that of the NEE they come from (same USTAR-threshold method: VUT or CUT).
-        method = "CUT" if "_CUT_" in f"{variable}_" else "VUT"
-        for name in (f"NEE_{method}_REF_QC", "NEE_VUT_REF_QC"):
-            if name in ds:
-                return name
-    return None
-
-
-def tower_monthly(fluxnet_ds: xr.Dataset, variable: str = "GPP_NT_VUT_REF", min_qc: float | None = 0.5,
-                  min_valid_fraction: float = 0.8, qc_variable: str | None = None) -> xr.Dataset:
-    """Monthly totals (g C m-2 month-1) of a carbon flux from a DAILY FLUXNET2015 dataset.
-
-    Parameters
-    ----------
-    fluxnet_ds : xarray.Dataset
-        As returned by :func:`carbontools.io.read_fluxnet` for a ``..._DD_...`` file (daily rates, g C m-2 d-1).
-    variable : str
-        The flux, e.g. ``GPP_NT_VUT_REF``, ``GPP_DT_VUT_REF``, ``RECO_NT_VUT_REF``, ``NEE_VUT_REF``.
-    min_qc : float or None
-        A day is valid when its value is finite and its QC (the fraction 0..1 of measured or good-quality
-        gap-filled half-hours) is at least ``min_qc``.  The QC column is ``<variable>_QC`` if the file has
-        one; GPP and RECO have none in FLUXNET2015, so the QC of the NEE they are partitioned from is used
-        (``NEE_VUT_REF_QC``; ``NEE_CUT_REF_QC`` for ``_CUT_`` variables).  ``qc_variable`` overrides the
-        choice; ``min_qc=None`` uses no QC (only missing values make a day invalid).
-    min_valid_fraction : float
-        A month with fewer valid days than this fraction of its calendar days (default 80 %) is NaN.
-
-    Returns
-    -------
-    xarray.Dataset on ``time`` (first of each month, every month from the first to the last in the file)
-        ``<variable>``: the monthly total, **mean of the valid days x days in the month**, which is the plain
-        sum of the daily values when every day is valid (a missing day is filled by the month's mean valid
-        day, not counted as 0); ``valid_fraction``: valid days / days in the month; and for NEE variables
-        also ``NEP`` = -NEE (positive = uptake, the sign of :func:`carbontools.run`; NEE < 0 is uptake).
-    """
-    if not isinstance(fluxnet_ds, xr.Dataset):
-        raise TypeError("tower_monthly needs the Dataset of carbontools.io.read_fluxnet(path), "
-                        f"got {type(fluxnet_ds).__name__}")
-    resolution = fluxnet_ds.attrs.get("resolution")
-    if resolution is not None and resolution != "DD":
-        raise ValueError(f"tower_monthly needs a daily (DD) FLUXNET2015 file, this one is {resolution!r}; read the "
-                         "..._FULLSET_DD_... (or SUBSET_DD) file of the site with carbontools.io.read_fluxnet")
-    if variable not in fluxnet_ds:
-        close = [v for v in fluxnet_ds.data_vars if v.split("_")[0] == variable.split("_")[0] and v.endswith("_REF")]
-        raise ValueError(f"the FLUXNET dataset has no variable {variable!r}; pass variable= one of "
-                         f"{close or list(fluxnet_ds.data_vars)[:10]}")
-    da = fluxnet_ds[variable]
-    units = da.attrs.get("units")
-    if units is not None and not same_units(units, "g C m-2 d-1"):
-        raise ValueError(f"{variable} has units {units!r}; tower_monthly sums daily rates in g C m-2 d-1 "
-                         "(a daily FLUXNET2015 file read with carbontools.io.read_fluxnet)")
-    time = pd.DatetimeIndex(fluxnet_ds["time"].values)
-    if time.has_duplicates or not (time.normalize() == time).all():
-        raise ValueError("the FLUXNET dataset's time axis is not daily (repeated days or times of day); "
-                         "tower_monthly needs one value per day, as in a ..._DD_... file")
-
-    valid = da.notnull()
-    qc_name = None
-    if min_qc is not None:
-        qc_name = qc_variable or _qc_name(fluxnet_ds, variable)
-        if qc_name is None or qc_name not in fluxnet_ds:
-            raise ValueError(f"no QC column for {variable!r} ({qc_variable or variable + '_QC'} is not in the "
-                             "dataset); pass qc_variable='NEE_VUT_REF_QC' (or another _QC column), or min_qc=None "
-                             "to use every non-missing day")
-        valid = valid & (fluxnet_ds[qc_name] >= min_qc)
-    values = da.where(valid)
-    monthly_mean = values.resample(time="MS").mean(skipna=True)
-    valid_days = valid.astype(float).resample(time="MS").sum()
-    days = xr.DataArray(pd.DatetimeIndex(monthly_mean["time"].values).days_in_month.astype(float),
-                        dims="time", coords={"time": monthly_mean["time"]})
-    fraction = valid_days / days
-    total = (monthly_mean * days).where(fraction >= min_valid_fraction)
-
-    qc_text = f"days with {qc_name} >= {min_qc}" if qc_name else "days with a value"
-    rule = (f"monthly total = mean of the valid days x days in the month ({qc_text}); NaN if fewer than "
-            f"{min_valid_fraction:.0%} of the month's days are valid")
-    kept = ("site_id", "title", "source", "credit", "license")
-    out = xr.Dataset(attrs={k: v for k, v in fluxnet_ds.attrs.items() if k in kept})
-    common = {"units": "g C m-2 month-1", "cell_methods": "time: sum", "comment": rule}
-    sign = {"sign_convention": da.attrs["sign_convention"]} if "sign_convention" in da.attrs else {}
-    out[variable] = total.assign_attrs(long_name=f"{da.attrs.get('long_name', variable)}, monthly total",
-                                       **common, **sign)
-    out["valid_fraction"] = fraction.assign_attrs(units="1",
-                                                  long_name=f"fraction of the month's days valid ({qc_text})")
-    if variable.split("_")[0] == "NEE":
-        out["NEP"] = (-total).assign_attrs(long_name="net ecosystem production = -NEE, monthly total",
-                                           sign_convention="positive = uptake by the ecosystem (sink)",
-                                           source_variable=variable, **common)
-    out["time"].attrs = {"long_name": "first day of the month"}
-    out.attrs["quality_rule"] = rule
-    return out

@@ -51,38 +51,7 @@ html_sidebars = {"**": ["about.html", "navigation.html", "searchbox.html"]}
 html_static_path = ["_static"]             # custom.css (alabaster links it from every page)
 html_show_sourcelink = False
 
-# --- temporary: docstrings that docutils misreads -----------------------------------------------
-# TEMPORARY, until the docstrings are fixed in carbontools/ (another change owns those files).
-# reStructuredText reads |text| as a substitution reference, so these absolute-value bars make
-# "Undefined substitution referenced" errors. Only the exact strings listed here, in the named
-# objects, are escaped (so they render as written); any other docstring problem still fails the
-# -W build, and the build log names each fix-up that was applied or is no longer needed.
-DOCSTRING_FIXUPS = {
-    "carbontools.grid": ["|dx * dy|"],
-    "carbontools.validate": ["|sim - obs|"],
-    "carbontools.validate.residual_map": ["|residual|"],
-}
-_fixups_used: set[tuple[str, str]] = set()
 _log = logging.getLogger("carbontools.docs")
-
-
-def _escape_bars(app, what, name, obj, options, lines):
-    for text in DOCSTRING_FIXUPS.get(name, ()):
-        escaped = text.replace("|", r"\|")
-        for i, line in enumerate(lines):
-            if text in line:
-                lines[i] = line.replace(text, escaped)
-                _fixups_used.add((name, text))
-                _log.info("docstring fix-up (temporary): escaped %r in %s", text, name)
-
-
-def _report_unused_fixups(app, exception):
-    if exception is None:
-        for name, texts in DOCSTRING_FIXUPS.items():
-            for text in texts:
-                if (name, text) not in _fixups_used:
-                    _log.info("docstring fix-up no longer needed: %r in %s (remove it from docs/conf.py)",
-                              text, name)
 
 
 # napoleon reads the text before the first colon of a constant's "#:" comment as its type
@@ -164,8 +133,6 @@ class ParamTable(SphinxDirective):
 
 
 def setup(app):
-    app.connect("autodoc-process-docstring", _escape_bars)
     app.connect("autodoc-process-docstring", _undo_inline_attribute_type, priority=600)
-    app.connect("build-finished", _report_unused_fixups)
     app.add_directive("paramtable", ParamTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

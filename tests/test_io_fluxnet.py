@@ -1,4 +1,5 @@
-"""read_fluxnet: FLUXNET2015 CSVs (HH to YY) -> Dataset with time, NaN for -9999, units, site and credit.
+"""read_fluxnet: FLUXNET2015 CSVs (HH to YY) -> Dataset with time, NaN for -9999, units, site and credit;
+tower_monthly: monthly totals of the daily carbon fluxes with a quality rule.
 
 The real-file tests use the US-Tw1 daily FULLSET file from ../shared/data/fluxnet (skipped when it is
 absent); the others write small files in the exact FLUXNET2015 formats.
@@ -10,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
-from carbontools.io.fluxnet import read_fluxnet
+from carbontools.io.fluxnet import read_fluxnet, tower_monthly
 from carbontools.units import to_canonical
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fluxnet"
@@ -274,3 +276,82 @@ def test_absent_variables_listed(tmp_path):
     assert "['GPP_NT_VUT_REF', 'NEE_VUT_RFE']" in message  # what is absent
     assert "TIMESTAMP, NEE_VUT_REF, NEE_VUT_REF_QC, TA_F" in message  # what is there
     assert "did you mean ['NEE_VUT_REF'" in message
+
+
+# --- monthly tower totals ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tower(real_path):
+    return read_fluxnet(real_path, variables=["GPP_NT_VUT_REF", "NEE_VUT_REF"])
+
+
+@pytest.fixture(scope="module")
+def raw(real_path):
+    df = pd.read_csv(real_path, usecols=["TIMESTAMP", "GPP_NT_VUT_REF", "NEE_VUT_REF", "NEE_VUT_REF_QC"],
+                     dtype={"TIMESTAMP": str})
+    df["day"] = pd.to_datetime(df["TIMESTAMP"], format="%Y%m%d")
+    return df
+
+
+def test_tower_monthly_real_file(tower, raw):
+    out = tower_monthly(tower, "GPP_NT_VUT_REF", min_qc=0.5)
+    gpp = out["GPP_NT_VUT_REF"]
+    assert gpp.sizes["time"] == 36
+    assert pd.Timestamp(gpp["time"].values[0]) == pd.Timestamp("2012-01-01")
+    assert gpp.attrs["units"] == "g C m-2 month-1"
+    # July 2013: every day has NEE_VUT_REF_QC >= 0.5, so the total is the plain sum of the 31 daily values
+    july = raw[(raw["day"].dt.year == 2013) & (raw["day"].dt.month == 7)]
+    assert len(july) == 31 and (july["NEE_VUT_REF_QC"] >= 0.5).all() and (july["GPP_NT_VUT_REF"] != -9999).all()
+    hand = july["GPP_NT_VUT_REF"].sum()
+    assert float(gpp.sel(time="2013-07-01")) == pytest.approx(hand, rel=1e-12)
+
+
+def test_tower_monthly_months_with_too_little_good_data_are_nan(tower, raw):
+    out = tower_monthly(tower, "GPP_NT_VUT_REF", min_qc=0.5)
+    good = (raw["NEE_VUT_REF_QC"] >= 0.5) & (raw["GPP_NT_VUT_REF"] != -9999)
+    share = good.groupby(raw["day"].dt.to_period("M")).mean()      # the file covers whole months
+    expected_nan = share < 0.8
+    assert expected_nan.any() and (~expected_nan).any()
+    got_nan = out["GPP_NT_VUT_REF"].isnull().to_series()
+    assert list(got_nan.values) == list(expected_nan.values)
+    np.testing.assert_allclose(out["valid_fraction"].values, share.values)
+    # e.g. January to June 2012: no day with good NEE (QC < 0.5) -> NaN
+    assert got_nan["2012-01-01":"2012-06-01"].all()
+
+
+def test_tower_monthly_nee_and_nep(tower, raw):
+    out = tower_monthly(tower, "NEE_VUT_REF")
+    july = raw[(raw["day"].dt.year == 2013) & (raw["day"].dt.month == 7)]["NEE_VUT_REF"].sum()
+    nee = float(out["NEE_VUT_REF"].sel(time="2013-07-01"))
+    assert nee == pytest.approx(july) and nee < 0           # summer uptake: NEE negative
+    assert float(out["NEP"].sel(time="2013-07-01")) == pytest.approx(-july)
+    assert "uptake" in out["NEP"].attrs["sign_convention"]
+
+
+def test_tower_monthly_fills_a_gap_day_with_the_month_mean():
+    days = pd.date_range("2021-04-01", "2021-04-30", freq="D")       # 30 days
+    values = np.full(30, 2.0)
+    qc = np.ones(30)
+    qc[:5] = 0.0                                                     # 5 bad days -> 25/30 = 83 % valid
+    values[:5] = 100.0                                               # (their values are ignored)
+    ds = xr.Dataset({"GPP_NT_VUT_REF": ("time", values, {"units": "g C m-2 d-1"}),
+                     "NEE_VUT_REF_QC": ("time", qc)}, coords={"time": days}, attrs={"resolution": "DD"})
+    out = tower_monthly(ds)
+    assert float(out["GPP_NT_VUT_REF"][0]) == pytest.approx(2.0 * 30)  # mean valid day 2.0 x 30 days
+    qc[5] = 0.0                                                       # 24/30 = 80 %: still enough
+    assert np.isfinite(float(tower_monthly(ds.assign(NEE_VUT_REF_QC=("time", qc)))["GPP_NT_VUT_REF"][0]))
+    qc[6] = 0.0                                                       # 23/30 = 77 %: NaN
+    assert np.isnan(float(tower_monthly(ds.assign(NEE_VUT_REF_QC=("time", qc)))["GPP_NT_VUT_REF"][0]))
+
+
+def test_tower_monthly_errors_name_the_fix():
+    days = pd.date_range("2021-04-01", periods=30, freq="D")
+    ds = xr.Dataset({"GPP_NT_VUT_REF": ("time", np.ones(30), {"units": "g C m-2 d-1"})}, coords={"time": days},
+                    attrs={"resolution": "DD"})
+    with pytest.raises(ValueError, match="qc_variable="):
+        tower_monthly(ds)
+    assert float(tower_monthly(ds, min_qc=None)["GPP_NT_VUT_REF"][0]) == pytest.approx(30.0)
+    with pytest.raises(ValueError, match="daily"):
+        tower_monthly(ds.assign_attrs(resolution="MM"))
+    with pytest.raises(ValueError, match="GPP_NT_VUT_REF"):
+        tower_monthly(ds, variable="GPP_NT_VUT")

@@ -11,6 +11,7 @@ import xarray as xr
 
 from carbontools.grid import EARTH_RADIUS, cell_area
 from carbontools.landcover import to_casa
+from carbontools import greenspace as gs
 from carbontools.models import storage as st
 
 # InVEST oracle: pools (above, below, soil, dead) in Mg C/ha
@@ -61,28 +62,28 @@ def test_oracle_totals_on_10_m_pixels(pools):
     # one pixel of each class (the rest without data): total = density x 100 m2 / 10000 m2/ha
     for code, expected in ((1, 0.86), (2, 0.28), (3, 0.08)):
         lc = projected([[code, nan], [nan, nan]])
-        assert st.storage_total(st.storage_density(lc, pools)) == pytest.approx(expected, abs=1e-12)
+        assert gs.storage_total(st.storage_density(lc, pools)) == pytest.approx(expected, abs=1e-12)
     change = st.sequestration(projected([[1, nan], [nan, nan]]), projected([[2, nan], [nan, nan]]), pools)
-    assert st.storage_total(change) == pytest.approx(-0.58, abs=1e-12)  # -58 x 100 / 10000
+    assert gs.storage_total(change) == pytest.approx(-0.58, abs=1e-12)  # -58 x 100 / 10000
 
 
 def test_totals_in_other_units(pools):
     density = st.storage_density(projected([[1, np.nan], [np.nan, np.nan]]), pools)
-    assert st.storage_total(density, unit="Gg C") == pytest.approx(0.86e-3)  # 1 Gg = 1000 Mg
-    assert st.storage_total(density, unit="t CO2") == pytest.approx(0.86 * 44 / 12)
+    assert gs.storage_total(density, unit="Gg C") == pytest.approx(0.86e-3)  # 1 Gg = 1000 Mg
+    assert gs.storage_total(density, unit="t CO2") == pytest.approx(0.86 * 44 / 12)
     # the same stock in g C m-2: 86 Mg C/ha = 86e6 g / 1e4 m2 = 8600 g C m-2
     as_g = (density * 100).assign_attrs(units="g C m-2")
-    assert st.storage_total(as_g) == pytest.approx(0.86)
+    assert gs.storage_total(as_g) == pytest.approx(0.86)
     with pytest.raises(ValueError, match="cannot read"):
-        st.storage_total(density, unit="tonnes")
+        gs.storage_total(density, unit="tonnes")
     with pytest.raises(ValueError, match="total mass"):
-        st.storage_total(density, unit="t C ha-1")
+        gs.storage_total(density, unit="t C ha-1")
 
 
 def test_totals_use_true_areas_on_a_geographic_grid(pools):
     lc = xr.DataArray(np.ones((2, 2)), dims=("y", "x"), coords={"y": [1.5, 0.5], "x": [0.5, 1.5]})
     lc = lc.rio.write_crs("EPSG:4326")
-    total = st.storage_total(st.storage_density(lc, pools))
+    total = gs.storage_total(st.storage_density(lc, pools))
     # cells 0..2 N x 0..2 E: area = 2 columns x R^2 x 1 deg x (sin 2 deg - sin 0)
     area = 2 * EARTH_RADIUS**2 * math.radians(1.0) * math.sin(math.radians(2.0))
     assert total == pytest.approx(86.0 * area / 1e4, rel=1e-12)
@@ -217,7 +218,7 @@ def test_small_green_space_effect_by_hand(pools):
 
     coarse = class_fractions(fine_map(), factor=2).isel({"class": 0}, drop=True)
     zones = xr.zeros_like(coarse).copy(data=[[0, 1], [2, 2]]).rio.write_crs("EPSG:32649")
-    table = st.small_green_space_effect(fine_map(), 2, pools, zones=zones,
+    table = gs.small_green_space_effect(fine_map(), 2, pools, zones=zones,
                                         names=["woodland block", "town block", "farm blocks"])
     # coarse cells are 20 m x 20 m = 0.04 ha
     wood, town, farm = (table.loc[n] for n in ["woodland block", "town block", "farm blocks"])
@@ -229,14 +230,14 @@ def test_small_green_space_effect_by_hand(pools):
     assert town["difference_pct"] == pytest.approx(100 * 0.78 / 0.32)
     assert farm["difference_MgC"] == pytest.approx(0.0) and farm["cells"] == 2
     assert farm["area_m2"] == pytest.approx(800.0)
-    whole = st.small_green_space_effect(fine_map(), 2, pools)
+    whole = gs.small_green_space_effect(fine_map(), 2, pools)
     assert list(whole.index) == ["whole grid"]
     assert whole.loc["whole grid", "difference_MgC"] == pytest.approx(0.0, abs=1e-12)  # -0.78 + 0.78
 
 
 def test_small_green_space_effect_maps_and_nep(pools):
     nep = {1: 500.0, 2: 100.0, 3: 50.0}  # g C m-2 yr-1
-    table, maps = st.small_green_space_effect(fine_map(), 2, pools, nep_by_class=nep, return_maps=True)
+    table, maps = gs.small_green_space_effect(fine_map(), 2, pools, nep_by_class=nep, return_maps=True)
     np.testing.assert_allclose(maps["difference"].values, [[66.5 - 86, 27.5 - 8], [0, 0]])
     # town block NEP: (0.25 x 500 + 0.75 x 50) - 50 = 112.5 g C m-2 yr-1 over 400 m2 = 45000 g = 0.045 t C yr-1
     assert float(maps["nep_difference"][0, 1]) == pytest.approx(112.5)
@@ -250,8 +251,8 @@ def test_fractions_against_a_target_grid_match_the_block_size(pools):
     from carbontools.grid import class_fractions
 
     target = class_fractions(fine_map(), factor=2).isel({"class": 0}, drop=True)
-    by_factor = st.small_green_space_effect(fine_map(), 2, pools)
-    by_target = st.small_green_space_effect(fine_map(), target, pools)
+    by_factor = gs.small_green_space_effect(fine_map(), 2, pools)
+    by_target = gs.small_green_space_effect(fine_map(), target, pools)
     assert by_target.loc["whole grid", "fraction_based_MgC"] == pytest.approx(
         by_factor.loc["whole grid", "fraction_based_MgC"], rel=1e-6)
 
@@ -264,7 +265,7 @@ def test_regions_outside_the_grid_get_an_explicit_row(pools):
     regions = gpd.GeoDataFrame({"name": ["inside", "far away"]},
                                geometry=[shapely.box(0, 960, 40, 1000), shapely.box(5e5, 5e5, 5e5 + 10, 5e5 + 10)],
                                crs="EPSG:32649")
-    table = st.small_green_space_effect(fine_map(), 2, pools, zones=regions)
+    table = gs.small_green_space_effect(fine_map(), 2, pools, zones=regions)
     assert list(table.index) == ["inside", "far away"]
     assert table.loc["inside", "fraction_based_MgC"] == pytest.approx((66.5 + 27.5 + 28 + 28) * 0.04)
     assert np.isnan(table.loc["far away", "fraction_based_MgC"])
@@ -283,9 +284,9 @@ def test_fractions_bad_input(pools):
     with pytest.raises(ValueError, match=r"\[3\]"):
         st.storage_from_fractions(fractions, st.read_pools({1: (1, 1, 1, 1), 2: (0, 0, 0, 0)}, scheme="x"))
     with pytest.raises(ValueError, match=r"class code\(s\) \[3\]"):
-        st.small_green_space_effect(fine_map(), 2, st.read_pools({1: (1, 1, 1, 1), 2: (0, 0, 0, 0)}, scheme="x"))
+        gs.small_green_space_effect(fine_map(), 2, st.read_pools({1: (1, 1, 1, 1), 2: (0, 0, 0, 0)}, scheme="x"))
     with pytest.raises(TypeError, match="block size"):
-        st.small_green_space_effect(fine_map(), 2.5, pools)
+        gs.small_green_space_effect(fine_map(), 2.5, pools)
 
 
 def test_sequestration_from_fractions(pools):
@@ -305,13 +306,13 @@ def test_sequestration_from_fractions(pools):
 def test_nep_totals_by_year():
     nep = xr.concat([projected([[100.0, 100.0], [100.0, 100.0]]), projected([[-50.0, 0.0], [0.0, np.nan]])],
                     dim=pd.Index([2021, 2022], name="year")).assign_attrs(units="g C m-2 yr-1")
-    totals = st.nep_total(nep, unit="t C")
+    totals = gs.nep_total(nep, unit="t C")
     # 2021: 4 pixels x 100 g C m-2 x 100 m2 = 40000 g = 0.04 t C; 2022: -50 x 100 = -5000 g = -0.005 t C
     assert totals.loc[2021] == pytest.approx(0.04) and totals.loc[2022] == pytest.approx(-0.005)
     assert totals.attrs["units"] == "t C yr-1"
-    assert st.nep_total(nep.sel(year=2021), unit="t CO2") == pytest.approx(0.04 * 44 / 12)
+    assert gs.nep_total(nep.sel(year=2021), unit="t CO2") == pytest.approx(0.04 * 44 / 12)
     with pytest.raises(ValueError, match="per area and per year"):
-        st.nep_total(nep.assign_attrs(units="g C m-2"))
+        gs.nep_total(nep.assign_attrs(units="g C m-2"))
 
 
 def test_class_means_and_nep_from_fractions():
@@ -319,7 +320,7 @@ def test_class_means_and_nep_from_fractions():
 
     lc = fine_map()
     nep = projected([[500, 500, 50, 500], [500, 50, 50, 50], [100, 100, 100, 100], [100, 100, 100, 120]])
-    means = st.class_means(nep, lc)
+    means = gs.class_means(nep, lc)
     assert means.loc[1] == pytest.approx(500.0) and means.loc[3] == pytest.approx(50.0)
     assert means.loc[2] == pytest.approx((7 * 100 + 120) / 8)  # equal areas: plain mean of 8 pixels
     fractions = class_fractions(lc, factor=2)

@@ -1,21 +1,18 @@
 """carbontools.validate: every metric against a hand calculation, the common mask, grid and unit checks,
-zones, and monthly tower totals from the real US-Tw1 daily FLUXNET2015 file (skipped when it is absent).
+zones, residuals and the validation plots (carbontools.plots).  Monthly tower totals
+(carbontools.io.tower_monthly) are tested in test_io_fluxnet.py.
 """
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 
-from carbontools.validate import (METRIC_KEYS, ValidationWarning, density_scatter, metrics, metrics_by_zone,
-                                  residual_map, residuals, tower_monthly)
-
-FLUXNET = Path(__file__).resolve().parents[2] / "shared" / "data" / "fluxnet" / \
-    "FLX_US-Tw1_FLUXNET2015_FULLSET_DD_2012-2014_1-3.csv"
+from carbontools.plots import density_scatter, residual_map
+from carbontools.validate import METRIC_KEYS, ValidationWarning, metrics, metrics_by_zone, residuals
 
 OBS = np.array([1.0, 2.0, 3.0, 4.0])
 SIM = np.array([2.0, 2.0, 4.0, 3.0])
@@ -277,86 +274,7 @@ def test_plots_build_offline():
     assert low == -high and high > 0                                   # symmetric about 0
 
 
-# --- flux tower ----------------------------------------------------------------------------------
+def test_tower_monthly_is_still_importable_from_validate():
+    from carbontools import io, validate
 
-@pytest.fixture(scope="module")
-def tower():
-    if not FLUXNET.is_file():
-        pytest.skip(f"real FLUXNET2015 file not present at {FLUXNET}")
-    from carbontools.io import read_fluxnet
-
-    return read_fluxnet(FLUXNET, variables=["GPP_NT_VUT_REF", "NEE_VUT_REF"])
-
-
-@pytest.fixture(scope="module")
-def raw():
-    if not FLUXNET.is_file():
-        pytest.skip(f"real FLUXNET2015 file not present at {FLUXNET}")
-    df = pd.read_csv(FLUXNET, usecols=["TIMESTAMP", "GPP_NT_VUT_REF", "NEE_VUT_REF", "NEE_VUT_REF_QC"],
-                     dtype={"TIMESTAMP": str})
-    df["day"] = pd.to_datetime(df["TIMESTAMP"], format="%Y%m%d")
-    return df
-
-
-def test_tower_monthly_real_file(tower, raw):
-    out = tower_monthly(tower, "GPP_NT_VUT_REF", min_qc=0.5)
-    gpp = out["GPP_NT_VUT_REF"]
-    assert gpp.sizes["time"] == 36
-    assert pd.Timestamp(gpp["time"].values[0]) == pd.Timestamp("2012-01-01")
-    assert gpp.attrs["units"] == "g C m-2 month-1"
-    # July 2013: every day has NEE_VUT_REF_QC >= 0.5, so the total is the plain sum of the 31 daily values
-    july = raw[(raw["day"].dt.year == 2013) & (raw["day"].dt.month == 7)]
-    assert len(july) == 31 and (july["NEE_VUT_REF_QC"] >= 0.5).all() and (july["GPP_NT_VUT_REF"] != -9999).all()
-    hand = july["GPP_NT_VUT_REF"].sum()
-    assert float(gpp.sel(time="2013-07-01")) == pytest.approx(hand, rel=1e-12)
-
-
-def test_tower_monthly_months_with_too_little_good_data_are_nan(tower, raw):
-    out = tower_monthly(tower, "GPP_NT_VUT_REF", min_qc=0.5)
-    good = (raw["NEE_VUT_REF_QC"] >= 0.5) & (raw["GPP_NT_VUT_REF"] != -9999)
-    share = good.groupby(raw["day"].dt.to_period("M")).mean()      # the file covers whole months
-    expected_nan = share < 0.8
-    assert expected_nan.any() and (~expected_nan).any()
-    got_nan = out["GPP_NT_VUT_REF"].isnull().to_series()
-    assert list(got_nan.values) == list(expected_nan.values)
-    np.testing.assert_allclose(out["valid_fraction"].values, share.values)
-    # e.g. January to June 2012: no day with good NEE (QC < 0.5) -> NaN
-    assert got_nan["2012-01-01":"2012-06-01"].all()
-
-
-def test_tower_monthly_nee_and_nep(tower, raw):
-    out = tower_monthly(tower, "NEE_VUT_REF")
-    july = raw[(raw["day"].dt.year == 2013) & (raw["day"].dt.month == 7)]["NEE_VUT_REF"].sum()
-    nee = float(out["NEE_VUT_REF"].sel(time="2013-07-01"))
-    assert nee == pytest.approx(july) and nee < 0           # summer uptake: NEE negative
-    assert float(out["NEP"].sel(time="2013-07-01")) == pytest.approx(-july)
-    assert "uptake" in out["NEP"].attrs["sign_convention"]
-
-
-def test_tower_monthly_fills_a_gap_day_with_the_month_mean():
-    days = pd.date_range("2021-04-01", "2021-04-30", freq="D")       # 30 days
-    values = np.full(30, 2.0)
-    qc = np.ones(30)
-    qc[:5] = 0.0                                                     # 5 bad days -> 25/30 = 83 % valid
-    values[:5] = 100.0                                               # (their values are ignored)
-    ds = xr.Dataset({"GPP_NT_VUT_REF": ("time", values, {"units": "g C m-2 d-1"}),
-                     "NEE_VUT_REF_QC": ("time", qc)}, coords={"time": days}, attrs={"resolution": "DD"})
-    out = tower_monthly(ds)
-    assert float(out["GPP_NT_VUT_REF"][0]) == pytest.approx(2.0 * 30)  # mean valid day 2.0 x 30 days
-    qc[5] = 0.0                                                       # 24/30 = 80 %: still enough
-    assert np.isfinite(float(tower_monthly(ds.assign(NEE_VUT_REF_QC=("time", qc)))["GPP_NT_VUT_REF"][0]))
-    qc[6] = 0.0                                                       # 23/30 = 77 %: NaN
-    assert np.isnan(float(tower_monthly(ds.assign(NEE_VUT_REF_QC=("time", qc)))["GPP_NT_VUT_REF"][0]))
-
-
-def test_tower_monthly_errors_name_the_fix():
-    days = pd.date_range("2021-04-01", periods=30, freq="D")
-    ds = xr.Dataset({"GPP_NT_VUT_REF": ("time", np.ones(30), {"units": "g C m-2 d-1"})}, coords={"time": days},
-                    attrs={"resolution": "DD"})
-    with pytest.raises(ValueError, match="qc_variable="):
-        tower_monthly(ds)
-    assert float(tower_monthly(ds, min_qc=None)["GPP_NT_VUT_REF"][0]) == pytest.approx(30.0)
-    with pytest.raises(ValueError, match="daily"):
-        tower_monthly(ds.assign_attrs(resolution="MM"))
-    with pytest.raises(ValueError, match="GPP_NT_VUT_REF"):
-        tower_monthly(ds, variable="GPP_NT_VUT")
+    assert validate.tower_monthly is io.tower_monthly

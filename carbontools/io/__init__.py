@@ -6,15 +6,16 @@
 - :func:`read_landcover`, :func:`read_mcd12c1` land-cover maps with their class scheme
 - :func:`read_raster` any GeoTIFF / COG / NetCDF / Zarr variable with declared units
 - :func:`read_regions` region polygons (GeoJSON, Shapefile, GeoPackage)
-- :func:`read_fluxnet` FLUXNET2015 CSV files (half-hourly to yearly)
+- :func:`read_fluxnet` FLUXNET2015 CSV files (half-hourly to yearly); :func:`tower_monthly` monthly totals
 - :func:`load_drivers` a small config -> the drivers Dataset of :func:`carbontools.run`
 """
 
 from .drivers import load_drivers
 from .era5 import read_era5_land
-from .fluxnet import read_fluxnet
+from .fluxnet import read_fluxnet, tower_monthly
 from .modis import monthly_max_composite, read_mod17_npp, read_modis_ndvi
 from .rasters import mcd12c1_path, read_landcover, read_mcd12c1, read_raster, read_regions
 
 __all__ = ["read_era5_land", "read_modis_ndvi", "monthly_max_composite", "read_mod17_npp", "read_landcover",
-           "read_raster", "read_regions", "read_mcd12c1", "mcd12c1_path", "read_fluxnet", "load_drivers"]
+           "read_raster", "read_regions", "read_mcd12c1", "mcd12c1_path", "read_fluxnet", "tower_monthly",
+           "load_drivers"]

@@ -16,6 +16,9 @@ Units.  :data:`VARIABLES` below.  Aggregated files give rates, not period totals
 NEE/GPP/RECO are g C m-2 d-1 in DD, WW *and* MM files (mean daily values over the week or month); YY
 files give mm yr-1 and g C m-2 yr-1.  So a monthly P_F of 2.0 is 2 mm per day, 56 mm in February of a
 common year: :func:`carbontools.units.to_canonical` makes that conversion from ``'mm d-1'``.
+
+Monthly totals for comparing a model with a tower: :func:`tower_monthly` sums the daily carbon fluxes
+of a DD file, month by month, with a quality rule.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ import warnings
 import pandas as pd
 import xarray as xr
 
+from ..units import same_units
 from ._common import existing
 
-__all__ = ["read_fluxnet", "VARIABLES", "RESOLUTIONS"]
+__all__ = ["read_fluxnet", "tower_monthly", "VARIABLES", "RESOLUTIONS"]
 
 MISSING = -9999
 
@@ -310,3 +314,106 @@ def _variable_attrs(name: str, resolution: str, present: set[str]) -> dict:
         attrs["ancillary_variables"] = f"{name}_QC"
     return attrs
 
+
+# --- flux towers ------------------------------------------------------------------------------------
+
+_FLUX_ROOTS = ("GPP", "RECO", "NEE")
+
+
+def _qc_name(ds: xr.Dataset, variable: str) -> str | None:
+    """The QC column for a daily FLUXNET variable: its own ``_QC``, else that of NEE for GPP/RECO."""
+    if f"{variable}_QC" in ds:
+        return f"{variable}_QC"
+    if variable.split("_")[0] in _FLUX_ROOTS:
+        # GPP and RECO are partitioned from NEE and have no _QC of their own in FLUXNET2015: their quality is
+        # that of the NEE they come from (same USTAR-threshold method: VUT or CUT).
+        method = "CUT" if "_CUT_" in f"{variable}_" else "VUT"
+        for name in (f"NEE_{method}_REF_QC", "NEE_VUT_REF_QC"):
+            if name in ds:
+                return name
+    return None
+
+
+def tower_monthly(fluxnet_ds: xr.Dataset, variable: str = "GPP_NT_VUT_REF", min_qc: float | None = 0.5,
+                  min_valid_fraction: float = 0.8, qc_variable: str | None = None) -> xr.Dataset:
+    """Monthly totals (g C m-2 month-1) of a carbon flux from a DAILY FLUXNET2015 dataset.
+
+    Parameters
+    ----------
+    fluxnet_ds : xarray.Dataset
+        As returned by :func:`carbontools.io.read_fluxnet` for a ``..._DD_...`` file (daily rates, g C m-2 d-1).
+    variable : str
+        The flux, e.g. ``GPP_NT_VUT_REF``, ``GPP_DT_VUT_REF``, ``RECO_NT_VUT_REF``, ``NEE_VUT_REF``.
+    min_qc : float or None
+        A day is valid when its value is finite and its QC (the fraction 0..1 of measured or good-quality
+        gap-filled half-hours) is at least ``min_qc``.  The QC column is ``<variable>_QC`` if the file has
+        one; GPP and RECO have none in FLUXNET2015, so the QC of the NEE they are partitioned from is used
+        (``NEE_VUT_REF_QC``; ``NEE_CUT_REF_QC`` for ``_CUT_`` variables).  ``qc_variable`` overrides the
+        choice; ``min_qc=None`` uses no QC (only missing values make a day invalid).
+    min_valid_fraction : float
+        A month with fewer valid days than this fraction of its calendar days (default 80 %) is NaN.
+
+    Returns
+    -------
+    xarray.Dataset on ``time`` (first of each month, every month from the first to the last in the file)
+        ``<variable>``: the monthly total, **mean of the valid days x days in the month**, which is the plain
+        sum of the daily values when every day is valid (a missing day is filled by the month's mean valid
+        day, not counted as 0); ``valid_fraction``: valid days / days in the month; and for NEE variables
+        also ``NEP`` = -NEE (positive = uptake, the sign of :func:`carbontools.run`; NEE < 0 is uptake).
+    """
+    if not isinstance(fluxnet_ds, xr.Dataset):
+        raise TypeError("tower_monthly needs the Dataset of carbontools.io.read_fluxnet(path), "
+                        f"got {type(fluxnet_ds).__name__}")
+    resolution = fluxnet_ds.attrs.get("resolution")
+    if resolution is not None and resolution != "DD":
+        raise ValueError(f"tower_monthly needs a daily (DD) FLUXNET2015 file, this one is {resolution!r}; read the "
+                         "..._FULLSET_DD_... (or SUBSET_DD) file of the site with carbontools.io.read_fluxnet")
+    if variable not in fluxnet_ds:
+        close = [v for v in fluxnet_ds.data_vars if v.split("_")[0] == variable.split("_")[0] and v.endswith("_REF")]
+        raise ValueError(f"the FLUXNET dataset has no variable {variable!r}; pass variable= one of "
+                         f"{close or list(fluxnet_ds.data_vars)[:10]}")
+    da = fluxnet_ds[variable]
+    units = da.attrs.get("units")
+    if units is not None and not same_units(units, "g C m-2 d-1"):
+        raise ValueError(f"{variable} has units {units!r}; tower_monthly sums daily rates in g C m-2 d-1 "
+                         "(a daily FLUXNET2015 file read with carbontools.io.read_fluxnet)")
+    time = pd.DatetimeIndex(fluxnet_ds["time"].values)
+    if time.has_duplicates or not (time.normalize() == time).all():
+        raise ValueError("the FLUXNET dataset's time axis is not daily (repeated days or times of day); "
+                         "tower_monthly needs one value per day, as in a ..._DD_... file")
+
+    valid = da.notnull()
+    qc_name = None
+    if min_qc is not None:
+        qc_name = qc_variable or _qc_name(fluxnet_ds, variable)
+        if qc_name is None or qc_name not in fluxnet_ds:
+            raise ValueError(f"no QC column for {variable!r} ({qc_variable or variable + '_QC'} is not in the "
+                             "dataset); pass qc_variable='NEE_VUT_REF_QC' (or another _QC column), or min_qc=None "
+                             "to use every non-missing day")
+        valid = valid & (fluxnet_ds[qc_name] >= min_qc)
+    values = da.where(valid)
+    monthly_mean = values.resample(time="MS").mean(skipna=True)
+    valid_days = valid.astype(float).resample(time="MS").sum()
+    days = xr.DataArray(pd.DatetimeIndex(monthly_mean["time"].values).days_in_month.astype(float),
+                        dims="time", coords={"time": monthly_mean["time"]})
+    fraction = valid_days / days
+    total = (monthly_mean * days).where(fraction >= min_valid_fraction)
+
+    qc_text = f"days with {qc_name} >= {min_qc}" if qc_name else "days with a value"
+    rule = (f"monthly total = mean of the valid days x days in the month ({qc_text}); NaN if fewer than "
+            f"{min_valid_fraction:.0%} of the month's days are valid")
+    kept = ("site_id", "title", "source", "credit", "license")
+    out = xr.Dataset(attrs={k: v for k, v in fluxnet_ds.attrs.items() if k in kept})
+    common = {"units": "g C m-2 month-1", "cell_methods": "time: sum", "comment": rule}
+    sign = {"sign_convention": da.attrs["sign_convention"]} if "sign_convention" in da.attrs else {}
+    out[variable] = total.assign_attrs(long_name=f"{da.attrs.get('long_name', variable)}, monthly total",
+                                       **common, **sign)
+    out["valid_fraction"] = fraction.assign_attrs(units="1",
+                                                  long_name=f"fraction of the month's days valid ({qc_text})")
+    if variable.split("_")[0] == "NEE":
+        out["NEP"] = (-total).assign_attrs(long_name="net ecosystem production = -NEE, monthly total",
+                                           sign_convention="positive = uptake by the ecosystem (sink)",
+                                           source_variable=variable, **common)
+    out["time"].attrs = {"long_name": "first day of the month"}
+    out.attrs["quality_rule"] = rule
+    return out

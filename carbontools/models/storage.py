@@ -1,16 +1,15 @@
-"""Carbon storage in four pools per land-cover class, and what small green spaces add (SCIENCE.md section 4).
+"""Carbon storage in four pools per land-cover class, per pixel (SCIENCE.md section 4).
 
 InVEST carbon model convention: every land-cover class has four pools, above-ground biomass,
 below-ground biomass, soil organic carbon and dead organic matter, in Mg C ha-1 (= t C ha-1).  A
-pixel stores the sum of its class's pools; a region stores sum(pixel value x pixel area m2 / 10000)
-Mg C, with areas from :func:`carbontools.grid.cell_area`.  Sequestration between two maps is
-storage(after) - storage(before).
+pixel stores the sum of its class's pools.  Sequestration between two maps is storage(after) -
+storage(before).
 
 Small green spaces: a fine land-cover map aggregated to class FRACTIONS per coarse cell
-(:func:`carbontools.grid.class_fractions`) stores sum(fraction x class storage); majority-class
-accounting gives each coarse cell the storage of its largest class.  The difference
-(:func:`small_green_space_effect`) is what pocket parks, street trees and other sub-cell patches add
-(or what sub-cell sealing removes) and majority-class accounting misses.
+(:func:`carbontools.grid.class_fractions`) stores sum(fraction x class storage)
+(:func:`storage_from_fractions`); majority-class accounting gives each coarse cell the storage of its
+largest class (:func:`majority_class`).  Totals over a grid or by region, class means and the
+small-green-space report are in :mod:`carbontools.greenspace`.
 
 The pool table is user-replaceable (:func:`read_pools`); the shipped defaults
 (``carbontools/tables/carbon_pools_<scheme>.csv``) are ILLUSTRATIVE values from the IPCC 2006
@@ -28,14 +27,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..budget import M2_PER_HA, parse_unit
-from ..grid import cell_area, class_fractions
 from ..landcover import class_lookup, nodata_values, present_codes
 from ..params import read_table
 
 __all__ = [
     "POOLS",
-    "M2_PER_HA",
     "G_M2_PER_MG_HA",
     "STORAGE_UNITS",
     "pool_schemes",
@@ -43,16 +39,11 @@ __all__ = [
     "storage_pools",
     "storage_density",
     "storage_from_fractions",
-    "storage_total",
     "sequestration",
     "majority_class",
-    "class_means",
     "nep_from_fractions",
-    "nep_total",
-    "small_green_space_effect",
 ]
 
-# M2_PER_HA (10 000 m2 per hectare) comes from carbontools.budget with the other unit constants
 #: the four carbon pools (InVEST: c_above, c_below, c_soil, c_dead)
 POOLS = ("above", "below", "soil", "dead")
 #: g C m-2 per Mg C ha-1 (1e6 g / 1e4 m2); zonal_totals expects g C m-2
@@ -292,27 +283,6 @@ def sequestration(before: xr.DataArray, after: xr.DataArray, pools: pd.DataFrame
     return _finish(out, after, "sequestration", "change in carbon storage, after - before (> 0: gain)", table)
 
 
-def storage_total(density: xr.DataArray, unit: str = "Mg C", density_unit: str | None = None):
-    """Total carbon stored on the grid: sum(density x cell area m2 / 10000), in ``unit`` (``'Mg C'``, ``'Gg C'``,
-    ``'t CO2'``, ...).
-
-    ``density`` is per area: ``density_unit``, else ``density.attrs['units']``, else Mg C ha-1 (the unit of
-    :func:`storage_density`).  Areas come from :func:`carbontools.grid.cell_area`, so geographic grids get
-    their true cell areas.  NaN pixels add nothing.  Returns a float, or a DataArray over any dims besides
-    (y, x).
-    """
-    du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density")
-    ou = parse_unit(unit, "unit")
-    if du.area_m2 is None:
-        raise ValueError(f"density has unit {du.text!r}, which is not per area; give e.g. 'Mg C ha-1'")
-    if ou.area_m2 is not None or ou.per_year != du.per_year:
-        raise ValueError(f"unit {unit!r} must be a total mass{' per year' if du.per_year else ''} such as "
-                         f"'Mg C' or 'Gg CO2'{' yr-1' if du.per_year else ''} (density is {du.text!r})")
-    factor = du.to_grams_basis(ou.basis) / du.area_m2 / ou.grams  # per m2 -> output unit
-    total = (density * cell_area(density) * factor).sum(("y", "x"))
-    return float(total) if total.ndim == 0 else total.assign_attrs(units=ou.text)
-
-
 # --------------------------------------------------------------------------------------------
 # Small green spaces: fractions against the majority class
 # --------------------------------------------------------------------------------------------
@@ -336,32 +306,11 @@ def majority_class(fractions: xr.DataArray) -> xr.DataArray:
     return out.rio.write_crs(crs) if crs is not None else out
 
 
-def class_means(values: xr.DataArray, landcover: xr.DataArray) -> pd.Series:
-    """Area-weighted mean of ``values`` over the pixels of each class of ``landcover`` (same grid), by class code.
-
-    E.g. the mean annual NEP of each class, to feed :func:`nep_from_fractions`.
-    """
-    _check_same_grid(values, landcover, ("values", "landcover"))
-    nodata = nodata_values(landcover)
-    area = cell_area(values)
-    valid = values.notnull() & landcover.notnull()
-    for nd in nodata:
-        valid = valid & (landcover != nd)
-    frame = pd.DataFrame({"cls": landcover.where(valid).values.ravel(),
-                          "w": (values.fillna(0) * area).where(valid).values.ravel(),
-                          "a": area.where(valid).values.ravel()}).dropna()
-    grouped = frame.groupby("cls")
-    out = grouped["w"].sum() / grouped["a"].sum()
-    out.index = out.index.astype(int)
-    out.index.name = "class"
-    out.attrs = {"units": values.attrs.get("units", "")}
-    return out.rename(values.name or "mean")
-
-
 def nep_from_fractions(fractions: xr.DataArray, nep_by_class) -> xr.DataArray:
     """NEP per coarse cell from class fractions: sum over classes of fraction x class NEP (units of ``nep_by_class``).
 
-    ``nep_by_class``: mapping or Series class code -> NEP (e.g. g C m-2 yr-1, from :func:`class_means`);
+    ``nep_by_class``: mapping or Series class code -> NEP (e.g. g C m-2 yr-1, from
+    :func:`carbontools.greenspace.class_means`);
     a class with non-zero fractions and no value is an error.
     """
     values = {int(k): float(v) for k, v in dict(nep_by_class).items()}
@@ -369,119 +318,4 @@ def nep_from_fractions(fractions: xr.DataArray, nep_by_class) -> xr.DataArray:
     units = getattr(nep_by_class, "attrs", {}).get("units") or "g C m-2 yr-1"
     out = _from_fractions(fractions, values).rename("nep").assign_attrs(
         units=units, long_name="NEP from class fractions")
-    return out
-
-
-def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None):
-    """Total NEP of the grid (a sink if > 0) in ``unit`` per year: sum(NEP x cell area).
-
-    ``nep`` is annual NEP per area (``nep_unit``, else ``attrs['units']``, else g C m-2 yr-1, the unit of
-    ``carbontools.run(...)['nep_annual']``).  Returns a float, or a pandas Series by year for a ``year``
-    dim, with ``attrs['units']`` e.g. ``'t C yr-1'``.
-    """
-    nu = parse_unit(nep_unit or nep.attrs.get("units") or "g C m-2 yr-1", "nep")
-    if nu.area_m2 is None or not nu.per_year:
-        raise ValueError(f"nep has unit {nu.text!r}; annual NEP is per area and per year, e.g. 'g C m-2 yr-1' "
-                         "(sum monthly values to years first: carbontools.models.nep.annual_sum)")
-    ou = parse_unit(unit, "unit")
-    if ou.area_m2 is not None or ou.per_year:
-        raise ValueError(f"unit {unit!r} must be a mass such as 't C' or 'Gg CO2' (the result is per year)")
-    factor = nu.to_grams_basis(ou.basis) / nu.area_m2 / ou.grams
-    total = (nep * cell_area(nep) * factor).sum(("y", "x"))
-    label = f"{ou.text} yr-1"
-    if total.ndim == 0:
-        return float(total)
-    series = total.to_series().rename("nep_total")
-    series.attrs = {"units": label}
-    return series
-
-
-def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, pools: pd.DataFrame | None = None,
-                             zones=None, names=None, name_column: str = "name", nep_by_class=None,
-                             return_maps: bool = False):
-    """Storage from class fractions minus storage from the majority class, per region (or the whole grid).
-
-    ``fine_landcover`` (e.g. 10-30 m) is aggregated onto a coarse grid: ``factor_or_target`` is an integer
-    block size or a target grid (see :func:`carbontools.grid.class_fractions`).  Fraction-based storage
-    is sum(fraction x class storage); majority-class storage gives each coarse cell the storage of its
-    largest class (:func:`majority_class`).  Their difference is what sub-cell patches (small green
-    spaces, or sub-cell sealing) contribute that majority-class accounting misses.
-
-    ``zones``: None (the whole grid), an integer raster on the coarse grid, or region polygons
-    (GeoDataFrame or vector file, rasterised on the coarse grid's cell centres).  A named region with
-    no coarse cell gets an explicit row of NaN and a note.  ``nep_by_class`` (class code -> NEP in
-    g C m-2 yr-1) adds the same comparison for annual NEP.
-
-    Returns a DataFrame by zone: ``area_m2``, ``cells``, ``fraction_based_MgC``, ``majority_class_MgC``,
-    ``difference_MgC`` (fraction - majority), ``difference_pct`` (of the majority-class total), ``note``
-    (and ``nep_*_tC_yr`` columns); with ``return_maps=True`` also a Dataset of the maps (Mg C ha-1).
-    """
-    from ..accounting import zonal_totals, zones_from_polygons
-
-    table = read_pools() if pools is None else pools
-    nodata = _class_codes(fine_landcover, table, "fine_landcover")
-    if nodata:  # nodata pixels are no class: leave them out of the fractions
-        fine_landcover = fine_landcover.where(~fine_landcover.isin(nodata))
-    if isinstance(factor_or_target, (int, np.integer)) and not isinstance(factor_or_target, bool):
-        if factor_or_target < 2:
-            raise ValueError(f"the block size must be an integer >= 2, got {factor_or_target}")
-        fractions = class_fractions(fine_landcover, factor=int(factor_or_target))
-    elif isinstance(factor_or_target, (xr.DataArray, xr.Dataset)):
-        fractions = class_fractions(fine_landcover, target=factor_or_target)
-    else:
-        raise TypeError("factor_or_target must be an integer block size or a target grid (DataArray/Dataset), "
-                        f"not {type(factor_or_target).__name__}")
-    by_fraction = storage_from_fractions(fractions, table)
-    majority = majority_class(fractions)
-    by_majority = storage_density(majority, table)
-
-    if zones is None:
-        zone_map = xr.zeros_like(by_fraction).rename("zone")
-        names = ["whole grid"]
-    elif isinstance(zones, xr.DataArray):
-        zone_map, names = zones, names or zones.attrs.get("names")
-    else:
-        zone_map = zones_from_polygons(zones, by_fraction, name_column)
-        names = names or zone_map.attrs.get("names")
-    if not bool(zone_map.notnull().any()):
-        raise ValueError("the zones cover no cell of the coarse grid: check that they overlap it and share its CRS")
-
-    def totals(density):  # Mg C ha-1 -> g C m-2, as zonal_totals expects
-        values = (density * G_M2_PER_MG_HA).assign_attrs(units="g C m-2")
-        return zonal_totals(values, zone_map, unit="Mg C", names=names)
-
-    t_frac, t_maj = totals(by_fraction), totals(by_majority)
-    out = pd.DataFrame({"area_m2": t_frac["area_m2"], "cells": t_frac["pixels"],
-                        "fraction_based_MgC": t_frac["total"], "majority_class_MgC": t_maj["total"]})
-    out["difference_MgC"] = out["fraction_based_MgC"] - out["majority_class_MgC"]
-    maj = out["majority_class_MgC"].where(out["majority_class_MgC"] != 0)
-    out["difference_pct"] = 100.0 * out["difference_MgC"] / maj
-    out["note"] = np.where(maj.isna(), "majority-class storage is zero: no percentage", "")
-
-    maps = {"fraction_based": by_fraction, "majority_class_storage": by_majority,
-            "difference": (by_fraction - by_majority).assign_attrs(units=STORAGE_UNITS), "majority_class": majority}
-    if nep_by_class is not None:
-        nep_frac = nep_from_fractions(fractions, nep_by_class)
-        values = {int(k): float(v) for k, v in dict(nep_by_class).items()}
-        nep_maj = class_lookup(majority, values, [])
-        for label, nep in (("fraction_based", nep_frac), ("majority_class", nep_maj)):
-            t = zonal_totals(nep.assign_attrs(units="g C m-2 yr-1"), zone_map, unit="t C", names=names)
-            out[f"nep_{label}_tC_yr"] = t["total"]
-        out["nep_difference_tC_yr"] = out["nep_fraction_based_tC_yr"] - out["nep_majority_class_tC_yr"]
-        maps["nep_difference"] = (nep_frac - nep_maj).assign_attrs(units="g C m-2 yr-1")
-
-    if names is not None:  # regions without a single coarse cell: explicit rows, never dropped
-        labels = list(names.values()) if isinstance(names, Mapping) else list(names)
-        empty = [n for n in labels if n not in out.index]
-        if empty:
-            out = out.reindex(list(out.index) + empty)
-            out.loc[empty, "note"] = ("no coarse cell has its centre in this region (outside the grid, or "
-                                      "smaller than one cell)")
-            out.loc[empty, "cells"] = 0
-    out.index.name = "zone"
-    out.attrs = {"units": "Mg C (storage), t C yr-1 (nep)", "difference": "fraction-based minus majority-class",
-                 "pools_source": table.attrs.get("source", "")}
-    if return_maps:
-        ds = xr.Dataset(maps)
-        return out, ds
     return out

@@ -1,0 +1,239 @@
+"""Figures every notebook and app reuses (HoloViews / hvplot, offline: no tiles), and ONE colour-limit rule.
+
+- :func:`color_limits`: the colour range of one or more arrays.  Diverging maps (NEP, residuals, changes)
+  get (-m, m) with m the 98th percentile of abs(values); others the 2nd to the 98th percentile.  A few
+  extreme pixels do not wash out the map, and panels that are passed together share one scale.
+- :func:`map_image`: a (y, x) map with square pixels and those colour limits.
+- Product comparison (:mod:`carbontools.compare`): :func:`bar_plot`, :func:`seasonal_plot`,
+  :func:`latitude_time_plots`.
+- Validation (:mod:`carbontools.validate`): :func:`density_scatter`, :func:`residual_map`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .accounting import seasonal_cycle
+
+__all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "bar_plot", "seasonal_plot",
+           "latitude_time_plots", "density_scatter", "residual_map"]
+
+#: the percentile of :func:`color_limits`
+PERCENTILE = 98.0
+#: at most this many values per array are read to find the colour limits
+SAMPLE_SIZE = 1_000_000
+
+
+# --- the colour-limit rule ----------------------------------------------------------------------
+
+def _finite_sample(values, size: int) -> np.ndarray:
+    """The finite values of ``values`` (DataArray, numpy or dask array, list) as a flat float array; above
+    ``size`` elements every k-th element along each dimension longer than 1, so that dask reads only those."""
+    data = values.data if isinstance(values, xr.DataArray) else values
+    if not hasattr(data, "ndim"):
+        data = np.asarray(data, dtype=float)
+    long_dims = [n for n in data.shape if n > 1]
+    if data.size > size and long_dims:
+        step = int(np.ceil((data.size / size) ** (1.0 / len(long_dims))))
+        data = data[tuple(slice(None, None, step) if n > 1 else slice(None) for n in data.shape)]
+    flat = np.asarray(data, dtype=float).ravel()
+    return flat[np.isfinite(flat)]
+
+
+def color_limits(*arrays, symmetric: bool, percentile: float = PERCENTILE,
+                 sample_size: int = SAMPLE_SIZE) -> tuple[float, float]:
+    """The colour range ``(lo, hi)`` of one or more arrays: the rule every carbontools plot uses.
+
+    - ``symmetric=True`` (diverging maps centred on 0: NEP, residuals, storage changes): ``(-m, m)`` with
+      m the ``percentile``-th percentile of abs(values).
+    - ``symmetric=False``: the ``(100 - percentile)``-th and the ``percentile``-th percentiles of the values.
+
+    The values of all ``arrays`` (DataArrays, numpy or dask arrays) are pooled, so that panels drawn with
+    the result share one scale.  NaN and infinite values are left out.  An array of more than
+    ``sample_size`` elements is read on a regular stride (a dask array computes only that sample).
+    Without any finite value the range is (0, 1), or (-1, 1) if symmetric; a constant array ``v`` gives
+    ``(v - 1, v + 1)`` (``(-1, 1)`` if symmetric and 0).
+    """
+    if not arrays:
+        raise TypeError("color_limits needs at least one array")
+    lowest = 0.0 if symmetric else 50.0  # not symmetric: the lower limit is the (100 - percentile)-th
+    if not lowest < percentile <= 100.0:
+        raise ValueError(f"percentile must be above {lowest:g} and at most 100 (it gives the upper limit), "
+                         f"got {percentile}")
+    sample = np.concatenate([_finite_sample(a, sample_size) for a in arrays])
+    if symmetric:
+        m = float(np.percentile(np.abs(sample), percentile)) if sample.size else 0.0
+        return (-m, m) if m > 0 else (-1.0, 1.0)
+    if not sample.size:
+        return (0.0, 1.0)
+    lo, hi = (float(v) for v in np.percentile(sample, [100.0 - percentile, percentile]))
+    return (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+
+
+# --- maps ---------------------------------------------------------------------------------------
+
+def _extent(coord) -> tuple[int, float | None]:
+    values = np.asarray(coord.values, dtype=float)
+    return values.size, (abs(float(values[1] - values[0])) if values.size > 1 else None)
+
+
+def square_frame_height(da: xr.DataArray, frame_width: int) -> int:
+    """The frame height that gives the (y, x) cells of ``da`` square pixels at ``frame_width``.
+
+    height = width x (ny x dy) / (nx x dx), in the grid's own units (metres, or degrees on a geographic grid);
+    a dimension of one cell takes the step of the other.
+    """
+    (ny, dy), (nx, dx) = _extent(da["y"]), _extent(da["x"])
+    dy, dx = dy or dx or 1.0, dx or dy or 1.0
+    return max(1, round(frame_width * (ny * dy) / (nx * dx)))
+
+
+def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tuple[float, float] | None = None, *,
+              symmetric: bool = False, clabel: str | None = None, frame_width: int = 300, **kwargs):
+    """An hvplot image of a map on (y, x) with square pixels and the package's colour limits.
+
+    ``clim``: the colour range; default :func:`color_limits` of ``da`` (``symmetric=True`` for a diverging
+    map centred on 0, e.g. NEP with ``cmap='RdYlGn'``).  ``clabel``: the colour-bar label, default
+    ``da.attrs['units']``.  The frame is ``frame_width`` wide and as high as square pixels need
+    (:func:`square_frame_height`).  Non-dimension coordinates (``spatial_ref``, a selected ``year``) are
+    dropped; extra dimensions (``time``) become a widget.  Other keywords go to ``hvplot.image``
+    (``xaxis=None, yaxis=None`` to hide the axes, ``toolbar='above'``, ``widget_location='bottom'``, ...).
+    """
+    import holoviews as hv
+    import hvplot.xarray  # noqa: F401  (registers .hvplot on DataArrays)
+
+    if not {"y", "x"} <= set(da.dims):
+        raise ValueError(f"map_image needs a map with dims 'y' and 'x'; got {da.dims}")
+    da = da.drop_vars([c for c in da.coords if c not in da.dims])
+    if clim is None:
+        clim = color_limits(da, symmetric=symmetric)
+    opts = dict(x="x", y="y", cmap=cmap, clim=tuple(clim), title=title, colorbar=True, frame_width=frame_width,
+                frame_height=square_frame_height(da, frame_width),
+                clabel=da.attrs.get("units", "") if clabel is None else clabel)
+    opts.update(kwargs)
+    image = da.hvplot.image(**opts)
+    if isinstance(image, hv.core.Dimensioned):  # not a Panel layout (widget_location=...)
+        image = image.opts(clim=opts["clim"])  # as a plot option too: hvplot sets only the range
+    return image
+
+
+# --- product comparison -------------------------------------------------------------------------
+
+def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "ensemble", title: str = ""):
+    """Grouped bars of each product's mean annual total per zone; with an ensemble, its mean and min-max bars."""
+    import holoviews as hv
+
+    rows = [(str(zone), p, table.loc[zone, (p, "mean")]) for zone in table.index for p in products]
+    bars = hv.Bars(rows, kdims=["zone", "product"], vdims=["annual total"]).opts(
+        width=850, height=380, xrotation=15, title=title, tools=["hover"], ylabel=table.attrs.get("units", ""),
+        multi_level=False, legend_position="right")
+    if (ensemble_label, "mean") not in table.columns:
+        return bars
+    e = table[ensemble_label]
+    means = hv.Bars([(str(z), e.loc[z, "mean"]) for z in table.index], kdims=["zone"], vdims=["annual total"])
+    spread = hv.ErrorBars([(str(z), e.loc[z, "mean"], e.loc[z, "mean"] - e.loc[z, "min"], e.loc[z, "max"] - e.loc[z, "mean"])
+                           for z in table.index], kdims=["zone"], vdims=["annual total", "below", "above"])
+    ensemble_panel = (means.opts(color="#7570b3") * spread.opts(line_width=2, color="black")).opts(
+        width=850, height=300, xrotation=15, title=f"{ensemble_label}: mean and min-max across members",
+        ylabel=table.attrs.get("units", ""))
+    return (bars + ensemble_panel).cols(1)
+
+
+def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,
+                  members: list[str] | None = None, title: str = "Seasonal cycle"):
+    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines."""
+    import holoviews as hv
+
+    curves = []
+    for name, da in harmonised.items():
+        cycle = seasonal_cycle(da, weights)
+        style = dict(line_width=1, alpha=0.5, line_dash="dashed") if members and name in members else dict(line_width=3)
+        curves.append(hv.Curve((cycle["month"].values, cycle.values), "month", "NEP (g C m-2 month-1)",
+                               label=name).opts(**style))
+    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right")
+
+
+def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = None):
+    """Latitude x time panels (from :func:`carbontools.accounting.latitude_time`) side by side, shared colours.
+
+    ``clim``: the colours run from -clim to clim; default :func:`color_limits` of all the sections together.
+    """
+    import holoviews as hv
+
+    lim = clim or color_limits(*sections.values(), symmetric=True)[1]
+    panels = [hv.QuadMesh((s["time"].values, s["y"].values, s.values), ["time", "latitude"], "NEP").opts(
+        cmap="RdYlGn", clim=(-lim, lim), width=330, height=260, title=name, colorbar=True, tools=["hover"])
+        for name, s in sections.items()]
+    return hv.Layout(panels).cols(3)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+def _fmt(x, spec=".3g"):
+    return "NaN" if not np.isfinite(x) else format(x, spec)
+
+
+def density_scatter(sim, obs, gridsize: int = 40, xlabel: str | None = None, ylabel: str | None = None,
+                    title: str | None = None, width: int = 480, height: int = 440, cmap: str = "viridis"):
+    """Density (hexbin) of obs (x) against sim (y) with the 1:1 line and the OLS line; a HoloViews overlay.
+
+    The title gives n, r2_pearson, NSE and RMSE (below ``title`` if given).  The colour is the number of
+    pairs per hexagon on a log scale.  Offline: no map tiles.
+    """
+    import holoviews as hv
+    import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
+
+    from .validate import ValidationWarning, _pairs, metrics
+
+    s, o, valid, units = _pairs(sim, obs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ValidationWarning)
+        m = metrics(sim, obs)
+    unit = f" ({units})" if units else ""
+    xlabel = xlabel or f"{getattr(obs, 'name', None) or 'obs'}{unit}"
+    ylabel = ylabel or f"{getattr(sim, 'name', None) or 'sim'}{unit}"
+    df = pd.DataFrame({"obs": o[valid], "sim": s[valid]})
+    stats = (f"n = {m['n']:,}, r2_pearson = {_fmt(m['r2_pearson'])}, NSE = {_fmt(m['nse'])}, "
+             f"RMSE = {_fmt(m['rmse'])}")
+    full_title = f"{title}\n{stats}" if title else stats
+    if df.empty:
+        return hv.Points([]).opts(title=full_title, width=width, height=height)
+    lo = float(min(df["obs"].min(), df["sim"].min()))
+    hi = float(max(df["obs"].max(), df["sim"].max()))
+    pad = 0.02 * (hi - lo) if hi > lo else 1.0
+    lo, hi = lo - pad, hi + pad
+    hexes = df.hvplot.hexbin(x="obs", y="sim", gridsize=gridsize, cmap=cmap, logz=True, colorbar=True,
+                             xlabel=xlabel, ylabel=ylabel, clabel="pairs", width=width, height=height)
+    one = hv.Curve([(lo, lo), (hi, hi)], label="1:1").opts(color="black", line_dash="dashed", line_width=1.5)
+    layers = hexes * one
+    if np.isfinite(m["slope"]):
+        sign = "-" if m["intercept"] < 0 else "+"
+        ols = hv.Curve([(lo, m["intercept"] + m["slope"] * lo), (hi, m["intercept"] + m["slope"] * hi)],
+                       label=f"OLS: sim = {_fmt(m['slope'])} obs {sign} {_fmt(abs(m['intercept']))}")
+        layers = layers * ols.opts(color="red", line_width=2)
+    return layers.opts(title=full_title, xlim=(lo, hi), ylim=(lo, hi), legend_position="bottom_right",
+                       show_legend=True)
+
+
+def residual_map(sim, obs, cmap: str = "RdBu_r", vmax: float | None = None, title: str | None = None,
+                 frame_width: int = 350, **kwargs):
+    """Map of sim - obs (hvplot image) with a diverging colormap symmetric about 0.
+
+    ``vmax`` sets the colour range (-vmax, vmax); default :func:`color_limits` (symmetric), so a few
+    extreme pixels do not wash out the map.  Extra dimensions (time, year) become a slider.
+    """
+    from .validate import residuals
+
+    res = residuals(sim, obs)
+    if not {"x", "y"} <= set(res.dims):
+        raise ValueError(f"residual_map needs DataArrays on (y, x) grids; got dims {res.dims}. Use metrics() or "
+                         "density_scatter() for arrays without a map grid")
+    if vmax is None:
+        vmax = color_limits(res, symmetric=True)[1]
+    unit = res.attrs["units"]
+    return map_image(res, title or "residual sim - obs (red = sim higher)", cmap, (-vmax, vmax),
+                     clabel=f"sim - obs ({unit})", frame_width=frame_width, **kwargs)

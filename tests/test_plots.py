@@ -1,0 +1,124 @@
+"""carbontools.plots: the one colour-limit rule (hand-computed percentiles), square-pixel maps, and the
+figures that use the rule."""
+
+import dask.array
+import numpy as np
+import pytest
+import xarray as xr
+
+from carbontools import plots
+
+
+def grid(values, dy=1.0, dx=1.0, units="g C m-2 yr-1"):
+    values = np.asarray(values, dtype=float)
+    ny, nx = values.shape
+    return xr.DataArray(values, dims=("y", "x"), coords={"y": 100.0 - dy * np.arange(ny), "x": dx * np.arange(nx)},
+                        attrs={"units": units})
+
+
+# --- color_limits ---------------------------------------------------------------------------------
+
+def test_limits_are_the_2nd_and_98th_percentiles():
+    # 0, 1, ..., 100: the p-th percentile (linear interpolation) is p itself
+    assert plots.color_limits(np.arange(101.0), symmetric=False) == (2.0, 98.0)
+    assert plots.color_limits(np.arange(101.0), symmetric=False, percentile=90) == (10.0, 90.0)
+
+
+def test_symmetric_limits_from_absolute_values_without_nan_or_inf():
+    values = np.array([-4.0, -2.0, 0.0, 1.0, 3.0, np.nan, np.inf])
+    # finite |values| = 0, 1, 2, 3, 4: the 50th percentile is 2; the 98th is 3 + 0.92 x (4 - 3) = 3.92
+    assert plots.color_limits(values, symmetric=True, percentile=50) == (-2.0, 2.0)
+    assert plots.color_limits(values, symmetric=True) == pytest.approx((-3.92, 3.92))
+
+
+def test_several_arrays_share_one_scale():
+    low, high = np.arange(0.0, 51.0), grid(np.arange(51.0, 101.0).reshape(2, 25))
+    # pooled they are 0..100 again: (2, 98); each alone would give its own range
+    assert plots.color_limits(low, high, symmetric=False) == (2.0, 98.0)
+    assert plots.color_limits(low, symmetric=False) == (1.0, 49.0)  # 0..50: 2 % of 50 = 1
+
+
+def test_dask_arrays_give_the_numpy_result():
+    values = np.arange(101.0).reshape(1, 101)
+    lazy = xr.DataArray(dask.array.from_array(values, chunks=(1, 20)), dims=("y", "x"))
+    assert plots.color_limits(lazy, symmetric=False) == plots.color_limits(values, symmetric=False) == (2.0, 98.0)
+
+
+def test_large_arrays_are_read_on_a_stride():
+    values = np.arange(100.0).reshape(10, 10)  # value = 10 x row + column
+    # 100 values > 25: every ceil(sqrt(100 / 25)) = 2nd row and column -> 10 i + j for even i, j: 0 .. 88
+    assert plots.color_limits(values, symmetric=False, percentile=100, sample_size=25) == (0.0, 88.0)
+    assert plots.color_limits(values, symmetric=False, percentile=100) == (0.0, 99.0)
+    lazy = dask.array.from_array(values, chunks=5)
+    assert plots.color_limits(lazy, symmetric=False, percentile=100, sample_size=25) == (0.0, 88.0)
+
+
+def test_degenerate_arrays_still_give_a_range():
+    assert plots.color_limits(np.full(4, np.nan), symmetric=False) == (0.0, 1.0)
+    assert plots.color_limits(np.full(4, np.nan), symmetric=True) == (-1.0, 1.0)
+    assert plots.color_limits(np.zeros(4), symmetric=True) == (-1.0, 1.0)
+    assert plots.color_limits(np.full(4, 5.0), symmetric=False) == (4.0, 6.0)
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="at least one"):
+        plots.color_limits(symmetric=True)
+    with pytest.raises(ValueError, match="percentile"):
+        plots.color_limits(np.arange(3.0), symmetric=False, percentile=40)
+
+
+# --- map_image -------------------------------------------------------------------------------------
+
+def test_map_image_square_pixels_and_default_limits():
+    da = grid(np.arange(8.0).reshape(2, 4) - 4.0)
+    image = plots.map_image(da, "NEP", "RdYlGn", symmetric=True, frame_width=200)
+    opts = image.opts.get().kwargs
+    assert opts["frame_width"] == 200 and opts["frame_height"] == 100  # 2 rows x 1 / (4 columns x 1) = 1/2
+    # |values| = 4, 3, 2, 1, 0, 1, 2, 3 -> sorted 0 1 1 2 2 3 3 4; 98th: index 6.86 -> 3 + 0.86 = 3.86
+    assert opts["clim"] == pytest.approx((-3.86, 3.86))
+    assert opts["clabel"] == "g C m-2 yr-1" and opts["title"] == "NEP"
+    assert plots.map_image(da, clim=(0, 10)).opts.get().kwargs["clim"] == (0, 10)
+
+
+def test_map_image_height_follows_the_cell_size():
+    # 2 rows of 2 m, 4 columns of 1 m: a 4 m x 4 m square -> as high as wide
+    assert plots.square_frame_height(grid(np.ones((2, 4)), dy=2.0), 300) == 300
+    assert plots.square_frame_height(grid(np.ones((1, 3))), 300) == 100  # one row takes the columns' step
+
+
+def test_map_image_needs_a_map():
+    with pytest.raises(ValueError, match="'y' and 'x'"):
+        plots.map_image(xr.DataArray(np.ones(3), dims="time"))
+
+
+# --- figures that use the rule --------------------------------------------------------------------
+
+def test_residual_map_uses_the_rule():
+    obs = grid([[1.0, 1.0], [1.0, 1.0]])
+    sim = grid([[2.0, 0.0], [3.0, np.nan]])
+    # residuals 1, -1, 2 (NaN left out): |r| sorted 1 1 2, 98th: index 1.96 -> 1 + 0.96 = 1.96
+    low, high = plots.residual_map(sim, obs).opts.get().kwargs["clim"]
+    assert (low, high) == pytest.approx((-1.96, 1.96))
+
+
+def test_latitude_time_panels_share_the_pooled_scale():
+    import pandas as pd
+
+    time = pd.date_range("2020-01-01", periods=2, freq="MS")
+    def section(values):
+        return xr.DataArray([values], dims=("y", "time"), coords={"y": [10.0], "time": time})
+
+    layout = plots.latitude_time_plots({"small": section([-1.0, 1.0]), "large": section([0.0, 100.0])})
+    # pooled |values| sorted 0 1 1 100: the 98th percentile at index 2.94 is 1 + 0.94 x 99 = 94.06, for both
+    # panels (each alone: 1 and 98)
+    limits = [panel.opts.get().kwargs["clim"] for panel in layout]
+    assert limits[0] == limits[1] == pytest.approx((-94.06, 94.06))
+    assert plots.latitude_time_plots({"a": section([-1.0, 1.0])}, clim=5.0)[0].opts.get().kwargs["clim"] == (-5, 5)
+
+
+def test_figures_are_still_importable_from_compare_and_validate():
+    from carbontools import compare, validate
+
+    assert compare.bar_plot is plots.bar_plot and compare.seasonal_plot is plots.seasonal_plot
+    assert compare.latitude_time_plots is plots.latitude_time_plots
+    assert validate.density_scatter is plots.density_scatter and validate.residual_map is plots.residual_map
