@@ -82,12 +82,8 @@ def storage_by_zone(density: xr.DataArray, zones, unit: str = "Mg C", names=None
     if du.area_m2 is None or du.per_year:
         raise ValueError(f"density has unit {du.text!r}; a storage density is a stock per area such as 'Mg C ha-1' "
                          "(for annual fluxes per area use carbontools.accounting.zonal_totals)")
-    g_m2 = du.to_grams_basis("C") / du.area_m2  # g C m-2 per unit of density
-    table = zonal_totals((density * g_m2).assign_attrs(units="g C m-2"), zones, unit=unit, names=names,
-                         name_column=name_column)
-    table["mean"] = table["mean"] / g_m2
-    table.attrs["mean"] = du.text
-    return table
+    # zonal_totals reads the density's unit: totals in ``unit``, means in the density's own unit
+    return zonal_totals(density.assign_attrs(units=du.text), zones, unit=unit, names=names, name_column=name_column)
 
 
 def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None):

@@ -7,6 +7,7 @@ grids the spherical cell area R^2 * dlon * (sin(lat_n) - sin(lat_s)).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
@@ -203,14 +204,12 @@ def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
 
 # --- time ------------------------------------------------------------------------------------------
 
-def monthly_index(time, name: str = "data", *, gaps: bool = False, duplicates: bool = False) -> "pd.PeriodIndex":
+def monthly_index(time, name: str = "data", *, gaps: bool = False, duplicates: bool = False) -> pd.PeriodIndex:
     """The months of a time axis, after the one set of checks every monthly series gets.
 
     Errors name the duplicated months (unless ``duplicates``: 16-day composites share months), the
     months missing between the first and the last (unless ``gaps``) and a time axis out of order.
     """
-    import pandas as pd
-
     months = pd.PeriodIndex(pd.DatetimeIndex(np.asarray(time)), freq="M")
     dup = sorted({str(m) for m in months[months.duplicated()]})
     if dup and not duplicates:

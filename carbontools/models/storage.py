@@ -23,16 +23,15 @@ from collections.abc import Mapping
 from importlib import resources
 from os import PathLike
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..grid import check_same_grid
 from ..landcover import class_lookup, nodata_values, present_codes
 from ..params import read_table
 
 __all__ = [
     "POOLS",
-    "G_M2_PER_MG_HA",
     "STORAGE_UNITS",
     "pool_schemes",
     "read_pools",
@@ -46,8 +45,6 @@ __all__ = [
 
 #: the four carbon pools (InVEST: c_above, c_below, c_soil, c_dead)
 POOLS = ("above", "below", "soil", "dead")
-#: g C m-2 per Mg C ha-1 (1e6 g / 1e4 m2); zonal_totals expects g C m-2
-G_M2_PER_MG_HA = 100.0
 #: the unit of storage densities
 STORAGE_UNITS = "Mg C ha-1"
 #: other spellings of the table's columns (the InVEST biophysical table uses lucode, c_above, ...)
@@ -257,18 +254,8 @@ def _density(obj: xr.DataArray, table: pd.DataFrame) -> xr.DataArray:
 
 
 def _check_same_grid(a: xr.DataArray, b: xr.DataArray, names=("before", "after")) -> None:
-    for dim in ("y", "x"):
-        if dim not in a.dims or dim not in b.dims:
-            raise ValueError(f"{names[0]} and {names[1]} need 'y' and 'x' dimensions")
-        if a[dim].size != b[dim].size or not np.allclose(a[dim].values, b[dim].values, rtol=0, atol=1e-6):
-            raise ValueError(f"{names[0]} and {names[1]} are on different grids (their '{dim}' coordinates differ); "
-                             "put one on the other's grid first: carbontools.grid.regrid(..., kind='categorical')")
-    try:
-        ca, cb = a.rio.crs, b.rio.crs
-    except Exception:
-        ca = cb = None
-    if ca is not None and cb is not None and ca != cb:
-        raise ValueError(f"{names[0]} and {names[1]} have different CRS ({ca} and {cb}); reproject one first")
+    check_same_grid(a, b, names, fix="put one on the other's grid first: carbontools.grid.regrid(..., "
+                                     "kind='categorical')")
 
 
 def sequestration(before: xr.DataArray, after: xr.DataArray, pools: pd.DataFrame | None = None) -> xr.DataArray:
