@@ -1,9 +1,6 @@
 """Model options: presets, FPAR given directly, ET/PET water stress, day-length PET, NDVI limits, impervious."""
 
-import math
-
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
@@ -12,6 +9,7 @@ from carbontools.models import casa as m
 from carbontools.params import CasaParams
 
 from .conftest import monthly_grid
+from .models.test_casa import _hand_daylength_factor
 
 T = [14, 15, 18, 22, 26, 28, 29, 29, 27, 25, 21, 16]
 NDVI = [0.4, 0.42, 0.5, 0.6, 0.7, 0.75, 0.8, 0.78, 0.7, 0.6, 0.5, 0.45]
@@ -20,14 +18,6 @@ NDVI = [0.4, 0.42, 0.5, 0.6, 0.7, 0.75, 0.8, 0.78, 0.7, 0.6, 0.5, 0.45]
 def base(**extra):
     return monthly_grid({"ndvi": NDVI, "tmean": T, "srad": [400.0] * 12, "precip": [100.0] * 12, **extra},
                         landcover=4)
-
-
-def test_potter_fpar_is_the_unscaled_sr_ratio():
-    p = CasaParams().replace(**{k: getattr(ct.CASA_PRESETS["potter1993"], k)
-                                for k in ("fpar_method", "sr_min", "sr_max")})
-    # NDVI 0.5: SR 3, (3 - 1.08)/(4.14 - 1.08) = 0.62745; NDVI 0.6: SR 4 -> 0.954 capped at 0.95
-    assert float(m.fpar_from_ndvi(0.5, 0.023, 0.747, p)) == pytest.approx(1.92 / 3.06)
-    assert float(m.fpar_from_ndvi(0.6, 0.023, 0.747, p)) == 0.95
 
 
 def test_potter_preset_runs_with_its_constants():
@@ -62,23 +52,6 @@ def test_et_pet_water_stress():
 def test_et_pet_requires_both():
     with pytest.raises(ValueError, match=r"drivers lack 'et'"):
         ct.run(base(), water_stress="et_pet")
-
-
-def _hand_daylength_factor(lat_deg, doy, days):
-    decl = 0.409 * math.sin(2 * math.pi / 365 * doy - 1.39)
-    ws = math.acos(-math.tan(math.radians(lat_deg)) * math.tan(decl))
-    return 24 / math.pi * ws / 12 * days / 30
-
-
-def test_daylength_factor_by_hand():
-    time = xr.DataArray(pd.date_range("2021-01-01", periods=12, freq="MS"), dims="time")
-    time = time.assign_coords(time=time)
-    k0 = m.daylength_factor(time["time"], xr.DataArray(0.0))
-    np.testing.assert_allclose(k0, time["time"].dt.days_in_month / 30)  # 12 h at the equator
-    k45 = m.daylength_factor(time["time"], xr.DataArray(45.0))
-    june = float(k45.sel(time="2021-06-01"))
-    assert june == pytest.approx(_hand_daylength_factor(45.0, 152 + 14.5, 30))  # about 15.4 h of day
-    assert june > 1.25 and float(k45.sel(time="2021-12-01")) < 0.8
 
 
 def test_daylength_option_changes_pet_with_latitude():
