@@ -1,9 +1,7 @@
-"""Model options: presets, FPAR given directly, ET/PET water stress, day-length PET, NDVI limits, impervious."""
-
-import math
+"""Model options: presets, FPAR given directly, ET/PET water stress, day-length PET, NDVI limits, impervious;
+run() on numpy and dask, and the metadata of its outputs."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
@@ -12,6 +10,7 @@ from carbontools.models import casa as m
 from carbontools.params import CasaParams
 
 from .conftest import monthly_grid
+from .models.test_casa import _hand_daylength_factor
 
 T = [14, 15, 18, 22, 26, 28, 29, 29, 27, 25, 21, 16]
 NDVI = [0.4, 0.42, 0.5, 0.6, 0.7, 0.75, 0.8, 0.78, 0.7, 0.6, 0.5, 0.45]
@@ -20,14 +19,6 @@ NDVI = [0.4, 0.42, 0.5, 0.6, 0.7, 0.75, 0.8, 0.78, 0.7, 0.6, 0.5, 0.45]
 def base(**extra):
     return monthly_grid({"ndvi": NDVI, "tmean": T, "srad": [400.0] * 12, "precip": [100.0] * 12, **extra},
                         landcover=4)
-
-
-def test_potter_fpar_is_the_unscaled_sr_ratio():
-    p = CasaParams().replace(**{k: getattr(ct.CASA_PRESETS["potter1993"], k)
-                                for k in ("fpar_method", "sr_min", "sr_max")})
-    # NDVI 0.5: SR 3, (3 - 1.08)/(4.14 - 1.08) = 0.62745; NDVI 0.6: SR 4 -> 0.954 capped at 0.95
-    assert float(m.fpar_from_ndvi(0.5, 0.023, 0.747, p)) == pytest.approx(1.92 / 3.06)
-    assert float(m.fpar_from_ndvi(0.6, 0.023, 0.747, p)) == 0.95
 
 
 def test_potter_preset_runs_with_its_constants():
@@ -62,23 +53,6 @@ def test_et_pet_water_stress():
 def test_et_pet_requires_both():
     with pytest.raises(ValueError, match=r"drivers lack 'et'"):
         ct.run(base(), water_stress="et_pet")
-
-
-def _hand_daylength_factor(lat_deg, doy, days):
-    decl = 0.409 * math.sin(2 * math.pi / 365 * doy - 1.39)
-    ws = math.acos(-math.tan(math.radians(lat_deg)) * math.tan(decl))
-    return 24 / math.pi * ws / 12 * days / 30
-
-
-def test_daylength_factor_by_hand():
-    time = xr.DataArray(pd.date_range("2021-01-01", periods=12, freq="MS"), dims="time")
-    time = time.assign_coords(time=time)
-    k0 = m.daylength_factor(time["time"], xr.DataArray(0.0))
-    np.testing.assert_allclose(k0, time["time"].dt.days_in_month / 30)  # 12 h at the equator
-    k45 = m.daylength_factor(time["time"], xr.DataArray(45.0))
-    june = float(k45.sel(time="2021-06-01"))
-    assert june == pytest.approx(_hand_daylength_factor(45.0, 152 + 14.5, 30))  # about 15.4 h of day
-    assert june > 1.25 and float(k45.sel(time="2021-12-01")) < 0.8
 
 
 def test_daylength_option_changes_pet_with_latitude():
@@ -130,3 +104,72 @@ def test_outputs_carry_units_names_and_sign_convention():
     assert "sink" in out["nep"].attrs["sign_convention"]
     assert out["nep_annual"]["months"].values.tolist() == [12]
     assert out.attrs["rh_model"] == "pei2009" and out.attrs["casa_preset"] == "zhu2007"
+
+
+# --- run() on numpy and dask, and its output metadata (tests/general_checks.py) ------------------
+
+from .general_checks import assert_backends_agree, assert_has_metadata, assert_own_metadata, synthetic_scene  # noqa
+
+DRIVERS = ["ndvi", "tmean", "precip", "srad", "landcover"]
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return synthetic_scene()  # NaNs, water, ice, nodata, cold and dry months
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"casa": "potter1993", "rh": "q10"},
+    {"rh": "lloyd_taylor", "water_stress": "et_pet"},
+    {"pet_daylength": True, "real_month_length": True},
+], ids=["defaults", "potter1993-q10", "lloyd_taylor-et_pet", "daylength-month_length"])
+def test_run_gives_the_same_on_numpy_and_dask(scene, options):
+    drivers = scene[DRIVERS + ["et", "pet", "impervious", "moisture"]]
+    # one compute: to_casa checks the land-cover codes (see test_run_builds_its_graph_without_computing)
+    eager, _ = assert_backends_agree(ct.run, drivers, check=False, max_computes=1, units=True, long_name=True,
+                                     rtol=1e-10, atol=1e-10, **options)
+    assert int(eager["npp"].notnull().sum()) > 500 and (eager["nep"] < 0).any() and (eager["nep"] > 0).any()
+
+
+@pytest.mark.xfail(strict=True, reason="run(check=False) computes the land-cover map once while building the graph "
+                   "(to_casa -> check_codes -> present_codes: codes.data.compute()); the pipeline docstring says "
+                   "that apart from one pass of plausibility statistics (check=True) nothing is computed")
+def test_run_builds_its_graph_without_computing(scene):
+    assert_backends_agree(ct.run, scene[DRIVERS], check=False)
+
+
+def test_run_with_check_computes_the_statistics_in_one_pass_besides_the_codes(scene):
+    assert_backends_agree(ct.run, scene[DRIVERS], check=True, max_computes=2, rtol=1e-10, atol=1e-10)
+
+
+def test_run_outputs_carry_units_and_long_name(scene):
+    out = ct.run(scene[DRIVERS], check=False)
+    assert_has_metadata(out, units=True, long_name=True)
+    for name in ("npp", "rh", "nep"):
+        assert_has_metadata(out[name], units="g C m-2 month-1")
+        assert_has_metadata(out[f"{name}_annual"], units="g C m-2 yr-1")
+
+
+@pytest.mark.xfail(strict=True, reason="run(): npp, nep, npp_annual, nep_annual, te2 and eps carry tmean's "
+                   "standard_name 'air_temperature' (xarray carries attrs through the model arithmetic; _finish "
+                   "only overwrites units and long_name)")
+def test_run_outputs_do_not_wear_the_drivers_metadata(scene):
+    out = ct.run(scene[DRIVERS], check=False)
+    not_topt = [v for v in out.data_vars if v != "topt"]  # Topt is an air temperature: its standard_name may stay
+    assert_own_metadata(out[not_topt], *[scene[v] for v in DRIVERS])
+
+
+@pytest.mark.xfail(strict=True, reason="run(): rh, rh_annual, topt, te1, te2, we and pet are finite on a land-cover "
+                   "nodata pixel; SCIENCE.md section 2: land cover nodata -> every output NaN (one valid mask)")
+def test_run_outputs_are_nan_on_landcover_nodata(scene):
+    out = ct.run(scene[DRIVERS], check=False)
+    pixel = out.drop_vars("landcover_casa").isel(y=4, x=0)  # the nodata pixel of the scene
+    finite = [v for v in pixel.data_vars if pixel[v].notnull().any()]
+    assert not finite, f"finite on nodata: {finite}"
+
+
+def test_run_npp_and_nep_are_nan_on_landcover_nodata(scene):
+    out = ct.run(scene[DRIVERS], check=False)
+    for name in ("npp", "nep", "npp_annual", "nep_annual", "fpar", "apar", "eps", "landcover_casa"):
+        assert out[name].isel(y=4, x=0).isnull().all(), name
