@@ -303,7 +303,8 @@ def casa_npp(
     method = WATER_STRESS_METHODS[p.water_stress]
     missing = [n for n in method.requires if drivers.get(n) is None]
     if missing:
-        raise ValueError(f"water_stress={p.water_stress!r} needs {missing} (mm month-1) among the drivers")
+        raise ValueError(f"water_stress={p.water_stress!r} needs {' and '.join(map(repr, method.requires))} "
+                         f"(mm month-1, degC) among the drivers; missing: {', '.join(missing)}")
     we, pet0 = method.function(drivers, p)
     eps_max = class_lookup(landcover, p.eps_max)
     apar = srad * fpar * p.par_fraction

@@ -131,7 +131,7 @@ def test_rh_models_registry():
                 "lloyd_taylor": (r.rh_lloyd_taylor, LloydTaylorParams, False)}
     for name, model in r.RH_MODELS.items():
         assert model.name == name
-        assert (model.function, model.params, model.needs_precip) == expected[name]
+        assert (model.function, model.params, "precip" in model.requires) == expected[name]
         assert model.description
 
 
