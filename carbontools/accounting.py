@@ -167,7 +167,11 @@ def seasonal_cycle(values: xr.DataArray, weights=None) -> xr.DataArray:
     area = cell_area(values)
     w = area if weights is None else area * weights
     mean = (values * w).sum(("y", "x")) / w.where(values.notnull()).sum(("y", "x"))
-    return mean.groupby("time.month").mean().assign_attrs(units=values.attrs.get("units", ""))
+    out = mean.groupby("time.month").mean()
+    out.attrs = {"units": values.attrs.get("units", ""),
+                 "long_name": f"seasonal cycle of {values.attrs.get('long_name', values.name or 'values')} "
+                              "(area-weighted mean by calendar month)"}
+    return out.rename(values.name)
 
 
 def latitude_time(values: xr.DataArray, land_fraction: xr.DataArray | None = None) -> xr.DataArray:

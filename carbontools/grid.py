@@ -57,6 +57,8 @@ def cell_area(obj: xr.DataArray | xr.Dataset) -> xr.DataArray:
         dx = np.abs(np.diff(_edges(x)))
         area = dy[:, None] * dx[None, :]
     out = xr.DataArray(area, dims=("y", "x"), coords={"y": obj["y"], "x": obj["x"]}, name="cell_area")
+    if "spatial_ref" in obj.coords:  # keep the CRS with the areas
+        out = out.assign_coords(spatial_ref=obj["spatial_ref"])
     return out.assign_attrs(units="m2", long_name="cell area")
 
 
@@ -199,7 +201,8 @@ def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
     weights = area.where(da.notnull())
     blocks = dict(y=factor, x=factor, boundary="exact")
     out = _snap((da * area).coarsen(**blocks).sum() / weights.coarsen(**blocks).sum())
-    return out.rio.write_crs(_crs(da)).assign_attrs(da.attrs).rename(da.name)
+    out.attrs = dict(da.attrs)  # the same quantity: the field's own attrs, not the cell areas'
+    return out.rio.write_crs(_crs(da)).rename(da.name)
 
 
 # --- time ------------------------------------------------------------------------------------------

@@ -134,7 +134,9 @@ def class_lookup(codes: xr.DataArray, values: Mapping[int, float], nodata=()) ->
     for nd in nodata:
         if 0 <= nd <= top and float(nd).is_integer():
             lut[int(nd)] = np.nan
-    return _apply_lut(codes, lut)
+    out = _apply_lut(codes, lut)
+    out.attrs = {}  # a per-class quantity, not the class map: none of the map's attrs or name
+    return out.rename(None)
 
 
 def _apply_lut(codes: xr.DataArray, lut: np.ndarray) -> xr.DataArray:

@@ -116,7 +116,10 @@ def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> 
 
 
 def _finish(da: xr.DataArray, name: str) -> xr.DataArray:
-    return da.rename(name).assign_attrs(output_attrs(name))
+    """An output with exactly its registry attributes (nothing carried over from the inputs)."""
+    out = da.rename(name)
+    out.attrs = output_attrs(name)
+    return out
 
 
 # --- the stages -----------------------------------------------------------------------------------
@@ -218,6 +221,9 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
              "cell_methods": "time: sum (of the monthly values)"})
     out["landcover_casa"] = prep.landcover
     out = out[list(RESULT_VARIABLES)]
+    valid = prep.landcover.notnull()  # one valid mask: land-cover nodata is NaN in every output
+    for name in RESULT_VARIABLES[:-1]:
+        out[name] = out[name].where(valid)
     if "spatial_ref" in prep.drivers.coords:
         out = out.assign_coords(spatial_ref=prep.drivers["spatial_ref"])
     out.attrs = {

@@ -150,8 +150,6 @@ def test_seasonal_cycle_on_numpy_and_dask(nep):
     assert eager["month"].values.tolist() == list(range(1, 13))
 
 
-@pytest.mark.xfail(strict=True, reason="seasonal_cycle sets units but no long_name of its own, and its result carries "
-                   "long_name 'cell area' (borrowed from grid.cell_area through the weighted mean)")
 def test_seasonal_cycle_has_its_own_long_name(nep):
     out = seasonal_cycle(nep)
     assert out.attrs.get("long_name") not in (None, "cell area")

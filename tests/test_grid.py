@@ -172,8 +172,6 @@ def test_cell_area_on_numpy_and_dask(scene):
     np.testing.assert_array_equal(eager["x"], scene["x"])
 
 
-@pytest.mark.xfail(strict=True, reason="cell_area builds a new DataArray with only the y/x coordinates: the input's "
-                   "spatial_ref coordinate (its CRS) is dropped, so cell_area(cell_area(da)) raises 'no CRS'")
 def test_cell_area_keeps_the_crs(scene):
     assert_keeps_grid(cell_area(scene["landcover"]), scene["landcover"])
 
@@ -258,8 +256,6 @@ def test_coarsen_conservative_on_numpy_and_dask(scene):
     assert eager.name == "tmean" and eager.attrs == t.attrs
 
 
-@pytest.mark.xfail(strict=True, reason="coarsen_conservative of a field without long_name comes out with long_name "
-                   "'cell area' (the attrs of grid.cell_area's result travel through da * area)")
 def test_coarsen_conservative_keeps_exactly_the_input_attrs(scene):
     t = scene["tmean"].isel(y=slice(0, 4))
     t = t.drop_attrs(deep=False).assign_attrs(units="degC")

@@ -106,8 +106,6 @@ def test_class_lookup_of_integer_codes_with_nodata():
     np.testing.assert_array_equal(eager.values, expected)  # 17 declared nodata -> NaN; 255 beyond the table -> NaN
 
 
-@pytest.mark.xfail(strict=True, reason="class_lookup(landcover, values) is named 'landcover' and keeps the class "
-                   "map's attrs (long_name 'land cover (casa codes)', scheme 'casa') on the looked-up values")
 def test_class_lookup_values_do_not_wear_the_class_maps_metadata():
     lc = synthetic_scene()["landcover"]
     assert_own_metadata(class_lookup(lc, {1: 0.389}), lc)

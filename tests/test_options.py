@@ -151,17 +151,12 @@ def test_run_outputs_carry_units_and_long_name(scene):
         assert_has_metadata(out[f"{name}_annual"], units="g C m-2 yr-1")
 
 
-@pytest.mark.xfail(strict=True, reason="run(): npp, nep, npp_annual, nep_annual, te2 and eps carry tmean's "
-                   "standard_name 'air_temperature' (xarray carries attrs through the model arithmetic; _finish "
-                   "only overwrites units and long_name)")
 def test_run_outputs_do_not_wear_the_drivers_metadata(scene):
     out = ct.run(scene[DRIVERS], check=False)
     not_topt = [v for v in out.data_vars if v != "topt"]  # Topt is an air temperature: its standard_name may stay
     assert_own_metadata(out[not_topt], *[scene[v] for v in DRIVERS])
 
 
-@pytest.mark.xfail(strict=True, reason="run(): rh, rh_annual, topt, te1, te2, we and pet are finite on a land-cover "
-                   "nodata pixel; SCIENCE.md section 2: land cover nodata -> every output NaN (one valid mask)")
 def test_run_outputs_are_nan_on_landcover_nodata(scene):
     out = ct.run(scene[DRIVERS], check=False)
     pixel = out.drop_vars("landcover_casa").isel(y=4, x=0)  # the nodata pixel of the scene

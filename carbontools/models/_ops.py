@@ -13,3 +13,16 @@ def where(cond, a, b):
     if any(isinstance(v, (xr.DataArray, xr.Dataset)) for v in (cond, a, b)):
         return xr.where(cond, a, b)
     return np.where(cond, a, b)
+
+
+def fresh(x, name: str | None = None):
+    """A model result as a new quantity: no name or attrs inherited from its inputs (numbers pass through).
+
+    xarray carries the first operand's name and attrs through arithmetic, so ``te2(topt, tmean)``
+    would otherwise come out named ``tmean`` in degC; the pipeline sets each output's own attrs.
+    """
+    if isinstance(x, xr.DataArray):
+        out = x.copy(deep=False)
+        out.attrs = {}
+        return out.rename(name)
+    return x

@@ -17,6 +17,7 @@ import xarray as xr
 from ..landcover import NON_VEGETATED, class_lookup
 from ..params import CASA_PRESETS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable
 from ._ops import clamp as _clamp
+from ._ops import fresh
 from ._ops import where as _where
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 def simple_ratio(ndvi):
     """SR = (1 + NDVI) / (1 - NDVI); NDVI is capped just below 1 so SR stays finite."""
     ndvi = np.minimum(ndvi, 1.0 - 1e-6)
-    return (1.0 + ndvi) / (1.0 - ndvi)
+    return fresh((1.0 + ndvi) / (1.0 - ndvi), "sr")
 
 
 # --- FPAR methods, registered by name (params.FPAR_METHODS); each f(ndvi, ndvi_min, ndvi_max, params) ---
@@ -85,7 +86,7 @@ def fpar_from_ndvi(ndvi, ndvi_min, ndvi_max, params: CasaParams | None = None):
     """
     p = params if params is not None else DEFAULT
     fpar = FPAR_METHODS[p.fpar_method].function(ndvi, ndvi_min, ndvi_max, p)
-    return _clamp(fpar, p.fpar_min, p.fpar_max)
+    return fresh(_clamp(fpar, p.fpar_min, p.fpar_max), "fpar")
 
 
 def _by_year(time: xr.DataArray) -> xr.DataArray:
@@ -114,7 +115,7 @@ def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray
     peak = ndvi == _to_months(ndvi.groupby(year).max("time"), ndvi)
     first_peak = peak & (peak.astype("int8").groupby(year).cumsum("time") == 1)
     topt = tmean.where(first_peak).groupby(year).max("time")
-    return _to_months(topt, tmean).rename("topt")
+    return fresh(_to_months(topt, tmean), "topt")
 
 
 def te1(topt, tmean, params: CasaParams | None = None):
@@ -125,7 +126,7 @@ def te1(topt, tmean, params: CasaParams | None = None):
     """
     p = params if params is not None else DEFAULT
     value = np.maximum(p.te1_a + p.te1_b * topt - p.te1_c * topt**2, 0.0)
-    return _where(np.isnan(tmean), np.nan, _where(tmean <= p.te1_cold_limit, 0.0, value))
+    return fresh(_where(np.isnan(tmean), np.nan, _where(tmean <= p.te1_cold_limit, 0.0, value)), "te1")
 
 
 def _te2_raw(topt, t, p: CasaParams):
@@ -139,10 +140,10 @@ def te2(topt, tmean, params: CasaParams | None = None):
     p = params if params is not None else DEFAULT
     value = _te2_raw(topt, tmean, p)
     if not p.te2_half_rule:
-        return value
+        return fresh(value, "te2")
     half = 0.5 * _te2_raw(topt, topt, p)
     outside = (tmean < topt - p.te2_half_below) | (tmean > topt + p.te2_half_above)
-    return _where(outside, half, value)
+    return fresh(_where(outside, half, value), "te2")
 
 
 def _check_whole_years(time: xr.DataArray, what: str) -> None:
@@ -162,7 +163,7 @@ def heat_index(tmean: xr.DataArray, params: CasaParams | None = None) -> xr.Data
     _check_whole_years(tmean["time"], "the Thornthwaite heat index")
     terms = (np.maximum(tmean, 0.0) / 5.0) ** p.pet_heat_exponent
     year = _by_year(tmean["time"])
-    return _to_months(terms.groupby(year).sum("time", skipna=False), tmean).rename("heat_index")
+    return fresh(_to_months(terms.groupby(year).sum("time", skipna=False), tmean), "heat_index")
 
 
 def thornthwaite_pet(tmean, heat_idx, params: CasaParams | None = None, daylength=1.0):
@@ -177,7 +178,7 @@ def thornthwaite_pet(tmean, heat_idx, params: CasaParams | None = None, daylengt
     active = (tmean > 0) & (heat_idx > 0)
     safe_i = _where(heat_idx > 0, heat_idx, 1.0)
     ep0 = p.pet_scale * (10.0 * np.maximum(tmean, 0.0) / safe_i) ** a * daylength
-    return _where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0))
+    return fresh(_where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0)), "pet")
 
 
 def daylength_factor(time: xr.DataArray, latitude: xr.DataArray, params: CasaParams | None = None) -> xr.DataArray:
@@ -194,7 +195,8 @@ def daylength_factor(time: xr.DataArray, latitude: xr.DataArray, params: CasaPar
     phi = np.deg2rad(latitude)
     cos_ws = _clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0)
     hours = 24.0 / np.pi * np.arccos(cos_ws)
-    return (hours / 12.0 * days / 30.0).rename("daylength_factor")
+    k = hours / 12.0 * days / 30.0
+    return fresh(k.transpose("time", ...) if "time" in k.dims else k, "daylength_factor")
 
 
 def zhou_water_stress(precip, pet0, params: CasaParams | None = None):
@@ -222,7 +224,8 @@ def zhou_water_stress(precip, pet0, params: CasaParams | None = None):
     we = _clamp(p.we_floor + (1.0 - p.we_floor) * e / _where(ep > 0, ep, 1.0), p.we_floor, 1.0)
     we = _where(ep <= 0, 1.0, _where(wet, we, p.we_floor))
     missing = np.isnan(precip) | np.isnan(pet0)
-    return _where(missing, np.nan, we), _where(missing, np.nan, e), _where(missing, np.nan, ep)
+    return (fresh(_where(missing, np.nan, we), "we"), fresh(_where(missing, np.nan, e), "et"),
+            fresh(_where(missing, np.nan, ep), "ep"))
 
 
 def et_pet_water_stress(et, pet, params: CasaParams | None = None):
@@ -231,7 +234,7 @@ def et_pet_water_stress(et, pet, params: CasaParams | None = None):
     where = _where
     ratio = et / where(pet > 0, pet, 1.0)
     we = where(pet > 0, _clamp(p.we_floor + (1.0 - p.we_floor) * ratio, p.we_floor, 1.0), 1.0)
-    return where(np.isnan(et) | np.isnan(pet), np.nan, we)
+    return fresh(where(np.isnan(et) | np.isnan(pet), np.nan, we), "we")
 
 
 # --- water-stress methods, registered by name (params.WATER_STRESS_METHODS) -----------------------
@@ -310,10 +313,9 @@ def casa_npp(
     apar = srad * fpar * p.par_fraction
     eps = t1 * t2 * we * eps_max
     npp = npp_from_factors(apar, t1 * t2 * we, eps_max, landcover)
-    return xr.Dataset(
-        {"npp": npp, "fpar": fpar, "apar": apar, "topt": topt, "te1": t1, "te2": t2, "we": we, "pet": pet0,
-         "eps": eps}
-    )
+    parts = {"npp": npp, "fpar": fpar, "apar": apar, "topt": topt, "te1": t1, "te2": t2, "we": we, "pet": pet0,
+             "eps": eps}
+    return xr.Dataset({name: fresh(da, name) for name, da in parts.items()})
 
 
 def npp_from_factors(apar, stress, eps_max, landcover: xr.DataArray):
@@ -323,7 +325,7 @@ def npp_from_factors(apar, stress, eps_max, landcover: xr.DataArray):
     ``class_lookup(landcover, table)``) gives the new NPP without recomputing FPAR or the stresses.
     """
     vegetated = ~landcover.isin(NON_VEGETATED)
-    return (apar * stress * eps_max).where(vegetated | landcover.isnull(), 0.0)
+    return fresh((apar * stress * eps_max).where(vegetated | landcover.isnull(), 0.0), "npp")
 
 
 def ndvi_limits_by_class(ndvi: xr.DataArray, landcover: xr.DataArray, lower: float = 5.0, upper: float = 95.0) -> dict:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import xarray as xr
 
+from ._ops import fresh
+
 __all__ = ["nep", "annual_sum"]
 
 
 def nep(npp: xr.DataArray, rh: xr.DataArray) -> xr.DataArray:
     """Monthly NEP = NPP - Rh (g C m-2 month-1); NEP > 0 is a sink."""
-    return npp - rh
+    return fresh(npp - rh, "nep")
 
 
 def annual_sum(monthly: xr.DataArray) -> xr.DataArray:
@@ -22,4 +24,4 @@ def annual_sum(monthly: xr.DataArray) -> xr.DataArray:
     year = monthly["time"].dt.year.rename("year")
     total = monthly.groupby(year).sum("time", skipna=False)
     months = monthly["time"].groupby(year).count()
-    return total.assign_coords(months=("year", months.data))
+    return fresh(total, monthly.name).assign_coords(months=("year", months.data))

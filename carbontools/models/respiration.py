@@ -13,7 +13,7 @@ import xarray as xr
 
 from ..landcover import NON_VEGETATED
 from ..params import RH_MODELS, LloydTaylorParams, ParamSet, Pei2009Params, Q10Params
-from ._ops import where
+from ._ops import fresh, where
 
 __all__ = ["RH_MODELS", "rh_pei2009", "rh_q10", "rh_lloyd_taylor", "rh_params", "soil_respiration"]
 
@@ -33,7 +33,7 @@ def rh_pei2009(tmean, precip, params: Pei2009Params = Pei2009Params(), days_in_m
             raise ValueError("real_month_length=True needs days_in_month")
         days = days_in_month
     daily = p.a * (np.exp(p.b * tmean) + np.log(p.c * precip + 1.0))
-    return daily * days * p.het_share
+    return fresh(daily * days * p.het_share, "rh")
 
 
 @RH_MODELS.register("q10", requires=("tmean",), optional=("moisture",), params=Q10Params,
@@ -42,7 +42,7 @@ def rh_q10(tmean, precip=None, params: Q10Params = Q10Params(), days_in_month=No
     """Rh = Rh_ref * Q10^((T - T_ref)/10), times the moisture scalar (0..1) when given."""
     p = params
     rh = p.rh_ref * p.q10 ** ((tmean - p.t_ref) / 10.0)
-    return rh if moisture is None else rh * moisture
+    return fresh(rh if moisture is None else rh * moisture, "rh")
 
 
 @RH_MODELS.register("lloyd_taylor", requires=("tmean",), optional=("moisture",), params=LloydTaylorParams,
@@ -58,7 +58,7 @@ def rh_lloyd_taylor(tmean, precip=None, params: LloydTaylorParams = LloydTaylorP
     safe = np.maximum(above, 1e-9)
     rh = p.rh_ref * np.exp(p.e0 * (1.0 / (p.t_ref - p.t0) - 1.0 / safe))
     rh = where(np.isnan(tmean), np.nan, where(above > 0, rh, 0.0))
-    return rh if moisture is None else rh * moisture
+    return fresh(rh if moisture is None else rh * moisture, "rh")
 
 
 def _model(name: str):
@@ -81,8 +81,8 @@ def soil_respiration(
 ) -> xr.DataArray:
     """Monthly Rh (g C m-2 month-1) by the named model.
 
-    Scaled by (1 - impervious fraction) where given; 0 on water and permanent snow/ice
-    (``landcover`` in CASA codes).
+    Scaled by (1 - impervious fraction) where given; 0 on water and permanent snow/ice and NaN where
+    ``landcover`` (CASA codes) has no data, so that Rh covers exactly the pixels NPP covers.
     """
     m = _model(model)
     params = params if params is not None else m.params()
@@ -93,7 +93,7 @@ def soil_respiration(
     days = tmean["time"].dt.days_in_month if "time" in tmean.coords else None
     rh = m.function(tmean, precip, params, days_in_month=days, moisture=moisture)
     if impervious is not None:
-        rh = rh * (1.0 - impervious)
-    if landcover is not None:
-        rh = rh.where(~landcover.isin(NON_VEGETATED) | landcover.isnull(), 0.0)
-    return rh
+        rh = rh * (1.0 - fresh(impervious))
+    if landcover is not None:  # 0 on water and ice; NaN where the land cover has no data (one valid mask)
+        rh = rh.where(~landcover.isin(NON_VEGETATED) | landcover.isnull(), 0.0).where(landcover.notnull())
+    return fresh(rh, "rh")

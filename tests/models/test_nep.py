@@ -84,8 +84,6 @@ def test_annual_sum_is_nan_for_an_incomplete_year(fluxes):
     assert out.sel(year=2021).isnull().all()
 
 
-@pytest.mark.xfail(strict=True, reason="annual_sum keeps the monthly units 'g C m-2 month-1' on its yearly sums "
-                   "(xarray carries attrs through the groupby sum); carbontools.run relabels them 'g C m-2 yr-1'")
 def test_annual_sum_does_not_keep_a_per_month_unit(fluxes):
     npp, _ = fluxes
     assert_own_metadata(n.annual_sum(npp), npp, units="g C m-2 yr-1", keep_names=True)
