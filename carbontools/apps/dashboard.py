@@ -20,7 +20,6 @@ from pathlib import Path
 import holoviews as hv
 import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
 import hvplot.xarray  # noqa: F401  (registers .hvplot)
-import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -34,6 +33,7 @@ from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names
 from ..params import RH_MODELS, Q10Params, widget_spec
 from ..pipeline import assemble, casa_stage, prepare, rh_stage
+from ..plots import map_image
 from ..units import convert
 
 __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
@@ -192,14 +192,8 @@ class Dashboard(param.Parameterized):
 
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
-        lim = float(np.nanpercentile(np.abs(da.values), 99)) if symmetric else None
-        width = 235
-        height = round(width * np.ptp(da["y"].values) / max(np.ptp(da["x"].values), 1e-12))  # square pixels
-        opts = dict(x="x", y="y", cmap=cmap, frame_width=width, frame_height=height, title=title, toolbar="above",
-                    clabel="g C m-2 yr-1", xaxis=None, yaxis=None, colorbar=True)
-        if symmetric:
-            opts["clim"] = (-lim, lim)
-        return da.drop_vars([c for c in da.coords if c not in ("x", "y")]).hvplot.image(**opts)
+        return map_image(da, title, cmap, symmetric=symmetric, frame_width=235, clabel="g C m-2 yr-1",
+                         toolbar="above", xaxis=None, yaxis=None)
 
     @param.depends(*KNOBS, "year")
     def maps(self):

@@ -21,6 +21,7 @@ import xarray as xr
 from ..landcover import NON_VEGETATED, casa_class_names, to_casa
 from ..params import CASA_PRESETS, FPAR_METHODS, RH_MODELS, CasaParams, Q10Params, casa_preset, widget_spec
 from ..pipeline import prepare, rh_response, rh_stage, run
+from ..plots import color_limits, map_image
 
 __all__ = ["CasaExplorer", "RespirationExplorer"]
 
@@ -110,8 +111,8 @@ class CasaExplorer(param.Parameterized):
     @param.depends("month", "fpar_method", "te2_c", "te2_half_rule")
     def npp_map(self):
         da = self.results()["npp"].sel(time=self.month).drop_vars(["time", "spatial_ref"], errors="ignore")
-        img = da.hvplot.image(x="x", y="y", cmap="YlGn", frame_width=330, data_aspect=1, clim=(0, float(da.max())),
-                              title=f"NPP {self.month[:7]} (g C m-2 month-1): click a pixel", xaxis=None, yaxis=None)
+        img = map_image(da, f"NPP {self.month[:7]} (g C m-2 month-1): click a pixel", "YlGn", frame_width=330,
+                        xaxis=None, yaxis=None)
         tap = hv.streams.Tap(source=img, x=self.pixel[0], y=self.pixel[1])
         tap.add_subscriber(lambda x, y: self.param.update(pixel=(x, y)) if x is not None else None)
         return img
@@ -168,10 +169,11 @@ class RespirationExplorer(param.Parameterized):
         annual = self.results()["rh"].groupby("time.year").sum().isel(year=-1)
         annual = annual.where(~self._casa.isin(NON_VEGETATED)).drop_vars(["spatial_ref", "year"], errors="ignore")
         spread = (annual.max("model") - annual.min("model")).rename("spread")
-        opts = dict(x="x", y="y", data_aspect=1, frame_width=230, xaxis=None, yaxis=None)
-        panels = [annual.sel(model=m).hvplot.image(cmap="YlOrBr", title=f"{m} (g C m-2 yr-1)", **opts)
+        opts = dict(frame_width=230, xaxis=None, yaxis=None, clabel="g C m-2 yr-1")
+        shared = color_limits(annual, symmetric=False)  # one scale for the three models, so they compare
+        panels = [map_image(annual.sel(model=m), f"{m} (g C m-2 yr-1)", "YlOrBr", shared, **opts)
                   for m in annual["model"].values]
-        panels.append(spread.hvplot.image(cmap="Purples", title="max - min of the three", **opts))
+        panels.append(map_image(spread, "max - min of the three", "Purples", **opts))
         return pn.FlexBox(*panels)
 
     def view(self):
