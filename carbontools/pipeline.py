@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from collections.abc import Mapping
 
 import xarray as xr
@@ -133,9 +134,10 @@ class Prepared:
     casa: CasaParams
     rh_model: str
     rh: ParamSet
+    urban_soils: str = "unsealed"
 
     def with_parameters(self, casa: str | CasaParams | None = None, rh: str | ParamSet | None = None,
-                        **overrides) -> "Prepared":
+                        urban_soils: str | None = None, **overrides) -> "Prepared":
         """The same drivers with other parameters (a preset, an Rh model, or any override of :func:`run`).
 
         Unchanged parts keep their current values: ``prep.with_parameters(q10=2.5)`` changes only Q10
@@ -148,7 +150,23 @@ class Prepared:
         if missing:
             raise ValueError("these parameters need driver(s) the prepared drivers lack: "
                              + "; ".join(f"{n!r}: {DESCRIPTIONS[n]}" for n in missing))
-        return dataclasses.replace(self, casa=casa_p, rh_model=rh_model, rh=rh_p)
+        return dataclasses.replace(self, casa=casa_p, rh_model=rh_model, rh=rh_p,
+                                   urban_soils=_urban_soils(urban_soils or self.urban_soils))
+
+
+#: how Rh treats sealed urban soil (SCIENCE.md section 2): the choice is the user's and is recorded in the result
+URBAN_SOILS = {
+    "unsealed": "Rh x (1 - impervious fraction): sealed soil does not respire (where an impervious driver is given)",
+    "climate": "Rh from climate over all land, the impervious fraction ignored (as most regional CASA studies do; "
+               "dense city cores then come out as sources)",
+}
+
+
+def _urban_soils(choice: str) -> str:
+    if choice not in URBAN_SOILS:
+        raise ValueError(f"urban_soils {choice!r} unknown; choose one of {sorted(URBAN_SOILS)}: "
+                         + "; ".join(f"{k}: {v}" for k, v in URBAN_SOILS.items()))
+    return choice
 
 
 def _needs(casa_p: CasaParams, rh_model: str, ds) -> tuple[str, ...]:
@@ -159,12 +177,13 @@ def _needs(casa_p: CasaParams, rh_model: str, ds) -> tuple[str, ...]:
 
 
 def prepare(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei2009", *, check: bool = True,
-            **overrides) -> Prepared:
+            urban_soils: str = "unsealed", **overrides) -> Prepared:
     """Stage 1: resolve the parameters, then check and convert the drivers they need (see :func:`run`)."""
+    urban_soils = _urban_soils(urban_soils)
     casa_p, rh_model, rh_p = split_overrides(casa, rh, overrides)
     ds = _as_dataset(drivers)
     d = prepare_drivers(ds, _needs(casa_p, rh_model, ds), check=check)
-    return Prepared(d, to_casa(d["landcover"]), casa_p, rh_model, rh_p)
+    return Prepared(d, to_casa(d["landcover"]), casa_p, rh_model, rh_p, urban_soils)
 
 
 def casa_stage(prep: Prepared, reuse: xr.Dataset | None = None) -> xr.Dataset:
@@ -204,8 +223,18 @@ def _only_eps_max_differs(reuse: xr.Dataset, p: CasaParams) -> bool:
 def rh_stage(prep: Prepared) -> xr.DataArray:
     """Stage 3: monthly soil heterotrophic respiration by ``prep.rh_model`` (0 on water and ice)."""
     d = prep.drivers
+    model = RH_MODELS[prep.rh_model]
+    moisture = d.get("moisture")
+    if moisture is not None and "moisture" not in model.requires + model.optional:
+        warnings.warn(f"the drivers have a 'moisture' scalar, but Rh model {prep.rh_model!r} does not use one "
+                      f"(its moisture term is {'precipitation' if 'precip' in model.requires else 'absent'}); "
+                      "it is ignored. Models that use it: "
+                      + ", ".join(n for n, v in RH_MODELS.items() if "moisture" in v.requires + v.optional),
+                      stacklevel=2)
+        moisture = None
+    impervious = d.get("impervious") if prep.urban_soils == "unsealed" else None
     r = soil_respiration(d["tmean"], d.get("precip"), model=prep.rh_model, params=prep.rh, landcover=prep.landcover,
-                         impervious=d.get("impervious"), moisture=d.get("moisture"))
+                         impervious=impervious, moisture=moisture)
     return _finish(r, "rh")
 
 
@@ -231,6 +260,7 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
         "sign_convention": SIGN_SINK,
         "casa_preset": prep.casa.preset,
         "rh_model": prep.rh_model,
+        "urban_soils": f"{prep.urban_soils}: {URBAN_SOILS[prep.urban_soils]}",
         "parameters": json.dumps({"casa": prep.casa.to_dict(), "rh": prep.rh.to_dict()}),
         "carbontools_version": __version__,
     }
@@ -244,7 +274,7 @@ def rh_response(model: str, tmean, precip=None, params: ParamSet | None = None, 
 
 
 def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei2009", *, check: bool = True,
-        **overrides) -> xr.Dataset:
+        urban_soils: str = "unsealed", **overrides) -> xr.Dataset:
     """Run CASA NPP, soil heterotrophic respiration and NEP on monthly drivers.
 
     Parameters
@@ -257,6 +287,11 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
         Rh model name (``'pei2009'`` default, ``'q10'``, ``'lloyd_taylor'``) or its parameter set.
     check : bool
         Check units and value ranges of the drivers first (one pass over the data).
+    urban_soils : str
+        How Rh treats sealed urban soil: ``'unsealed'`` (default) scales it by (1 - impervious
+        fraction) where an ``impervious`` driver is given; ``'climate'`` takes Rh from climate over
+        all land, as most regional CASA studies do (dense city cores then become sources).  The
+        choice is recorded in ``attrs['urban_soils']``.
     **overrides
         Any CASA or Rh parameter, e.g. ``te2_c=1.1814``, ``eps_max={4: 0.7}`` (per class) or
         ``eps_max=0.5`` (all classes), ``q10=2.5``.
@@ -281,7 +316,7 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
     real month length, mm day-1 -> mm month-1, % -> 1, ...); a variable without units is assumed to
     be in the unit above, with a warning.
     """
-    prep = prepare(drivers, casa, rh, check=check, **overrides)
+    prep = prepare(drivers, casa, rh, check=check, urban_soils=urban_soils, **overrides)
     return assemble(casa_stage(prep), rh_stage(prep), prep)
 
 
@@ -296,7 +331,7 @@ def _needed_by() -> dict[str, str]:
                 users.setdefault(n, {}).setdefault(label, []).append(f"{name} (optional)")
     text = {n: "; ".join(f"{label} {', '.join(names)}" for label, names in by.items()) for n, by in users.items()}
     text.update(srad="every run", tmean="every run", landcover="every run", fpar="optional: replaces ndvi",
-                impervious="optional: Rh x (1 - fraction)")
+                impervious="optional: Rh x (1 - fraction) with urban_soils='unsealed'")
     return text
 
 

@@ -32,7 +32,7 @@ from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names
 from ..params import RH_MODELS, Q10Params, widget_spec
-from ..pipeline import assemble, casa_stage, prepare, rh_stage
+from ..pipeline import URBAN_SOILS, assemble, casa_stage, prepare, rh_stage
 from ..plots import map_image
 from ..units import convert
 
@@ -42,7 +42,7 @@ __all__ = ["Dashboard", "build_dashboard", "regional_summary"]
 # that and warns W-1005 for every map although the figures render at the set size.
 silence(FIXED_SIZING_MODE, True)
 
-KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref")
+KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils")
 #: the Rh knobs; each applies to the models whose parameter set has a field of that name
 RH_KNOBS = ("q10", "rh_ref")
 #: the variables the dashboard shows and downloads
@@ -79,6 +79,8 @@ class Dashboard(param.Parameterized):
     rh_model = param.Selector(default="pei2009", objects=list(RH_MODELS), label="Rh model")
     q10 = _number("q10", "Q10", 0.05)
     rh_ref = _number("rh_ref", "reference Rh at 10 degC (g C m-2 month-1)", 0.5)
+    urban_soils = param.Selector(default="unsealed", objects=list(URBAN_SOILS), label="urban soils (Rh)",
+                                 doc="unsealed: Rh x (1 - impervious); climate: Rh from climate on all land")
     year = param.Selector(default=None, objects=[])
 
     def __init__(self, drivers: xr.Dataset | None = None, regions=None, **params):
@@ -105,7 +107,7 @@ class Dashboard(param.Parameterized):
         fields = {f.name for f in dataclasses.fields(RH_MODELS[self.rh_model].params)}
         rh_knobs = {k: getattr(self, k) for k in RH_KNOBS if k in fields}
         eps_max = self._prep.casa.eps_max.scaled(self.eps_scale)
-        return self._prep.with_parameters(rh=self.rh_model, eps_max=eps_max, **rh_knobs)
+        return self._prep.with_parameters(rh=self.rh_model, urban_soils=self.urban_soils, eps_max=eps_max, **rh_knobs)
 
     def rh_params(self):
         return self.prepared().rh
@@ -113,7 +115,8 @@ class Dashboard(param.Parameterized):
     def parameters(self) -> dict:
         """The parameter set behind the current results (CASA with the scaled eps_max, and the Rh model)."""
         prep = self.prepared()
-        return {"casa": prep.casa.to_dict(), "rh_model": prep.rh_model, "rh": prep.rh.to_dict()}
+        return {"casa": prep.casa.to_dict(), "rh_model": prep.rh_model, "rh": prep.rh.to_dict(),
+                "urban_soils": prep.urban_soils}
 
     def results(self) -> xr.Dataset:
         """Monthly and annual NPP, Rh, NEP for the current knobs (computed once per knob setting)."""
@@ -246,7 +249,7 @@ class Dashboard(param.Parameterized):
     def controls(self):
         widgets = pn.Param(
             self.param,
-            parameters=["eps_scale", "rh_model", "q10", "rh_ref", "year"],
+            parameters=["eps_scale", "rh_model", "q10", "rh_ref", "urban_soils", "year"],
             widgets={"eps_scale": pn.widgets.FloatSlider, "q10": pn.widgets.FloatSlider,
                      "rh_ref": pn.widgets.FloatSlider},
             show_name=False,

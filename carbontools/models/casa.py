@@ -11,6 +11,8 @@ Nothing here reads ``.values`` or computes; unit and plausibility checks happen 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -112,6 +114,13 @@ def optimal_temperature(ndvi: xr.DataArray, tmean: xr.DataArray) -> xr.DataArray
     pixel has no NDVI in that year.
     """
     year = _by_year(ndvi["time"])
+    counts = year.to_series().value_counts().sort_index()
+    partial = {int(y): int(n) for y, n in counts.items() if n != 12}
+    if partial:
+        warnings.warn("Topt is the temperature of each pixel's NDVI-peak month per calendar year, but year(s) "
+                      + ", ".join(f"{y} ({n} months)" for y, n in partial.items())
+                      + " are incomplete: their peak is taken over the months present and may miss the real one",
+                      stacklevel=2)
     peak = ndvi == _to_months(ndvi.groupby(year).max("time"), ndvi)
     first_peak = peak & (peak.astype("int8").groupby(year).cumsum("time") == 1)
     topt = tmean.where(first_peak).groupby(year).max("time")

@@ -51,7 +51,9 @@ def rh_lloyd_taylor(tmean, precip=None, params: LloydTaylorParams = LloydTaylorP
                     moisture=None):
     """Lloyd & Taylor 1994: Rh = Rh_ref exp(E0 (1/(T_ref - T0) - 1/(T - T0))); 0 at or below T0.
 
-    Times the moisture scalar (0..1) when given.
+    Times the moisture scalar (0..1) when given.  The default Rh_ref (16.3) is Pei's rate at 10 degC
+    *and 50 mm of rain*, so it already holds a moisture condition: multiplying by a moisture scalar
+    as well counts moisture twice unless Rh_ref is refitted for moist soil.  (The same holds for q10.)
     """
     p = params
     above = tmean - p.t0
