@@ -71,11 +71,15 @@ class Unit:
         return units.factor(f"g {self.basis}", f"g {basis}")[0] * self.grams
 
 
-def parse_unit(text: str, name: str = "value") -> Unit:
-    """Parse a carbon unit such as ``'t C'``, ``'Gg CO2e yr-1'`` or ``'g C m-2 yr-1'``; errors say what is accepted."""
+def parse_unit(text: str, name: str = "value", basis: str | None = None) -> Unit:
+    """Parse a carbon unit such as ``'t C'``, ``'Gg CO2e yr-1'`` or ``'g C m-2 yr-1'``; errors say what is accepted.
+
+    ``basis`` (``'C'`` or ``'CO2'``) is the species of a unit that names none, as a variable's
+    ``carbon_basis`` attribute states it (``run()``'s fluxes are ``'g m-2 yr-1'`` with ``carbon_basis='C'``).
+    """
     if not isinstance(text, str):
         raise ValueError(f"{name} has no unit: state it, e.g. {_EXAMPLES}")
-    u = units.parse(text, name)
+    u = units.parse(text, name, basis=basis)
     if u.basis is None:
         raise ValueError(f"{name} has unit {text!r}, which carbontools cannot read as a carbon unit (it names no "
                          f"carbon species): write a mass, C or CO2 (CO2e) and optionally per area and per year, "
@@ -119,11 +123,14 @@ def _kind(value, name: str) -> str:
 
 
 def _unit_of(value, unit: str | None, name: str) -> Unit:
-    attr = getattr(value, "attrs", {}).get("units") if hasattr(value, "attrs") else None
-    if unit is not None and attr is not None and parse_unit(attr, name) != parse_unit(unit, name):
+    attrs = getattr(value, "attrs", {}) if hasattr(value, "attrs") else {}
+    attr, basis = attrs.get("units"), attrs.get("carbon_basis")
+    if unit is not None and attr is not None and \
+            dataclasses.replace(parse_unit(attr, name, basis), text="") != \
+            dataclasses.replace(parse_unit(unit, name, basis), text=""):
         raise ValueError(f"{name}.attrs['units'] is {attr!r} but {name}_unit={unit!r} was given: "
                          "they disagree; fix one of them")
-    return parse_unit(unit if unit is not None else attr, name)
+    return parse_unit(unit if unit is not None else attr, name, basis)
 
 
 def _pair_note(s: float, e: float, missing_s: bool = False, missing_e: bool = False) -> str:

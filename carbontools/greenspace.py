@@ -55,7 +55,8 @@ def storage_total(density: xr.DataArray, unit: str = "Mg C", density_unit: str |
     so geographic grids get their true cell areas.  NaN pixels add nothing.  Returns a float, or a DataArray
     over any dims besides (y, x).
     """
-    du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density")
+    du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density",
+                    density.attrs.get("carbon_basis"))
     ou = parse_unit(unit, "unit")
     if du.area_m2 is None:
         raise ValueError(f"density has unit {du.text!r}, which is not per area; give e.g. 'Mg C ha-1'")
@@ -78,7 +79,8 @@ def storage_by_zone(density: xr.DataArray, zones, unit: str = "Mg C", names=None
     raster such as the land-cover map itself, or region polygons); ``unit`` is the unit of ``total``
     (``'Mg C'``, ``'Gg C'``, ...).  Returns the ``zonal_totals`` table.
     """
-    du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density")
+    du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density",
+                    density.attrs.get("carbon_basis"))
     if du.area_m2 is None or du.per_year:
         raise ValueError(f"density has unit {du.text!r}; a storage density is a stock per area such as 'Mg C ha-1' "
                          "(for annual fluxes per area use carbontools.accounting.zonal_totals)")
@@ -93,7 +95,7 @@ def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None)
     ``carbontools.run(...)['nep_annual']``).  Returns a float, or a pandas Series by year for a ``year``
     dim, with ``attrs['units']`` e.g. ``'t C yr-1'``.
     """
-    nu = parse_unit(nep_unit or nep.attrs.get("units") or "g C m-2 yr-1", "nep")
+    nu = parse_unit(nep_unit or nep.attrs.get("units") or "g C m-2 yr-1", "nep", nep.attrs.get("carbon_basis"))
     if nu.area_m2 is None or not nu.per_year:
         raise ValueError(f"nep has unit {nu.text!r}; annual NEP is per area and per year, e.g. 'g C m-2 yr-1' "
                          "(sum monthly values to years first: carbontools.models.nep.annual_sum)")

@@ -246,8 +246,8 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
     for name in ("npp", "rh", "nep"):
         annual = annual_sum(out[name])
         out[f"{name}_annual"] = annual.assign_attrs(
-            {**out[name].attrs, "units": "g C m-2 yr-1", "long_name": f"annual {out[name].attrs['long_name']}",
-             "cell_methods": "time: sum (of the monthly values)"})
+            {**out[name].attrs, "units": "g m-2 yr-1", "long_name": f"annual {out[name].attrs['long_name']}",
+             "cell_methods": "time: sum (of the 12 monthly values of each calendar year)"})
     out["landcover_casa"] = prep.landcover
     out = out[list(RESULT_VARIABLES)]
     valid = prep.landcover.notnull()  # one valid mask: land-cover nodata is NaN in every output

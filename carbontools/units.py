@@ -43,6 +43,7 @@ __all__ = [
     "factor",
     "convert",
     "area_total_factor",
+    "units_of",
     "same_units",
     "CANONICAL",
     "DESCRIPTIONS",
@@ -119,15 +120,17 @@ def _clean(text: str) -> str:
     return "1" if t.lower() in _DIMENSIONLESS else t.replace("°", "deg")
 
 
-def parse(text, name: str = "value") -> Unit:
+def parse(text, name: str = "value", basis: str | None = None) -> Unit:
     """Parse a unit string; a carbon mass may name its species (``"t C yr-1"``, ``"kg CO2e m-2"``).
 
-    Errors name ``name``, the string and what is accepted.
+    ``basis``: the species of a unit that names none, e.g. from a variable's ``carbon_basis``
+    attribute (carbontools' own outputs are in ``"g m-2 month-1"`` with ``carbon_basis = "C"``, so
+    that UDUNITS reads their units).  Errors name ``name``, the string and what is accepted.
     """
     if not isinstance(text, str):
         raise ValueError(f"{name} has no unit: state it, e.g. 'g C m-2 month-1', 't CO2 yr-1', 'W m-2'")
     raw = text.strip()
-    basis, equivalent, pint_text = None, False, _clean(raw)
+    equivalent, pint_text = False, _clean(raw)
     m = _CARBON_RE.fullmatch(raw)
     if m is not None:
         basis, equivalent = SPECIES[m["species"]]
@@ -141,7 +144,18 @@ def parse(text, name: str = "value") -> Unit:
                          "unit such as 'W m-2', 'mm month-1', 'kg m-2 s-1', 'degC', or a carbon unit with its "
                          "species: a mass (g, kg, t, Mg, kt, Gg, Mt, Tg, Gt, Pg), C or CO2 (CO2e), then per "
                          "area and time, e.g. 'g C m-2 month-1', 'Mg C ha-1', 't CO2e yr-1'") from None
+    if basis is not None and m is None:
+        if basis not in ("C", "CO2"):
+            raise ValueError(f"{name}: carbon basis {basis!r} unknown; 'C' or 'CO2'")
+        basis = basis if "[mass]" in str(unit.dimensionality) else None
     return Unit(raw, unit, basis, equivalent)
+
+
+def units_of(da, name: str | None = None, default: str | None = None) -> Unit:
+    """The parsed units of a DataArray (or anything with ``attrs``), its ``carbon_basis`` attribute applied."""
+    attrs = getattr(da, "attrs", {}) or {}
+    text = attrs.get("units", default)
+    return parse(text, name or getattr(da, "name", None) or "value", basis=attrs.get("carbon_basis"))
 
 
 def _as_unit(u, name: str) -> Unit:
@@ -240,7 +254,7 @@ def same_units(a, b) -> bool:
         ua, ub = parse(a), parse(b)
     except ValueError:
         return normalise_unit(str(a)) == normalise_unit(str(b))
-    if ua.basis != ub.basis:
+    if ua.basis and ub.basis and ua.basis != ub.basis:  # a unit without a species takes the other's
         return False
     try:
         scale, offset = factor(ua, ub, context=None)

@@ -27,6 +27,8 @@ class Variable:
     description: str = ""
     range: tuple[float, float] | None = None
     sign_convention: str | None = None
+    carbon_basis: str | None = None
+    cell_methods: str | None = None
 
     @property
     def monthly(self) -> bool:
@@ -41,6 +43,10 @@ class Variable:
             out["standard_name"] = self.standard_name
         if self.sign_convention:
             out["sign_convention"] = self.sign_convention
+        if self.carbon_basis:
+            out["carbon_basis"] = self.carbon_basis
+        if self.cell_methods:
+            out["cell_methods"] = self.cell_methods
         return out
 
 

@@ -16,7 +16,7 @@ def test_run_demo_writes_netcdf(tmp_path):
         params = json.loads(ds.attrs["parameters"])
         assert params["casa"]["te2_c"] == 1.1814 and params["casa"]["eps_max"]["4"] == 0.7
         assert params["rh"]["q10"] == 2.5 and ds.attrs["rh_model"] == "q10"
-        assert ds["nep"].attrs["units"] == "g C m-2 month-1"
+        assert ds["nep"].attrs["units"] == "g m-2 month-1" and ds["nep"].attrs["carbon_basis"] == "C"
 
 
 def test_run_refuses_to_overwrite(tmp_path, capsys):

@@ -82,3 +82,27 @@ def test_urban_soils_is_an_explicit_choice_that_flips_dense_cores():
     assert cores_unsealed > 0 > cores_climate  # the sign of the city cores is the choice's
     with pytest.raises(ValueError, match=r"urban_soils 'sealed' unknown; choose one of \['climate', 'unsealed'\]"):
         ct.run(drivers, urban_soils="sealed")
+
+
+def test_written_outputs_have_cf_metadata_that_udunits_reads(tmp_path):
+    """Issue 10 item 5: UDUNITS (cf-units) reads every unit, fluxes as mass fluxes; CF standard names where they exist."""
+    import cf_units
+    import xarray as xr
+
+    path = tmp_path / "out.nc"
+    ct.run(monthly_grid(YEAR, nx=2, landcover=4)).drop_vars("spatial_ref", errors="ignore").to_netcdf(
+        path, engine="h5netcdf")
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    mass_flux = cf_units.Unit("kg m-2 s-1")
+    for name, da in ds.data_vars.items():
+        unit = cf_units.Unit(da.attrs["units"])  # raises for a string UDUNITS cannot read
+        assert not unit.is_unknown(), name
+    for name in ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual"):
+        assert cf_units.Unit(ds[name].attrs["units"]).is_convertible(mass_flux), name
+        assert ds[name].attrs["carbon_basis"] == "C", name
+        assert "time: sum" in ds[name].attrs["cell_methods"], name
+    assert ds["npp"].attrs["standard_name"] == "net_primary_productivity_of_biomass_expressed_as_carbon"
+    assert ds["rh"].attrs["standard_name"] == "heterotrophic_respiration_carbon_flux"
+    assert "scheme" not in ds["npp"].attrs and "mapped_from" not in ds["fpar"].attrs
+    # the old spelling is grams times coulombs for UDUNITS: that is why it is not used
+    assert not cf_units.Unit("g C m-2 month-1").is_convertible(mass_flux)
