@@ -39,6 +39,7 @@ __all__ = [
     "Unit",
     "parse_unit",
     "offset",
+    "sink_for_offsets",
     "read_management_factors",
     "green_space_budget",
 ]
@@ -264,6 +265,52 @@ def _offset_rasters(seq: xr.DataArray, emi: xr.DataArray, su: Unit, eu: Unit, ba
     if seq.rio.crs is not None:
         ds = ds.rio.write_crs(seq.rio.crs)
     return ds
+
+
+# --------------------------------------------------------------------------------------------
+# The sink that may offset emissions: cropland harvest
+# --------------------------------------------------------------------------------------------
+
+#: what the harvest rule means, stated in every result
+HARVEST_RULE = ("cropland NEP counted towards offsets = (1 - harvest_removal) x cropland NEP: harvest exports "
+                "most of a crop's net uptake, which is respired or burnt elsewhere within the year")
+
+
+def sink_for_offsets(nep: xr.DataArray, landcover: xr.DataArray, harvest_removal: float = 1.0,
+                     unit: str = "t C", zones=None, names=None):
+    """The net uptake that may offset emissions, with cropland shown apart (SCIENCE.md section 3).
+
+    Cropland NEP is not a lasting sink: harvest exports most of it.  ``harvest_removal`` (0..1) is the
+    share of cropland NEP that does not count (default 1: cropland is left out of the offset sink;
+    0 counts it whole, the NEP -> NBP step skipped).  Cropland comes from the ``cropland_share`` of
+    ``landcover``'s own scheme table (:func:`carbontools.landcover.cropland_share`; IGBP mosaics count half).
+
+    ``nep``: annual NEP per area on the land cover's grid (``run()['nep_annual'].sel(year=...)``).
+    Returns a dict (whole grid) or, with ``zones`` (as :func:`carbontools.accounting.zonal_totals`), a
+    DataFrame by zone: ``nep_total``, ``cropland_nep``, ``other_nep``, ``counted`` (the sink for
+    :func:`offset`), in ``unit`` per year; the rule and the factor are in the result.
+    """
+    from .accounting import zonal_totals
+    from .grid import check_same_grid
+    from .landcover import cropland_share
+
+    if not 0.0 <= float(harvest_removal) <= 1.0:
+        raise ValueError(f"harvest_removal must lie in [0, 1] (the share of cropland NEP exported by harvest), "
+                         f"got {harvest_removal!r}")
+    check_same_grid(nep, landcover, names=("nep", "landcover"),
+                    fix="put the land cover on the NEP grid first (carbontools.grid.regrid(..., kind='categorical'))")
+    share = cropland_share(landcover).assign_coords(y=nep["y"], x=nep["x"])
+    crop_part = (nep * share).assign_attrs(nep.attrs)
+    if zones is None:
+        zones, names = xr.zeros_like(share).rename("zone"), ["whole grid"]
+    total = zonal_totals(nep, zones, unit=unit, names=names)["total"]
+    crop = zonal_totals(crop_part, zones, unit=unit, names=names)["total"]
+    table = pd.DataFrame({"nep_total": total, "cropland_nep": crop, "other_nep": total - crop})
+    table["counted"] = table["other_nep"] + (1.0 - float(harvest_removal)) * table["cropland_nep"]
+    table.attrs = {"units": f"{unit} yr-1", "harvest_removal": float(harvest_removal), "rule": HARVEST_RULE}
+    if len(table) == 1 and table.index[0] == "whole grid":
+        return {**table.iloc[0].to_dict(), **table.attrs}
+    return table
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import xarray as xr
 
 from .params import read_table
 
-__all__ = ["SCHEMES", "scheme_table", "to_casa", "check_codes", "casa_class_names", "NON_VEGETATED", "CASA_CODES"]
+__all__ = ["SCHEMES", "scheme_table", "to_casa", "cropland_share", "check_codes", "casa_class_names", "NON_VEGETATED", "CASA_CODES"]
 
 SCHEMES = ("casa", "igbp", "worldcover", "clcd")
 #: CASA codes with NPP = 0 and Rh = 0 (water, permanent snow and ice)
@@ -32,6 +32,22 @@ def scheme_table(scheme: str) -> pd.DataFrame:
             "or pass your own table (dict code -> CASA code)"
         )
     return read_table(f"landcover_{scheme}.csv")
+
+
+def cropland_share(landcover: xr.DataArray, scheme: str | None = None) -> xr.DataArray:
+    """Share (0..1) of each pixel that is harvested cropland, from the scheme table's ``cropland_share`` column.
+
+    The CASA scheme cannot say (its class 7 mixes grassland, cropland and wetland): that is an error
+    that asks for the product's own scheme.
+    """
+    scheme = scheme or landcover.attrs.get("scheme")
+    if scheme == "casa":
+        raise ValueError("CASA class 7 mixes grassland, cropland and wetland, so cropland cannot be told apart on a "
+                         "CASA-coded map: pass the land-cover map in its own scheme (clcd, igbp, worldcover)")
+    mapping, nodata, scheme = check_codes(landcover, scheme)
+    table = scheme_table(scheme).set_index("code")["cropland_share"].to_dict()
+    return class_lookup(landcover, table, nodata).rename("cropland_share").assign_attrs(
+        units="1", long_name="share of the pixel that is harvested cropland")
 
 
 def casa_class_names() -> dict[int, str]:

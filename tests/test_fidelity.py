@@ -106,3 +106,36 @@ def test_written_outputs_have_cf_metadata_that_udunits_reads(tmp_path):
     assert "scheme" not in ds["npp"].attrs and "mapped_from" not in ds["fpar"].attrs
     # the old spelling is grams times coulombs for UDUNITS: that is why it is not used
     assert not cf_units.Unit("g C m-2 month-1").is_convertible(mass_flux)
+
+
+def _clcd(codes, nep):
+    import xarray as xr
+
+    coords = {"y": [1000.0, 750.0], "x": [0.0, 250.0]}
+    lc = xr.DataArray(np.array(codes), dims=("y", "x"), coords=coords, attrs={"scheme": "clcd"})
+    values = xr.DataArray(np.array(nep, float), dims=("y", "x"), coords=coords,
+                          attrs={"units": "g m-2 yr-1", "carbon_basis": "C"})
+    return lc.rio.write_crs("EPSG:32649"), values.rio.write_crs("EPSG:32649")
+
+
+def test_cropland_is_shown_apart_and_left_out_of_the_offset_sink():
+    """Issue 10 item 9.  Cells of 250 m x 250 m = 62 500 m2; CLCD 1 is cropland, 2 forest, 8 impervious.
+
+    NEP (g C m-2 yr-1): cropland 100 and 300, forest 200, impervious -50.  Totals in t C yr-1:
+    all (100 + 200 - 50 + 300) x 62 500 / 1e6 = 34.375; cropland 400 x 0.0625 = 25; other 9.375.
+    """
+    from carbontools import budget
+
+    lc, nep = _clcd([[1, 2], [8, 1]], [[100.0, 200.0], [-50.0, 300.0]])
+    out = budget.sink_for_offsets(nep, lc)
+    assert out["nep_total"] == pytest.approx(34.375)
+    assert out["cropland_nep"] == pytest.approx(25.0)
+    assert out["counted"] == pytest.approx(9.375)  # default: cropland left out
+    assert out["harvest_removal"] == 1.0 and "harvest" in out["rule"]
+    assert budget.sink_for_offsets(nep, lc, harvest_removal=0.6)["counted"] == pytest.approx(9.375 + 0.4 * 25)
+    assert budget.sink_for_offsets(nep, lc, harvest_removal=0.0)["counted"] == pytest.approx(34.375)
+    with pytest.raises(ValueError, match=r"harvest_removal must lie in \[0, 1\]"):
+        budget.sink_for_offsets(nep, lc, harvest_removal=1.5)
+    casa = lc.copy(data=np.array([[7, 5], [8, 7]])).assign_attrs(scheme="casa")
+    with pytest.raises(ValueError, match="cannot be told apart on a CASA-coded map"):
+        budget.sink_for_offsets(nep, casa)
