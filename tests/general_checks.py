@@ -497,3 +497,12 @@ def test_checker_catches_a_function_that_modifies_its_input():
         pass
     else:
         raise AssertionError("the checker missed an argument modified in place")
+
+
+def elementwise(func, *arrays):
+    """``func`` of plain floats applied to every element of equally shaped numpy arrays."""
+    arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
+    out = np.empty(arrays[0].shape)
+    for idx in np.ndindex(out.shape):
+        out[idx] = func(*(float(a[idx]) for a in arrays))
+    return out

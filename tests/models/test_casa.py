@@ -19,7 +19,7 @@ from carbontools.landcover import class_lookup
 from carbontools.models import casa as m
 from carbontools.params import CasaParams
 
-from ..general_checks import assert_backends_agree, assert_keeps_grid, assert_own_metadata, synthetic_scene
+from ..general_checks import assert_backends_agree, assert_keeps_grid, assert_own_metadata, elementwise, synthetic_scene
 
 # --- SCIENCE.md section 1, typed in ------------------------------------------------------------
 
@@ -154,15 +154,6 @@ def hand_casa_npp(s, spec=ZHU):
                     we = hand_zhou(float(v["precip"][k, j, i]), hand_pet(t, heat))[0]
                     eps = hand_te1(topt, t) * hand_te2(topt, t, spec["c"], spec["half"]) * we * eps_max
                     out[k, j, i] = float(v["srad"][k, j, i]) * fpar * 0.5 * eps
-    return out
-
-
-def elementwise(func, *arrays):
-    """``func`` of plain floats applied to every element of equally shaped numpy arrays."""
-    arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
-    out = np.empty(arrays[0].shape)
-    for idx in np.ndindex(out.shape):
-        out[idx] = func(*(float(a[idx]) for a in arrays))
     return out
 
 

@@ -13,7 +13,7 @@ import pytest
 from carbontools.models import respiration as r
 from carbontools.params import LloydTaylorParams, Pei2009Params, Q10Params
 
-from ..general_checks import assert_backends_agree, assert_own_metadata, synthetic_scene
+from ..general_checks import assert_backends_agree, assert_own_metadata, elementwise, synthetic_scene
 
 
 def hand_pei2009(t, p, days=30.0):
@@ -33,14 +33,6 @@ def hand_lloyd_taylor(t, moisture=1.0):
 
 
 HAND = {"pei2009": hand_pei2009, "q10": hand_q10, "lloyd_taylor": hand_lloyd_taylor}
-
-
-def elementwise(func, *arrays):
-    arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
-    out = np.empty(arrays[0].shape)
-    for idx in np.ndindex(out.shape):
-        out[idx] = func(*(float(a[idx]) for a in arrays))
-    return out
 
 
 @pytest.fixture(scope="module")
