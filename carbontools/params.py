@@ -329,6 +329,7 @@ POTTER = "Potter et al. 1993, Global Biogeochem. Cycles 7:811"
 THORN = "Thornthwaite 1948, Geogr. Rev. 38:55"
 ZHOU = "Zhou Guangsheng & Zhang Xinshi 1995, Acta Phytoecol. Sin. 19:193"
 FAO56 = "Allen et al. 1998, FAO Irrigation and Drainage Paper 56, eq. 24"
+WRM = "Willmott, Rowe & Mintz 1985, J. Climatol. 5:589 (the curve of Thornthwaite's 1948 table above 26.5 degC)"
 
 
 def _casa_class_table(column: str) -> ClassTable:
@@ -382,6 +383,13 @@ class CasaParams(ParamSet):
                                    "a = c3*I^3 + c2*I^2 + c1*I + c0 (c3, c2, c1, c0)", THORN)
     pet_daylength: bool = _p(False, "", "correct Thornthwaite PET by day length and month length "
                              "(K = N/12 * days/30)", THORN)
+    pet_high_temperature: bool = _p(False, "", "at and above pet_high_threshold replace the power law by "
+                                    "Thornthwaite's high-temperature curve, unadjusted Ep0 = c0 + c1*T + c2*T^2 "
+                                    "(the day-length factor still applies); off in both presets", WRM)
+    pet_high_threshold: float = _p(26.5, "degC", "monthly mean temperature from which the high-temperature "
+                                   "curve applies", WRM, (20.0, 35.0))
+    pet_high_coefficients: tuple = _p((-415.85, 32.24, -0.43), "mm month-1",
+                                      "high-temperature curve Ep0 = c0 + c1*T + c2*T^2 (c0, c1, c2; T in degC)", WRM)
     declination_amplitude: float = _p(0.409, "rad", "solar declination = amplitude*sin(2 pi doy/365 - phase)",
                                       FAO56)
     declination_phase: float = _p(1.39, "rad", "solar declination: phase", FAO56)
@@ -393,8 +401,9 @@ class CasaParams(ParamSet):
         super().__post_init__()
         FPAR_METHODS.variant(self.fpar_method, "fpar_method")  # unknown names raise, listing the choices
         WATER_STRESS_METHODS.variant(self.water_stress, "water_stress")
-        if isinstance(self.pet_a_coefficients, list):
-            object.__setattr__(self, "pet_a_coefficients", tuple(self.pet_a_coefficients))
+        for name in ("pet_a_coefficients", "pet_high_coefficients"):  # JSON gives lists back
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         self._check_fpar_limits()
 
     def _check_fpar_limits(self):

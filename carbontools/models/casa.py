@@ -175,14 +175,21 @@ def thornthwaite_pet(tmean, heat_idx, params: CasaParams | None = None, daylengt
     """Thornthwaite potential evapotranspiration Ep0 (mm month-1) from T and the heat index I.
 
     Ep0 = 16 (10 T / I)^a with a = c3 I^3 + c2 I^2 + c1 I + c0; 0 where T <= 0 or I = 0.
-    ``daylength`` is the optional correction factor K (see :func:`daylength_factor`).
+    With ``params.pet_high_temperature`` the unadjusted Ep0 at and above ``pet_high_threshold``
+    (26.5 degC) is Thornthwaite's high-temperature curve -415.85 + 32.24 T - 0.43 T^2 instead
+    (Willmott, Rowe & Mintz 1985; independent of I).  ``daylength`` is the optional correction
+    factor K (see :func:`daylength_factor`), applied to either.
     """
     p = params if params is not None else DEFAULT
     c3, c2, c1, c0 = p.pet_a_coefficients
     a = ((c3 * heat_idx + c2) * heat_idx + c1) * heat_idx + c0
     active = (tmean > 0) & (heat_idx > 0)
     safe_i = _where(heat_idx > 0, heat_idx, 1.0)
-    ep0 = p.pet_scale * (10.0 * np.maximum(tmean, 0.0) / safe_i) ** a * daylength
+    ep0 = p.pet_scale * (10.0 * np.maximum(tmean, 0.0) / safe_i) ** a
+    if p.pet_high_temperature:
+        h0, h1, h2 = p.pet_high_coefficients
+        ep0 = _where(tmean >= p.pet_high_threshold, h0 + (h1 + h2 * tmean) * tmean, ep0)
+    ep0 = ep0 * daylength
     return fresh(_where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0)), "pet")
 
 

@@ -292,6 +292,39 @@ def test_thornthwaite_pet_with_daylength_factor(s):
     np.testing.assert_allclose(eager.values, plain * k.transpose("time", "y", "x").values, rtol=1e-12)
 
 
+def hand_pet_willmott(t, i):
+    """Thornthwaite with Willmott, Rowe & Mintz's (1985) curve at and above 26.5 degC."""
+    if nan(t, i) or t < 26.5:
+        return hand_pet(t, i)
+    return -415.85 + 32.24 * t - 0.43 * t**2
+
+
+def test_thornthwaite_high_temperature_curve_is_an_option(s):
+    assert not ct.casa_preset("zhu2007").pet_high_temperature and not ct.casa_preset("potter1993").pet_high_temperature
+    heat = m.heat_index(s["tmean"])
+    k = m.daylength_factor(s["time"], latitude(s))
+    hot = CasaParams(pet_high_temperature=True)
+    assert CasaParams.from_json(hot.to_json()) == hot  # the coefficients come back from JSON as a tuple
+    eager, _ = assert_backends_agree(m.thornthwaite_pet, s["tmean"], heat, hot, daylength=k, like=s["tmean"])
+    expected = elementwise(hand_pet_willmott, s["tmean"].values, heat.values) * k.transpose("time", "y", "x").values
+    np.testing.assert_allclose(eager.values, expected, rtol=1e-12)
+    assert int((s["tmean"] >= 26.5).sum()) > 5  # the scene has hot months
+    plain = m.thornthwaite_pet(s["tmean"], heat, daylength=k)
+    xr.testing.assert_equal(eager.where(s["tmean"] < 26.5), plain.where(s["tmean"] < 26.5))
+
+
+def test_thornthwaite_high_temperature_curve_through_run():
+    t = [14, 15, 18, 22, 26, 28, 29, 29, 27, 25, 21, 16]
+    ds = monthly_grid({"ndvi": [0.6] * 12, "tmean": t, "srad": [400.0] * 12, "precip": [30.0] * 12}, landcover=4)
+    plain, hot = ct.run(ds), ct.run(ds, pet_high_temperature=True)
+    i = hand_heat_index(t)
+    np.testing.assert_allclose(hot["pet"].values.ravel(), [hand_pet_willmott(x, i) for x in t], rtol=1e-12)
+    np.testing.assert_array_equal(hot["pet"].values.ravel()[:5], plain["pet"].values.ravel()[:5])
+    # less demand in the hot months: less water stress, more NPP
+    assert (hot["we"].values.ravel()[5:9] > plain["we"].values.ravel()[5:9]).all()
+    assert (hot["npp"].values.ravel()[5:9] > plain["npp"].values.ravel()[5:9]).all()
+
+
 def test_daylength_factor(s):
     lat = latitude(s)
     eager, _ = assert_backends_agree(m.daylength_factor, s["time"], lat)
