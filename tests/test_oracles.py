@@ -6,6 +6,7 @@ import pytest
 import xarray as xr
 
 import carbontools as ct
+from carbontools import demo
 from carbontools.models import casa as m
 from carbontools.models import respiration as r
 from carbontools.params import CasaParams, LloydTaylorParams, Pei2009Params, Q10Params
@@ -122,6 +123,24 @@ def test_thornthwaite_oracle():
     pet = m.thornthwaite_pet(t, index)
     for got, expected in zip(pet.values, THORN_EP0):
         assert got == approx_printed(expected)
+
+
+def test_thornthwaite_high_temperature_oracle():
+    """Willmott, Rowe & Mintz 1985: at and above 26.5 degC the unadjusted Ep0 = -415.85 + 32.24 T - 0.43 T^2.
+
+    At 28.8 degC: -415.85 + 928.512 - 356.6592 = 156.0028 mm month-1.  The power law, with the heat
+    index of the demo's Pearl-River-Delta-like year (I = 118.72), gives 169.39 instead.
+    """
+    t = _year_of(demo.T_CLIM)
+    index = m.heat_index(t)
+    assert float(index[0]) == approx_printed("118.72")
+    july = t.isel(time=6)
+    assert float(july) == 28.8
+    assert float(m.thornthwaite_pet(july, index[6])) == approx_printed("169.39")
+    hot = CasaParams(pet_high_temperature=True)
+    assert float(m.thornthwaite_pet(july, index[6], hot)) == approx_printed("156.00")
+    # the day-length factor applies on top of the curve: 156.0028 * 1.1 = 171.603
+    assert float(m.thornthwaite_pet(july, index[6], hot, daylength=1.1)) == approx_printed("171.60")
 
 
 @pytest.mark.parametrize(

@@ -82,3 +82,49 @@ def test_from_dict_checks_kind():
 def test_class_table_equality_with_plain_dicts():
     assert ClassTable({1: 0.5, "2": 1}) == {1: 0.5, 2: 1.0}
     assert ClassTable.uniform(0.3, codes=[1, 2]) == {1: 0.3, 2: 0.3}
+
+
+# --- NDVI and SR limits cross-checked per class (issue 10, item 3) ---------------------------------
+
+def test_ndvi_min_above_ndvi_max_is_refused_naming_the_class():
+    # the review's case: NDVI_min 0.5 > NDVI_max 0.4 made FPAR fall as NDVI rises
+    with pytest.raises(ValueError, match=r"ndvi_min = 0.5 is not below ndvi_max = 0.4 for class 7 \(grassland, "
+                                         r"cropland, wetland, other vegetated\): FPAR would fall as NDVI rises"):
+        CasaParams().replace(ndvi_min={7: 0.5}, ndvi_max={7: 0.4})
+
+
+def test_equal_ndvi_limits_are_refused_not_a_zero_division():
+    with pytest.raises(ValueError, match=r"for class 4 \(deciduous broadleaf forest\): the two limits are equal, "
+                                         r"so FPAR would divide by zero.*ndvi_min=\{4: value below 0.5\}"):
+        CasaParams().replace(ndvi_min={4: 0.5}, ndvi_max={4: 0.5})
+
+
+def test_ndvi_max_near_one_is_refused_because_sr_max_explodes():
+    # NDVI_max 1.0 gave SR_max 2e6 and FPAR(0.6) 0.28 instead of 0.62; the bound is 0.95 (SR_max 1.95/0.05 = 39)
+    with pytest.raises(ValueError, match=r"ndvi_max = 1.0 is outside its plausible range \[0.3, 0.95\] \(1\) for "
+                                         r"class 4 \(deciduous broadleaf forest\);.*SR_max.*grows without bound"):
+        CasaParams().replace(ndvi_max={4: 1.0})
+    assert CasaParams().replace(ndvi_max={4: 0.95}).ndvi_max[4] == 0.95
+
+
+def test_sr_min_must_stay_below_sr_max():
+    # derived per class: NDVI_max 0.3 gives SR_max = 1.3/0.7 = 1.857 < SR_min 2.0
+    with pytest.raises(ValueError, match=r"sr_min = 2 is not below SR_max = \(1\+NDVI_max\)/\(1-NDVI_max\) = 1.857 "
+                                         r"\(ndvi_max = 0.3\) for class 6 \(shrubland\)"):
+        CasaParams().replace(sr_min=2.0, ndvi_max={6: 0.3})
+    with pytest.raises(ValueError, match=r"sr_min = 1.5 is not below sr_max = 1.5, so the SR-based FPAR would "
+                                         r"divide by zero"):
+        casa_preset("potter1993", sr_min=1.5, sr_max=1.5)
+
+
+def test_checks_also_apply_when_parameters_are_made_from_a_dict():
+    bad = CasaParams().to_dict()
+    bad["ndvi_min"]["9"] = 0.7
+    with pytest.raises(ValueError, match=r"for class 9 \(barren\)"):
+        CasaParams.from_dict(bad)
+
+
+def test_out_of_bounds_class_value_names_its_class():
+    with pytest.raises(ValueError, match=r"CasaParams.eps_max = 5.0 is outside its plausible range \[0.0, 3.0\] "
+                                         r"\(g C MJ-1\) for class 3 \(deciduous needleleaf forest\);"):
+        CasaParams().replace(eps_max={3: 5.0})

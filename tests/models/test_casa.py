@@ -19,6 +19,7 @@ from carbontools.landcover import class_lookup
 from carbontools.models import casa as m
 from carbontools.params import CasaParams
 
+from ..conftest import monthly_grid
 from ..general_checks import assert_backends_agree, assert_keeps_grid, assert_own_metadata, elementwise, synthetic_scene
 
 # --- SCIENCE.md section 1, typed in ------------------------------------------------------------
@@ -282,6 +283,39 @@ def test_thornthwaite_pet_with_daylength_factor(s):
     np.testing.assert_allclose(eager.values, plain * k.transpose("time", "y", "x").values, rtol=1e-12)
 
 
+def hand_pet_willmott(t, i):
+    """Thornthwaite with Willmott, Rowe & Mintz's (1985) curve at and above 26.5 degC."""
+    if nan(t, i) or t < 26.5:
+        return hand_pet(t, i)
+    return -415.85 + 32.24 * t - 0.43 * t**2
+
+
+def test_thornthwaite_high_temperature_curve_is_an_option(s):
+    assert not ct.casa_preset("zhu2007").pet_high_temperature and not ct.casa_preset("potter1993").pet_high_temperature
+    heat = m.heat_index(s["tmean"])
+    k = m.daylength_factor(s["time"], latitude(s))
+    hot = CasaParams(pet_high_temperature=True)
+    assert CasaParams.from_json(hot.to_json()) == hot  # the coefficients come back from JSON as a tuple
+    eager, _ = assert_backends_agree(m.thornthwaite_pet, s["tmean"], heat, hot, daylength=k, like=s["tmean"])
+    expected = elementwise(hand_pet_willmott, s["tmean"].values, heat.values) * k.transpose("time", "y", "x").values
+    np.testing.assert_allclose(eager.values, expected, rtol=1e-12)
+    assert int((s["tmean"] >= 26.5).sum()) > 5  # the scene has hot months
+    plain = m.thornthwaite_pet(s["tmean"], heat, daylength=k)
+    xr.testing.assert_equal(eager.where(s["tmean"] < 26.5), plain.where(s["tmean"] < 26.5))
+
+
+def test_thornthwaite_high_temperature_curve_through_run():
+    t = [14, 15, 18, 22, 26, 28, 29, 29, 27, 25, 21, 16]
+    ds = monthly_grid({"ndvi": [0.6] * 12, "tmean": t, "srad": [400.0] * 12, "precip": [30.0] * 12}, landcover=4)
+    plain, hot = ct.run(ds), ct.run(ds, pet_high_temperature=True)
+    i = hand_heat_index(t)
+    np.testing.assert_allclose(hot["pet"].values.ravel(), [hand_pet_willmott(x, i) for x in t], rtol=1e-12)
+    np.testing.assert_array_equal(hot["pet"].values.ravel()[:5], plain["pet"].values.ravel()[:5])
+    # less demand in the hot months: less water stress, more NPP
+    assert (hot["we"].values.ravel()[5:9] > plain["we"].values.ravel()[5:9]).all()
+    assert (hot["npp"].values.ravel()[5:9] > plain["npp"].values.ravel()[5:9]).all()
+
+
 def test_daylength_factor(s):
     lat = latitude(s)
     eager, _ = assert_backends_agree(m.daylength_factor, s["time"], lat)
@@ -446,3 +480,64 @@ def test_daylength_factor_by_hand():
     june = float(k45.sel(time="2021-06-01"))
     assert june == pytest.approx(_hand_daylength_factor(45.0, 152 + 14.5, 30))  # about 15.4 h of day
     assert june > 1.25 and float(k45.sel(time="2021-12-01")) < 0.8
+
+
+# --- NDVI limits from the user's own NDVI (issue 10, item 4) -----------------------------------------
+
+def _limits_scene():
+    """One pixel per class with 101 NDVI values whose percentiles are worked out by hand below."""
+    k = np.arange(101)
+    by_class = {
+        2: 0.5 + 0.5 * k / 100,             # 95th percentile 0.975: above the bound 0.95
+        4: 0.9 * k / 100,                   # 95th percentile 0.855
+        6: 0.2 * k / 100,                   # 95th percentile 0.19: below the bound 0.3
+        7: 0.5 * k / 100,                   # 95th percentile 0.475
+        9: np.round(-0.2 + 0.005 * k, 10),  # bare ground, -0.2 .. 0.3 in steps of 0.005
+        10: np.full(101, -0.1),             # water: skipped
+    }
+    ndvi = xr.DataArray(np.stack(list(by_class.values()), axis=-1)[:, None, :], dims=("time", "y", "x"))
+    landcover = xr.DataArray([[float(c) for c in by_class]], dims=("y", "x"), attrs={"scheme": "casa"})
+    return ndvi, landcover
+
+
+def test_ndvi_limits_by_class_bare_ground_and_full_cover():
+    ndvi, landcover = _limits_scene()
+    with pytest.warns(UserWarning) as caught:
+        limits = m.ndvi_limits_by_class(ndvi, landcover)
+    # NDVI_min: barren values above 0 are 0.005, 0.010, ..., 0.300 (60 values); the 5th percentile sits at
+    # position 0.05 * 59 = 2.95 between the 3rd and 4th: 0.015 + 0.95 * 0.005 = 0.01975, one value for all
+    assert limits["ndvi_min"] == pytest.approx(0.01975, rel=1e-12)
+    assert limits["sr_min"] == pytest.approx(1.01975 / 0.98025, rel=1e-12)  # = (1 + NDVI_min)/(1 - NDVI_min)
+    # NDVI_max: the 95th percentile of each class (position 95 of 0..100); barren takes class 7's
+    assert limits["ndvi_max"] == pytest.approx({4: 0.855, 7: 0.475, 9: 0.475, 2: 0.95, 6: 0.3}, rel=1e-12)
+    warned = " | ".join(str(w.message) for w in caught)
+    assert "class 2 (evergreen broadleaf forest): the upper percentile 0.975 is outside the bounds [0.3, 0.95] " \
+           "of CasaParams.ndvi_max; clipped to 0.950" in warned
+    assert "class 6 (shrubland): the upper percentile 0.190" in warned and "clipped to 0.300" in warned
+    assert len(caught) == 2 and any("class 9 (barren) is bare ground" in n for n in limits.notes)
+    table = limits.table.set_index("limit")
+    assert table.loc["ndvi_min", "n"] == 60
+    # the overrides are valid parameters and run() takes them
+    p = CasaParams().replace(**limits)
+    assert set(p.ndvi_min.values()) == {limits["ndvi_min"]} and p.ndvi_max[1] == 0.647  # absent: the preset's
+    out = ct.run(monthly_grid({"ndvi": [0.3] * 6 + [0.6] * 6, "tmean": [20.0] * 12, "srad": [400.0] * 12,
+                               "precip": [100.0] * 12}, landcover=4), **limits)
+    expected = hand_fpar(0.6, 0.855, dict(ZHU, ndvi_min=0.01975, sr_min=1.01975 / 0.98025))
+    assert float(out["fpar"][6, 0, 0]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_ndvi_limits_without_bare_ground_keep_the_presets_bare_limits():
+    ndvi, landcover = _limits_scene()
+    landcover = landcover.where(landcover != 9, 7.0)
+    with pytest.warns(UserWarning) as caught:
+        limits = m.ndvi_limits_by_class(ndvi, landcover)
+    assert "no bare ground, class 9 (barren) values above 0: ndvi_min and sr_min keep the preset's" in \
+        [str(w.message).removeprefix("ndvi_limits_by_class: ") for w in caught]
+    assert "ndvi_min" not in limits and "sr_min" not in limits
+
+
+def test_ndvi_limits_need_casa_codes():
+    ndvi, landcover = _limits_scene()
+    with pytest.raises(ValueError, match=r"needs CASA class codes, got a 'igbp' map; map it first with "
+                                         r"carbontools.landcover.to_casa"):
+        m.ndvi_limits_by_class(ndvi, landcover.assign_attrs(scheme="igbp"))
