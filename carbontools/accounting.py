@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import cell_area, check_same_grid
+from . import units
+from .grid import cell_area, check_same_grid, time_step
 from .units import area_total_factor
 
 __all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
-           "latitude_time"]
+           "latitude_time", "step_amounts"]
 
 #: the unit assumed for values that declare none (the models' own)
 DEFAULT_UNITS = "g C m-2"
@@ -25,6 +26,48 @@ DEFAULT_UNITS = "g C m-2"
 def _total_factor(values: xr.DataArray, unit: str) -> float:
     """sum(value x area m2) -> ``unit``, from the values' declared units (default g C m-2)."""
     return area_total_factor(values.attrs.get("units") or DEFAULT_UNITS, unit, values.name or "values")
+
+
+#: the time denominator of each step of a time axis
+STEP_UNITS = {"month": "month-1", "year": "yr-1"}
+
+
+def step_amounts(values: xr.DataArray, name: str | None = None) -> xr.DataArray:
+    """Per-area values as the amount of each step of their time axis: g C m-2 month-1 or g C m-2 yr-1.
+
+    The step (month or year) comes from the time axis (:func:`carbontools.grid.time_step`), never from the
+    unit alone, and the declared ``units`` (default g C m-2) are read against it (SCIENCE.md section 5):
+
+    - a unit per step of the axis (per month on a monthly axis, per year on a yearly one) is the step's amount;
+    - a unit per another time (per year on a monthly axis, per day, per second) is a rate, converted by the
+      real length of each step (28..31 days, 365 or 366): monthly values in g C m-2 yr-1 are not monthly
+      totals, and a yearly value in kg C m-2 s-1 is not a January;
+    - a unit without a time base ('g C m-2', 'Mg C ha-1') is the amount of each step;
+    - a per-month unit on a yearly axis contradicts it and is refused.
+
+    The result has ``units`` 'g C m-2 month-1' or 'g C m-2 yr-1' and ``attrs['time_step']``.
+    """
+    name = name or values.name or "values"
+    if "time" not in values.dims or not np.issubdtype(values["time"].dtype, np.datetime64):
+        raise ValueError(f"{name} needs a 'time' dimension of dates (monthly or yearly) to tell amounts from rates")
+    declared = values.attrs.get("units") or DEFAULT_UNITS
+    u = units.parse(declared, name)
+    if u.parts()["area_m2"] is None:
+        raise ValueError(f"{name} has units {declared!r}, which are not per area; give e.g. 'g C m-2 month-1'")
+    step = time_step(values["time"], name, declared)
+    per_time = int(u.pint_unit.dimensionality.get("[time]", 0))
+    if per_time == 0:
+        source = f"{declared} {STEP_UNITS[step]}"  # the amount of each step
+    elif per_time == -1:
+        if step == "year" and u.exponent("month") == -1:
+            raise ValueError(f"{name} has units {declared!r} (per month) but a yearly time axis: give yearly values "
+                             "per year (e.g. 'g C m-2 yr-1') or the monthly series")
+        source = declared
+    else:
+        raise ValueError(f"{name} has units {declared!r}; a flux is per area and per one time unit "
+                         "(e.g. 'g C m-2 month-1', 'kg C m-2 s-1')")
+    out = units.convert(values, source, f"g C m-2 {STEP_UNITS[step]}", name=name)
+    return out.assign_attrs(time_step=step)
 
 
 def zones_from_polygons(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name") -> xr.DataArray:

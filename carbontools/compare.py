@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from . import units
-from .accounting import annual_totals
+from .accounting import annual_totals, step_amounts
 from .grid import cell_area, coarsen_conservative, regrid
 from .plots import bar_plot, latitude_time_plots, seasonal_plot
 
@@ -29,10 +29,12 @@ CONVENTIONS = {"NEP": 1.0, "NBP": 1.0, "NEE": -1.0}
 
 
 def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
-    """Values in g C m-2 per time step (month or year) from the units the product declares.
+    """Values in g C m-2 per step of the time axis (month or year) from the units the product declares.
 
-    Rates (per day, per second) become each month's amount by its real length; totals per cell
-    (``"Tg C cell-1 month-1"``) are divided by the cell's true area.
+    Totals per cell (``"Tg C cell-1 month-1"``) are first divided by the cell's true area; then
+    :func:`carbontools.accounting.step_amounts` reads the unit against the time axis: rates (per day,
+    per second, per year on a monthly axis) become each step's amount by its real length, and a unit
+    that contradicts the axis (per month on a yearly axis) is refused.
     """
     declared = da.attrs.get("units")
     if declared is None:
@@ -41,11 +43,13 @@ def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
     per_cell = "cell-1" in tokens
     text = " ".join(t for t in tokens if t != "cell-1")
     try:
-        u = units.parse(text, name)
-        step = "yr-1" if u.exponent("year") == -1 else "month-1"
         if per_cell:
-            return units.convert(da, text, f"g C {step}", name=name) / cell_area(da)
-        return units.convert(da, text, f"g C m-2 {step}", name=name)
+            if units.parse(text, name).parts()["area_m2"] is not None:
+                raise ValueError("a total per cell cannot also be per area")
+            da = (da / cell_area(da)).assign_attrs(da.attrs, units=f"{text} m-2")
+        else:
+            da = da.assign_attrs(units=text)
+        return step_amounts(da, name)
     except ValueError as err:
         raise ValueError(f"{name} has units {declared!r}, which carbontools cannot turn into g C m-2 per time step "
                          f"({err}); supported: carbon per area per month, year, day or second (g C m-2 month-1, "
@@ -54,15 +58,20 @@ def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
 
 
 def to_flux_density(da: xr.DataArray, name: str = "product") -> xr.DataArray:
-    """A product in g C m-2 per time step with sink positive (its own grid)."""
+    """A product in g C m-2 per step of its time axis (month or year), sink positive, on its own grid.
+
+    The step comes from the time axis and the declared unit is read against it (see
+    :func:`carbontools.accounting.step_amounts`); ``attrs['time_step']`` says which.
+    """
     convention = da.attrs.get("convention")
     if convention not in CONVENTIONS:
         raise ValueError(f"{name} has sign convention {convention!r}; set attrs['convention'] to one of "
                          f"{sorted(CONVENTIONS)} (NEE is flipped so that sinks are positive)")
-    out = _per_area_per_step(da, name) * CONVENTIONS[convention]
-    step = "yr-1" if str(da.attrs.get("units", "")).endswith(("yr-1", "a-1")) else "month-1"
-    return out.assign_attrs(units=f"g C m-2 {step}", convention="sink positive", source_convention=convention,
-                            source_units=da.attrs["units"], long_name=da.attrs.get("long_name", name))
+    dens = _per_area_per_step(da, name)
+    out = dens * CONVENTIONS[convention]
+    return out.assign_attrs(units=dens.attrs["units"], time_step=dens.attrs["time_step"], convention="sink positive",
+                            source_convention=convention, source_units=da.attrs["units"],
+                            long_name=da.attrs.get("long_name", name))
 
 
 def _step(coord) -> float:

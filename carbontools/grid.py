@@ -14,7 +14,7 @@ import xarray as xr
 from .landcover import present_codes
 from .params import CONSTANTS
 
-__all__ = ["EARTH_RADIUS", "cell_area", "latitude", "check_same_grid"]
+__all__ = ["EARTH_RADIUS", "cell_area", "latitude", "check_same_grid", "time_step"]
 
 #: authalic Earth radius used for spherical cell areas (m): :data:`carbontools.params.CONSTANTS`
 EARTH_RADIUS = CONSTANTS.earth_radius
@@ -313,6 +313,37 @@ def monthly_index(time, name: str = "data", *, gaps: bool = False, duplicates: b
         if missing:
             raise ValueError(f"{name} lacks month(s) {missing} between {months.min()} and {months.max()}")
     return months
+
+
+def time_step(time, name: str = "data", unit=None) -> str:
+    """``"month"`` or ``"year"``: the step of a time axis, from its stamps.
+
+    Steps of whole years (all multiples of 12 months) are yearly; any other axis whose smallest step is
+    one month is monthly (gaps allowed: the years they fall in are incomplete).  A single stamp takes
+    the step of ``unit`` (per month or per year).  Anything else is an error naming ``name``.
+    """
+    stamps = pd.DatetimeIndex(np.asarray(time))
+    if len(stamps) < 2:
+        from .units import parse
+
+        u = parse(unit, name) if unit is not None else None
+        if u is not None and u.exponent("month") == -1:
+            return "month"
+        if u is not None and u.exponent("year") == -1:
+            return "year"
+        raise ValueError(f"{name} has a single time stamp, so carbontools cannot tell monthly from yearly values; "
+                         "give units per month or per year (e.g. 'g C m-2 month-1' or 'g C m-2 yr-1')")
+    months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy()
+    steps = np.diff(months)
+    if (steps <= 0).any():
+        raise ValueError(f"the time axis of {name} repeats a month or is out of order; keep one value per "
+                         "month (or year) and sort it with .sortby('time')")
+    if (steps % 12 == 0).all():
+        return "year"
+    if steps.min() == 1:
+        return "month"
+    raise ValueError(f"{name} has a time axis that is neither monthly nor yearly (steps of "
+                     f"{sorted(set(steps.tolist()))} months); give monthly or yearly values")
 
 
 def to_month_start(obj, name: str = "data"):

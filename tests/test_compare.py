@@ -142,3 +142,59 @@ def test_harmonise_with_different_y_and_x_steps_keeps_the_grid_and_total():
     block = src.isel(time=0, y=[0, 1], x=[0, 1, 2, 3]).mean().item()
     assert float(out.isel(time=0, y=0, x=0)) == pytest.approx(block, rel=1e-3)
     assert float((out * cell_area(out)).sum()) == pytest.approx(float((src * cell_area(src)).sum()), rel=1e-3)
+
+
+# --- the time base of units against the time axis (issue 10 item 10) -------------------------------
+
+def yearly(values, units, convention="NEP", start="2020"):
+    da = geo(np.asarray(values, float)[:, None, None] * np.ones((1, 2, 2)), units=units, convention=convention)
+    return da.assign_coords(time=pd.date_range(f"{start}-01-01", periods=len(values), freq="YS"))
+
+
+def test_monthly_values_in_a_per_year_unit_are_rates():
+    """12 monthly values of 120 g C m-2 yr-1 (a constant rate) make 120 g C m-2 in the year, not 12 x 120.
+
+    By hand, 2021 (365 days): January's amount is 120 * 31/365 = 10.192 g C m-2, February's 120 * 28/365.
+    """
+    rate = geo(np.full((12, 2, 2), 120.0), units="g C m-2 yr-1").assign_coords(
+        time=pd.date_range("2021-01-01", periods=12, freq="MS"))
+    dens = compare.to_flux_density(rate)
+    assert dens.attrs["units"] == "g C m-2 month-1" and dens.attrs["time_step"] == "month"
+    assert float(dens[0, 0, 0]) == pytest.approx(120.0 * 31 / 365)
+    assert float(dens[1, 0, 0]) == pytest.approx(120.0 * 28 / 365)
+    assert float(dens[:, 0, 0].sum()) == pytest.approx(120.0)
+    totals = annual_totals(compare.harmonise({"p": rate}, rate)["p"], unit="g C")
+    assert float(totals.sel(year=2021)) == pytest.approx(120.0 * float(cell_area(rate).sum()))
+
+
+def test_yearly_values_in_a_per_second_unit_use_the_length_of_the_year():
+    """1e-9 kg C m-2 s-1 over 2020 (366 days) and 2021 (365): 1e-9 * 1000 * 86400 * 366 = 31.6224 g C m-2 in 2020.
+
+    The old code multiplied by January's 31 days (2.6784).
+    """
+    da = yearly([1e-9, 1e-9], "kg C m-2 s-1")
+    dens = compare.to_flux_density(da)
+    assert dens.attrs["units"] == "g C m-2 yr-1" and dens.attrs["time_step"] == "year"
+    assert float(dens[0, 0, 0]) == pytest.approx(1e-9 * 1000 * 86400 * 366)
+    assert float(dens[1, 0, 0]) == pytest.approx(1e-9 * 1000 * 86400 * 365)
+    per_year = compare.to_flux_density(yearly([150.0, 150.0], "g C m-2 yr-1"))
+    np.testing.assert_allclose(per_year.values, 150.0)  # per year on a yearly axis: the year's amount
+    per_cell = compare.to_flux_density(yearly([2.0, 2.0], "Tg C cell-1 yr-1", convention="NBP"))
+    np.testing.assert_allclose(per_cell[0].values, 2e12 / cell_area(per_cell).values)
+
+
+def test_a_unit_that_contradicts_the_time_axis_is_refused():
+    with pytest.raises(ValueError, match=r"p has units 'g C m-2 month-1'.*per month.*yearly time axis"):
+        compare.to_flux_density(yearly([10.0, 10.0], "g C m-2 month-1"), "p")
+    odd = geo(np.ones((3, 2, 2))).assign_coords(time=pd.to_datetime(["2020-01-01", "2020-04-01", "2020-07-01"]))
+    with pytest.raises(ValueError, match=r"q has a time axis that is neither monthly nor yearly"):
+        compare.to_flux_density(odd, "q")
+
+
+def test_to_flux_density_on_numpy_and_dask():
+    from .general_checks import assert_backends_agree
+
+    rate = geo(np.arange(24 * 4, dtype=float).reshape(24, 2, 2), units="kg C m-2 s-1", convention="NEE")
+    eager, _ = assert_backends_agree(compare.to_flux_density, rate, "p", units="g C m-2 month-1", like=rate)
+    days = rate["time"].dt.days_in_month.values[:, None, None]
+    np.testing.assert_allclose(eager.values, -rate.values * 1000 * 86400 * days, rtol=1e-12)
