@@ -26,7 +26,7 @@ from .grid import cell_area, check_same_grid, coverage, time_step
 from .units import area_total_factor
 
 __all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
-           "latitude_time", "step_amounts"]
+           "latitude_time", "step_amounts", "land_class_weights"]
 
 #: the unit assumed for values that declare none (the models' own)
 DEFAULT_UNITS = "g C m-2"
@@ -159,6 +159,27 @@ def _regions(regions, like, name_column, overlap: bool = True):
     return gdf, regionmask.from_geopandas(gdf, names=name_column, overlap=overlap)
 
 
+def land_class_weights(fractions: xr.DataArray, non_land=(10,)) -> xr.DataArray:
+    """Weights (class, y, x) that share a per-m2-of-cell flux among the LAND classes of each cell.
+
+    ``fractions`` are class fractions of the whole cell (:func:`carbontools.grid.class_fractions`;
+    casa class 10 is water, the sea included).  A flux per m2 of cell comes from the cell's land, so
+    each land class gets fraction / land share and the ``non_land`` classes get nothing (they are
+    dropped); cells without land get 0 (what they hold is reported as missing by the totals).  The
+    weights of a cell with land sum to 1, so by-class totals add up to the totals over those cells.
+    """
+    if "class" not in fractions.dims:
+        raise ValueError(f"fractions need a 'class' dimension; they have {fractions.dims}")
+    fractions = fractions.drop_vars("coverage", errors="ignore")
+    land_codes = [c for c in fractions["class"].values.tolist() if c not in set(non_land)]
+    land = fractions.sel({"class": land_codes})
+    share = land.sum("class")
+    out = (land / share.where(share > 0)).fillna(0.0)
+    return out.rename("land_class_weight").assign_attrs(
+        units="1", long_name="share of the cell's land in each class",
+        non_land_classes=str(list(non_land)))
+
+
 def _class_weights(zones: xr.DataArray, names) -> xr.DataArray:
     codes = [c for c in np.unique(zones.values) if np.isfinite(c)]
     labels = [_label(names, c) for c in codes]
@@ -225,7 +246,7 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
         "area_m2": area_valid.to_series(),
         "mean": (mass / area_valid.where(area_valid > 0)).to_series(),
         "pixels": (weights > 0).sum(dims).to_series(),
-        "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).to_series(),
+        "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).clip(min=0.0).to_series(),
     })
     positive = table["total"] if include_negative else table["total"].where(table["total"] > 0)
     table["contribution_pct"] = 100.0 * positive / positive.sum()
@@ -274,7 +295,7 @@ def annual_totals(values: xr.DataArray, weights=None, unit: str = "Tg C",
     all_area = w.sum(dims)
     complete = xr.DataArray(months.reindex(total["year"].values).values == 12, dims="year")
     out = total.where(complete & (valid_area > 0))
-    missing = 100.0 * (1.0 - valid_area / all_area.where(all_area > 0))
+    missing = (100.0 * (1.0 - valid_area / all_area.where(all_area > 0))).clip(min=0.0)  # no -0.0 from rounding
     out = out.assign_coords(months=("year", months.reindex(total["year"].values).values.astype(int)),
                             missing_pct=missing.transpose(*out.dims))
     out["months"].attrs = {"long_name": "months of the year present", "units": "1"}

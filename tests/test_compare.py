@@ -352,3 +352,15 @@ def test_area_basis_per_m2_of_land_counts_the_land_share_and_per_cell_does_not()
     np.testing.assert_allclose(h.isel(time=0).values, [[100.0, 100.0], [25.0, 25.0]])
     with pytest.raises(ValueError, match=r"area_basis.*'cell'.*'land'"):
         compare.by_zone({"p": da.assign_attrs(area_basis="pixel")}, zone_weights_all(da))
+
+
+def test_latitude_time_is_over_land_only_and_needs_the_land_share():
+    """A row of a land cell (land share 1, 20 g C m-2 month-1) and a sea cell (0, value 0 as a per-cell product
+    gives it): by hand the land mean is 20; averaging the sea in (the old default) halved it to 10."""
+    da = geo(np.tile(np.array([[20.0, 0.0], [20.0, 0.0]]), (12, 1, 1)))
+    land = xr.DataArray([[1.0, 0.0], [1.0, 0.0]], dims=("y", "x"), coords={"y": da["y"], "x": da["x"]})
+    with pytest.raises(ValueError, match=r"over land only: give land_fraction="):
+        latitude_time(da)
+    np.testing.assert_allclose(latitude_time(da, land).values, 20.0)
+    with pytest.raises(ValueError, match=r"land_fraction are on different 'x' coordinates"):
+        latitude_time(da, land.assign_coords(x=land["x"] + 5))
