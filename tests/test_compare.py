@@ -364,3 +364,21 @@ def test_latitude_time_is_over_land_only_and_needs_the_land_share():
     np.testing.assert_allclose(latitude_time(da, land).values, 20.0)
     with pytest.raises(ValueError, match=r"land_fraction are on different 'x' coordinates"):
         latitude_time(da, land.assign_coords(x=land["x"] + 5))
+
+
+def test_by_zone_and_land_class_weights_on_numpy_and_dask():
+    from carbontools.accounting import land_class_weights
+
+    from .general_checks import assert_backends_agree
+
+    fine = coastline_product(24)
+    frac = xr.DataArray(np.stack([np.full((16, 16), 0.5), np.full((16, 16), 0.3), np.full((16, 16), 0.2)]),
+                        dims=("class", "y", "x"), coords={"class": [2, 7, 10], "y": fine["y"], "x": fine["x"]})
+    weights, _ = assert_backends_agree(land_class_weights, frac, like=frac, reduced=("class",),
+                                       added=("class",), units="1")
+    np.testing.assert_allclose(weights.sel({"class": 2}).values, 0.5 / 0.8)  # a share of the land (0.8)
+    assert weights["class"].values.tolist() == [2, 7]
+    table, _ = assert_backends_agree(compare.by_zone, {"p": fine}, weights, unit="Tg C", lazy=False,
+                                     max_computes=None)
+    assert table[("p", "mean")].sum() == pytest.approx(
+        compare.by_zone({"p": fine}, zone_weights_all(fine), unit="Tg C").loc["all", ("p", "mean")], rel=1e-12)

@@ -336,3 +336,31 @@ def test_true_cell_area_on_numpy_and_dask():
     da = mercator_grid(n=4)
     eager, _ = assert_backends_agree(cell_area, da, lazy=False, units="m2", long_name="cell area", like=da)
     assert (np.diff(eager.values, axis=0) > 0).all()  # rows further south (nearer the equator) cover more
+
+
+# --- conservative regridding with coverage (issue 10 items 11 and 12) ---------------------------------
+
+def test_regrid_conservative_on_numpy_and_dask(scene):
+    from carbontools.grid import regrid_conservative
+
+    t = scene["precip"].isel(time=slice(0, 3))  # 1 degree, a NaN at month 7 only: all 3 months full
+    t = t.where(scene["landcover"] != 10.0)  # the water cell is NaN
+    target = geographic(2.0).sel(y=slice(46.5, 40.5), x=slice(99.5, 107.5))
+    eager, _ = assert_backends_agree(regrid_conservative, t, target, like=t, reduced=("y", "x"), added=("y", "x"),
+                                     units="mm month-1")
+    np.testing.assert_array_equal(eager["y"], target["y"])
+    assert eager["coverage"].dims == eager.dims
+    total_in = float((t.fillna(0) * cell_area(t)).sum())
+    total_out = float((eager.fillna(0) * cell_area(eager) * eager["coverage"]).sum())
+    assert total_out == pytest.approx(total_in, rel=1e-4)
+
+
+def test_coarsen_conservative_carries_the_covered_share_by_hand():
+    """A 2 x 2 block of 100 m cells with one NaN: value = mean of the 3 valid cells, coverage 3/4."""
+    values = np.ones((4, 4))
+    values[:2, :2] = [[4.0, 8.0], [np.nan, 12.0]]
+    out = coarsen_conservative(projected(values), 2)
+    assert out[0, 0].item() == pytest.approx(8.0) and out["coverage"][0, 0].item() == pytest.approx(0.75)
+    assert out["coverage"].values.tolist() == [[0.75, 1.0], [1.0, 1.0]]
+    total = float((out * cell_area(out) * out["coverage"]).sum())
+    assert total == pytest.approx((4 + 8 + 12 + 12 * 1.0) * 1e4)  # the old block mean x whole cell gave (32 + 12) x 1e4
