@@ -365,13 +365,18 @@ def _pad(da: xr.DataArray, ky: int, kx: int, geographic: bool) -> xr.DataArray:
     return da.reindex(y=y, x=x, method=None)
 
 
+def _step(coord) -> float:
+    return float(abs(np.diff(np.asarray(coord.values[:2], dtype=float))[0]))
+
+
 def _steps_in(source, target) -> tuple[float, float]:
     """The target's cell size expressed in the source's CRS units (y, x), near the source's centre."""
     from rasterio.warp import transform_bounds
 
-    ty, tx = float(abs(np.diff(target["y"].values[:2])[0])), float(abs(np.diff(target["x"].values[:2])[0]))
-    yc = float(target["y"].values[np.argmin(np.abs(target["y"].values - np.mean(_bounds_in(source, _crs(target))[1::2])))])
-    xc = float(target["x"].values[np.argmin(np.abs(target["x"].values - np.mean(_bounds_in(source, _crs(target))[0::2])))])
+    ty, tx = _step(target["y"]), _step(target["x"])
+    bounds = _bounds_in(source, _crs(target))
+    yc = float(target["y"].values[np.argmin(np.abs(target["y"].values - np.mean(bounds[1::2])))])
+    xc = float(target["x"].values[np.argmin(np.abs(target["x"].values - np.mean(bounds[0::2])))])
     left, bottom, right, top = transform_bounds(_crs(target), _crs(source), xc - tx / 2, yc - ty / 2,
                                                 xc + tx / 2, yc + ty / 2, densify_pts=21)
     return abs(top - bottom), abs(right - left)
@@ -396,12 +401,8 @@ def regrid_conservative(da: xr.DataArray, target: xr.DataArray | xr.Dataset, nam
     check_overlap(da, target, label)
     values = da.drop_vars([c for c in ("coverage", "spatial_ref") if c in da.coords])
     cov_in = coverage(da)
-    ty, tx = float(abs(np.diff(target["y"].values[:2])[0])), float(abs(np.diff(target["x"].values[:2])[0]))
-    if src_crs == dst_crs:
-        sy, sx = float(abs(np.diff(values["y"].values[:2])[0])), float(abs(np.diff(values["x"].values[:2])[0]))
-    else:
-        ty, tx = _steps_in(da, target)
-        sy, sx = float(abs(np.diff(values["y"].values[:2])[0])), float(abs(np.diff(values["x"].values[:2])[0]))
+    ty, tx = (_step(target["y"]), _step(target["x"])) if src_crs == dst_crs else _steps_in(da, target)
+    sy, sx = _step(values["y"]), _step(values["x"])
     ky, kx = int(np.ceil(ty / sy)) + 2, int(np.ceil(tx / sx)) + 2
     geographic = src_crs.is_geographic
     weighted = _pad((values.fillna(0.0) * cov_in).astype(float), ky, kx, geographic).fillna(0.0)
