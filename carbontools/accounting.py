@@ -4,6 +4,15 @@
 ``units`` (g C m-2 when it declares none, over whatever period the values cover) on (y, x) or (time, y, x); ``zones`` an integer raster on the
 same grid, or region polygons (GeoDataFrame or a vector file) rasterised with regionmask (a cell
 belongs to the polygon that contains its centre).  Areas come from :func:`carbontools.grid.cell_area`.
+
+Every total here is sum(value x cell area x covered share x zone weight) (SCIENCE.md section 5):
+
+- the **covered share** is the field's ``coverage`` coordinate where it has one (coarsened or regridded
+  fields: :func:`carbontools.grid.coarsen_conservative`), else 1 where it has a value; the share of a
+  zone's area without a value is reported as ``missing_pct``;
+- the **area basis** (``attrs['area_basis']``): ``'cell'`` (the default: per m2 of the cell, as models
+  and most products give) or ``'land'`` (per m2 of the cell's land); only the latter is multiplied by
+  the land share, which must then be given (``land_fraction=``).
 """
 
 from __future__ import annotations
@@ -12,19 +21,92 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import cell_area, check_same_grid
+from . import units
+from .grid import cell_area, check_same_grid, coverage, time_step
 from .units import area_total_factor
 
 __all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
-           "latitude_time"]
+           "latitude_time", "step_amounts", "land_class_weights"]
 
 #: the unit assumed for values that declare none (the models' own)
 DEFAULT_UNITS = "g C m-2"
+#: what a flux or stock per area is per m2 of: the whole cell (default) or the cell's land
+AREA_BASES = ("cell", "land")
+
+
+def area_basis(values: xr.DataArray, name: str | None = None) -> str:
+    """``values.attrs['area_basis']`` (``'cell'`` when absent), checked."""
+    basis = values.attrs.get("area_basis", "cell")
+    if basis not in AREA_BASES:
+        raise ValueError(f"{name or values.name or 'values'} has attrs['area_basis'] = {basis!r}; use 'cell' (per m2 of "
+                         "the cell, the usual case) or 'land' (per m2 of the cell's land, then give land_fraction=)")
+    return basis
+
+
+def covered_share(values: xr.DataArray, land_fraction: xr.DataArray | None = None,
+                  name: str | None = None) -> xr.DataArray:
+    """The share of each cell's area a total counts for ``values``: coverage (0 where NaN) x land share if per m2 of land.
+
+    ``land_fraction`` (0..1 on the values' grid) is needed, and used, only for ``attrs['area_basis'] = 'land'``.
+    """
+    label = name or values.name or "values"
+    share = coverage(values)
+    if area_basis(values, label) == "land":
+        if land_fraction is None:
+            raise ValueError(f"{label} is per m2 of land (attrs['area_basis'] = 'land'): its totals multiply by the "
+                             "land share of each cell; give land_fraction= (0..1 on its grid), or set "
+                             "attrs['area_basis'] = 'cell' if the values are per m2 of the whole cell")
+        check_same_grid(values, land_fraction, names=(label, "land_fraction"),
+                        fix="put the land fraction on the values' grid first (carbontools.grid.regrid)")
+        share = share * land_fraction.drop_vars([c for c in land_fraction.coords if c not in ("y", "x")]).fillna(0.0)
+    return share
 
 
 def _total_factor(values: xr.DataArray, unit: str) -> float:
     """sum(value x area m2) -> ``unit``, from the values' declared units (default g C m-2)."""
     return area_total_factor(values.attrs.get("units") or DEFAULT_UNITS, unit, values.name or "values")
+
+
+#: the time denominator of each step of a time axis
+STEP_UNITS = {"month": "month-1", "year": "yr-1"}
+
+
+def step_amounts(values: xr.DataArray, name: str | None = None) -> xr.DataArray:
+    """Per-area values as the amount of each step of their time axis: g C m-2 month-1 or g C m-2 yr-1.
+
+    The step (month or year) comes from the time axis (:func:`carbontools.grid.time_step`), never from the
+    unit alone, and the declared ``units`` (default g C m-2) are read against it (SCIENCE.md section 5):
+
+    - a unit per step of the axis (per month on a monthly axis, per year on a yearly one) is the step's amount;
+    - a unit per another time (per year on a monthly axis, per day, per second) is a rate, converted by the
+      real length of each step (28..31 days, 365 or 366): monthly values in g C m-2 yr-1 are not monthly
+      totals, and a yearly value in kg C m-2 s-1 is not a January;
+    - a unit without a time base ('g C m-2', 'Mg C ha-1') is the amount of each step;
+    - a per-month unit on a yearly axis contradicts it and is refused.
+
+    The result has ``units`` 'g C m-2 month-1' or 'g C m-2 yr-1' and ``attrs['time_step']``.
+    """
+    name = name or values.name or "values"
+    if "time" not in values.dims or not np.issubdtype(values["time"].dtype, np.datetime64):
+        raise ValueError(f"{name} needs a 'time' dimension of dates (monthly or yearly) to tell amounts from rates")
+    declared = values.attrs.get("units") or DEFAULT_UNITS
+    u = units.parse(declared, name)
+    if u.parts()["area_m2"] is None:
+        raise ValueError(f"{name} has units {declared!r}, which are not per area; give e.g. 'g C m-2 month-1'")
+    step = time_step(values["time"], name, declared)
+    per_time = int(u.pint_unit.dimensionality.get("[time]", 0))
+    if per_time == 0:
+        source = f"{declared} {STEP_UNITS[step]}"  # the amount of each step
+    elif per_time == -1:
+        if step == "year" and u.exponent("month") == -1:
+            raise ValueError(f"{name} has units {declared!r} (per month) but a yearly time axis: give yearly values "
+                             "per year (e.g. 'g C m-2 yr-1') or the monthly series")
+        source = declared
+    else:
+        raise ValueError(f"{name} has units {declared!r}; a flux is per area and per one time unit "
+                         "(e.g. 'g C m-2 month-1', 'kg C m-2 s-1')")
+    out = units.convert(values, source, f"g C m-2 {STEP_UNITS[step]}", name=name)
+    return out.assign_attrs(time_step=step)
 
 
 def zones_from_polygons(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name") -> xr.DataArray:
@@ -77,6 +159,27 @@ def _regions(regions, like, name_column, overlap: bool = True):
     return gdf, regionmask.from_geopandas(gdf, names=name_column, overlap=overlap)
 
 
+def land_class_weights(fractions: xr.DataArray, non_land=(10,)) -> xr.DataArray:
+    """Weights (class, y, x) that share a per-m2-of-cell flux among the LAND classes of each cell.
+
+    ``fractions`` are class fractions of the whole cell (:func:`carbontools.grid.class_fractions`;
+    casa class 10 is water, the sea included).  A flux per m2 of cell comes from the cell's land, so
+    each land class gets fraction / land share and the ``non_land`` classes get nothing (they are
+    dropped); cells without land get 0 (what they hold is reported as missing by the totals).  The
+    weights of a cell with land sum to 1, so by-class totals add up to the totals over those cells.
+    """
+    if "class" not in fractions.dims:
+        raise ValueError(f"fractions need a 'class' dimension; they have {fractions.dims}")
+    fractions = fractions.drop_vars("coverage", errors="ignore")
+    land_codes = [c for c in fractions["class"].values.tolist() if c not in set(non_land)]
+    land = fractions.sel({"class": land_codes})
+    share = land.sum("class")
+    out = (land / share.where(share > 0)).fillna(0.0)
+    return out.rename("land_class_weight").assign_attrs(
+        units="1", long_name="share of the cell's land in each class",
+        non_land_classes=str(list(non_land)))
+
+
 def _class_weights(zones: xr.DataArray, names) -> xr.DataArray:
     codes = [c for c in np.unique(zones.values) if np.isfinite(c)]
     labels = [_label(names, c) for c in codes]
@@ -93,7 +196,7 @@ def _label(names, code):
 
 
 def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, name_column: str = "name",
-                 include_negative: bool = True) -> pd.DataFrame:
+                 include_negative: bool = True, land_fraction: xr.DataArray | None = None) -> pd.DataFrame:
     """Total, area, mean, pixel count, missing share and contribution of each zone.
 
     ``zones``: an integer raster on the values' grid (classes or region codes; ``names`` maps codes
@@ -107,10 +210,17 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
     total / sum of the zone totals; with ``include_negative=False`` negative zones are left out of
     the denominator and get NaN).  A zone that covers no cell is an explicit row with NaN totals.
     Over a time axis the values are summed first (monthly fluxes -> the period's total).
+    Cells count with their covered share (``coverage`` coordinate) and, for values per m2 of land
+    (``attrs['area_basis'] = 'land'``), their ``land_fraction`` (see the module docstring).
     """
     to_unit = _total_factor(values, unit)
+    label = values.name or "values"
+    share = covered_share(values, land_fraction, label)
     if "time" in values.dims:
-        values = values.sum("time", skipna=False)
+        mass_per_m2 = (values * share).sum("time", skipna=False)
+        share = share.mean("time") if "time" in share.dims else share
+        values = (mass_per_m2 / share.where(share > 0)).assign_attrs(values.attrs)
+    share = share.where(values.notnull(), 0.0)
     if isinstance(zones, xr.DataArray) and zones.ndim == 3:
         weights = zones.rename({zones.dims[0]: "zone"})
         if names is not None:
@@ -127,47 +237,80 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
         weights = _class_weights(zones, names)
     weights = weights.assign_coords(y=values["y"], x=values["x"])
     area = cell_area(values)
-    valid = values.notnull()
     dims = ("y", "x")
-    mass = (values.fillna(0.0) * area * weights).sum(dims)
-    area_valid = (area * weights).where(valid, 0.0).sum(dims)
+    mass = (values.fillna(0.0) * area * share * weights).sum(dims)
+    area_valid = (area * share * weights).sum(dims)
     area_all = (area * weights).sum(dims)
     table = pd.DataFrame({
         "total": (mass * to_unit).where(area_valid > 0).to_series(),
         "area_m2": area_valid.to_series(),
         "mean": (mass / area_valid.where(area_valid > 0)).to_series(),
         "pixels": (weights > 0).sum(dims).to_series(),
-        "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).to_series(),
+        "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).clip(min=0.0).to_series(),
     })
     positive = table["total"] if include_negative else table["total"].where(table["total"] > 0)
     table["contribution_pct"] = 100.0 * positive / positive.sum()
     table.index.name = "zone"
-    table.attrs = {"total": unit, "mean": values.attrs.get("units", "per m2"), "area_m2": "m2",
+    table.attrs = {"total": unit, "mean": values.attrs.get("units", "per m2"), "area_m2": "m2 (covered)",
+                   "missing_pct": "share of the zone's area without a value (%)",
+                   "area_basis": f"per m2 of {area_basis(values, label)}",
                    "contribution": "negative zones included" if include_negative else "negative zones excluded"}
     return table
 
 
 # --- time summaries ------------------------------------------------------------------------------
 
-def annual_totals(values: xr.DataArray, weights=None, unit: str = "Tg C") -> xr.DataArray:
+def annual_totals(values: xr.DataArray, weights=None, unit: str = "Tg C",
+                  land_fraction: xr.DataArray | None = None, name: str | None = None) -> xr.DataArray:
     """Yearly total over the grid (or per zone with ``weights`` (zone, y, x)) of a per-area flux series.
 
-    ``values`` per area per time step (their ``units``, default g C m-2); each year sums its steps.
+    ``values`` per area on a monthly or yearly time axis (their ``units``, default g C m-2 per step);
+    each step's amount comes from :func:`step_amounts` (rates converted by the real length of the step).
+    Choices (SCIENCE.md sections 3 and 5):
+
+    - a year is **complete** with all 12 months (one yearly value covers them): incomplete years are NaN,
+      with the months present in the coordinate ``months``;
+    - a cell counts in a year only where it has a value in every step of that year (a cell's NaN is
+      missing data, never zero); the share of the (zone's) area left out is the coordinate ``missing_pct``
+      (year[, zone]);
+    - cells count with their covered share (``coverage``) and, per m2 of land, their ``land_fraction``.
+
     Returns (year[, zone]) in ``unit`` per year.
     """
+    label = name or values.name or "values"
+    amounts = step_amounts(values, label)
+    share = covered_share(amounts, land_fraction, label)
+    stamps = pd.DatetimeIndex(amounts["time"].values)
+    per_step = 12 if amounts.attrs["time_step"] == "year" else 1
+    months = pd.Series(per_step, index=stamps.year).groupby(level=0).sum()
+    year = amounts["time"].dt.year.rename("year")
+    mass = (amounts.fillna(0.0) * share).groupby(year).sum()
+    valid = amounts.notnull().groupby(year).all()
+    share_year = share.groupby(year).mean() if "time" in share.dims else share
     area = cell_area(values)
     w = area if weights is None else area * weights
-    per_step = (values.fillna(0.0) * w).sum(("y", "x"))
-    out = per_step.groupby(values["time"].dt.year.rename("year")).sum() * _total_factor(values, unit)
-    return out.assign_attrs(units=f"{unit} yr-1", long_name=f"annual total of {values.attrs.get('long_name', values.name)}")
+    dims = ("y", "x")
+    total = (mass.where(valid, 0.0) * w).sum(dims) * _total_factor(amounts, unit)
+    valid_area = (share_year.where(valid, 0.0) * w).sum(dims)
+    all_area = w.sum(dims)
+    complete = xr.DataArray(months.reindex(total["year"].values).values == 12, dims="year")
+    out = total.where(complete & (valid_area > 0))
+    missing = (100.0 * (1.0 - valid_area / all_area.where(all_area > 0))).clip(min=0.0)  # no -0.0 from rounding
+    out = out.assign_coords(months=("year", months.reindex(total["year"].values).values.astype(int)),
+                            missing_pct=missing.transpose(*out.dims))
+    out["months"].attrs = {"long_name": "months of the year present", "units": "1"}
+    out["missing_pct"].attrs = {"long_name": "share of the area without a value in every step of the year", "units": "%"}
+    return out.assign_attrs(units=f"{unit} yr-1", long_name=f"annual total of {values.attrs.get('long_name', values.name)}",
+                            area_basis=f"per m2 of {area_basis(values, label)}",
+                            incomplete_years="NaN (a year needs all 12 months; see the 'months' coordinate)")
 
 
 def seasonal_cycle(values: xr.DataArray, weights=None) -> xr.DataArray:
     """Area-weighted mean by calendar month over the years (dim ``month``), per zone with ``weights``."""
-    area = cell_area(values)
+    area = cell_area(values) * coverage(values)
     w = area if weights is None else area * weights
-    mean = (values * w).sum(("y", "x")) / w.where(values.notnull()).sum(("y", "x"))
-    out = mean.groupby("time.month").mean()
+    mean = (values.fillna(0.0) * w).sum(("y", "x")) / w.where(values.notnull()).sum(("y", "x"))
+    out = mean.drop_vars("coverage", errors="ignore").groupby("time.month").mean()
     out.attrs = {"units": values.attrs.get("units", ""),
                  "long_name": f"seasonal cycle of {values.attrs.get('long_name', values.name or 'values')} "
                               "(area-weighted mean by calendar month)"}
@@ -177,11 +320,21 @@ def seasonal_cycle(values: xr.DataArray, weights=None) -> xr.DataArray:
 def latitude_time(values: xr.DataArray, land_fraction: xr.DataArray | None = None) -> xr.DataArray:
     """Zonal mean (latitude x time, a Hovmoller section) over land cells only.
 
-    Each cell counts with its land share (``land_fraction``, 0..1) times its area; rows without land are NaN.
-    Along a row all cells have the same area on a regular geographic grid, so this is the land-weighted mean.
+    Each cell counts with its land share (``land_fraction``, 0..1, required: without it sea cells would
+    count as land) times its area (and its covered share, ``coverage``); rows without land are NaN.
+    Along a row all cells have the same area on a regular geographic grid, so this is the land-weighted
+    mean.  (To average every cell regardless of land, pass ``land_fraction=xr.ones_like(...)``.)
     """
-    w = cell_area(values) if land_fraction is None else cell_area(values) * land_fraction
-    w = w.where(values.notnull())
-    out = (values * w).sum("x") / w.sum("x").where(w.sum("x") > 0)
+    if land_fraction is None:
+        raise ValueError(f"latitude_time averages {values.name or 'values'} over land only: give land_fraction= "
+                         "(0..1 on the values' grid, e.g. 1 - the water fraction); without it sea cells would "
+                         "count as land")
+    check_same_grid(values, land_fraction, names=(values.name or "values", "land_fraction"),
+                    fix="put the land fraction on the values' grid first (carbontools.grid.regrid)")
+    land = land_fraction.drop_vars([c for c in land_fraction.coords if c not in ("y", "x")])
+    w = cell_area(values) * coverage(values) * land
+    w = w.where(values.notnull(), 0.0)
+    out = (values.fillna(0.0) * w).sum("x") / w.sum("x").where(w.sum("x") > 0)
+    out = out.drop_vars("coverage", errors="ignore")
     return out.transpose("y", "time").assign_attrs(units=values.attrs.get("units", ""),
                                                     long_name="zonal mean over land")

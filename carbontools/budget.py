@@ -173,7 +173,8 @@ def offset(sequestration, emissions, basis: str = "CO2", sequestration_unit: str
     Series' ``attrs`` too): totals such as ``'t C'``, ``'Gg CO2 yr-1'``; rasters may also be per area
     (``'g C m-2 yr-1'``), converted to cell totals with :func:`carbontools.grid.cell_area`.  Both must
     be per year, or both not.  ``basis`` (``'C'`` or ``'CO2'``) is the basis of the result, in tonnes:
-    ``t C`` or ``t CO2`` (``t CO2e`` when an input is a CO2 equivalent), ``yr-1`` for rates.
+    ``t C`` or ``t CO2`` (``t CO2e``, or ``t C-eq`` on the C basis, when an input is a CO2 equivalent: the
+    label keeps saying so, with ``attrs['equivalent']``), ``yr-1`` for rates.
 
     Returns a dict (numbers), a DataFrame by region (Series; a region found in one input only gets a
     row with NaN and a note, never dropped) or a Dataset (rasters) with ``sequestration``,
@@ -191,9 +192,13 @@ def offset(sequestration, emissions, basis: str = "CO2", sequestration_unit: str
         rate, total = ("sequestration", "emissions") if su.per_year else ("emissions", "sequestration")
         raise ValueError(f"{rate} is a rate per year ({(su if su.per_year else eu).text!r}) but {total} is not "
                          f"({(eu if su.per_year else su).text!r}): state both over the same period")
-    species = "CO2e" if basis == "CO2" and (su.equivalent or eu.equivalent) else basis
+    equivalent = su.equivalent or eu.equivalent  # a CO2 equivalent went in: the result is an equivalent too
+    species = {"CO2": "CO2e", "C": "C-eq"}[basis] if equivalent else basis
     unit = f"t {species}" + (" yr-1" if su.per_year else "")
     meta = {"units": unit, "basis": basis, "offset_ratio_is": RATIO_IS, "net_balance_is": BALANCE_IS}
+    if equivalent:
+        meta["equivalent"] = ("CO2-equivalent emissions (other greenhouse gases as CO2e)"
+                              + (", expressed as carbon (x 12/44)" if basis == "C" else ""))
     if ks == "raster":
         return _offset_rasters(sequestration, emissions, su, eu, basis, meta)
     for u, name in ((su, "sequestration"), (eu, "emissions")):

@@ -1,8 +1,10 @@
 """Several flux products on one grid and one sign convention, compared by region and land cover.
 
-:func:`harmonise` converts each product (its ``attrs['units']`` and ``attrs['convention']``) to
-g C m-2 per time step with sink positive, on a target grid, conserving totals; :func:`by_zone`
-tabulates annual totals per product and per zone with the ensemble mean and spread;
+:func:`harmonise` converts each product (its ``attrs['units']``, ``attrs['convention']`` and
+``attrs['area_basis']``) to g C m-2 per step of its time axis with sink positive, per m2 of cell, on a
+target grid, conserving totals (a ``coverage`` coordinate where cells are covered in part); :func:`by_zone`
+tabulates annual totals (complete years, one common valid mask, missing share) per product and per
+zone with the ensemble mean and spread;
 the figures (``bar_plot``, ``seasonal_plot``, ``latitude_time_plots``) are in :mod:`carbontools.plots`
 (and importable from here).
 
@@ -18,8 +20,8 @@ import pandas as pd
 import xarray as xr
 
 from . import units
-from .accounting import annual_totals
-from .grid import cell_area, coarsen_conservative, regrid
+from .accounting import annual_totals, area_basis, step_amounts
+from .grid import cell_area, check_same_grid, regrid_conservative
 from .plots import bar_plot, latitude_time_plots, seasonal_plot
 
 __all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "ensemble", "bar_plot", "seasonal_plot",
@@ -29,10 +31,12 @@ CONVENTIONS = {"NEP": 1.0, "NBP": 1.0, "NEE": -1.0}
 
 
 def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
-    """Values in g C m-2 per time step (month or year) from the units the product declares.
+    """Values in g C m-2 per step of the time axis (month or year) from the units the product declares.
 
-    Rates (per day, per second) become each month's amount by its real length; totals per cell
-    (``"Tg C cell-1 month-1"``) are divided by the cell's true area.
+    Totals per cell (``"Tg C cell-1 month-1"``) are first divided by the cell's true area; then
+    :func:`carbontools.accounting.step_amounts` reads the unit against the time axis: rates (per day,
+    per second, per year on a monthly axis) become each step's amount by its real length, and a unit
+    that contradicts the axis (per month on a yearly axis) is refused.
     """
     declared = da.attrs.get("units")
     if declared is None:
@@ -41,11 +45,13 @@ def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
     per_cell = "cell-1" in tokens
     text = " ".join(t for t in tokens if t != "cell-1")
     try:
-        u = units.parse(text, name)
-        step = "yr-1" if u.exponent("year") == -1 else "month-1"
         if per_cell:
-            return units.convert(da, text, f"g C {step}", name=name) / cell_area(da)
-        return units.convert(da, text, f"g C m-2 {step}", name=name)
+            if units.parse(text, name).parts()["area_m2"] is not None:
+                raise ValueError("a total per cell cannot also be per area")
+            da = (da / cell_area(da)).assign_attrs(da.attrs, units=f"{text} m-2")
+        else:
+            da = da.assign_attrs(units=text)
+        return step_amounts(da, name)
     except ValueError as err:
         raise ValueError(f"{name} has units {declared!r}, which carbontools cannot turn into g C m-2 per time step "
                          f"({err}); supported: carbon per area per month, year, day or second (g C m-2 month-1, "
@@ -54,60 +60,118 @@ def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
 
 
 def to_flux_density(da: xr.DataArray, name: str = "product") -> xr.DataArray:
-    """A product in g C m-2 per time step with sink positive (its own grid)."""
+    """A product in g C m-2 per step of its time axis (month or year), sink positive, on its own grid.
+
+    The step comes from the time axis and the declared unit is read against it (see
+    :func:`carbontools.accounting.step_amounts`); ``attrs['time_step']`` says which.
+    """
     convention = da.attrs.get("convention")
     if convention not in CONVENTIONS:
         raise ValueError(f"{name} has sign convention {convention!r}; set attrs['convention'] to one of "
                          f"{sorted(CONVENTIONS)} (NEE is flipped so that sinks are positive)")
-    out = _per_area_per_step(da, name) * CONVENTIONS[convention]
-    step = "yr-1" if str(da.attrs.get("units", "")).endswith(("yr-1", "a-1")) else "month-1"
-    return out.assign_attrs(units=f"g C m-2 {step}", convention="sink positive", source_convention=convention,
-                            source_units=da.attrs["units"], long_name=da.attrs.get("long_name", name))
+    dens = _per_area_per_step(da, name)
+    out = dens * CONVENTIONS[convention]
+    return out.assign_attrs(units=dens.attrs["units"], time_step=dens.attrs["time_step"], convention="sink positive",
+                            source_convention=convention, source_units=da.attrs["units"],
+                            long_name=da.attrs.get("long_name", name))
 
 
-def _step(coord) -> float:
-    return float(abs(np.diff(coord.values[:2])[0]))
+def _land_for(land_fraction, name):
+    if isinstance(land_fraction, dict):
+        return land_fraction.get(name)
+    return land_fraction
 
 
-def harmonise(products: dict[str, xr.DataArray], target: xr.DataArray | xr.Dataset) -> dict[str, xr.DataArray]:
-    """Every product as g C m-2 per time step, sink positive, on the grid of ``target``, totals conserved.
+def harmonise(products: dict[str, xr.DataArray], target: xr.DataArray | xr.Dataset,
+              land_fraction: xr.DataArray | dict | None = None) -> dict[str, xr.DataArray]:
+    """Every product as g C m-2 per step of its time axis, sink positive, per m2 of cell, on the grid of ``target``.
 
-    Coarser products nested in the target grid are repeated onto its cells; finer ones nested in it are
-    coarsened area-weighted (both exact); anything else goes through rasterio's average resampling.
+    - Units and signs: :func:`to_flux_density` (the step from the time axis; rates by the real step length).
+    - Area basis: a product per m2 of land (``attrs['area_basis'] = 'land'``) is first turned into per m2 of
+      cell with its land share, ``land_fraction`` on its own grid (one DataArray, or a dict by product name).
+    - Grids: a product already on the target grid (same CRS, same coordinates: :func:`carbontools.grid.check_same_grid`)
+      is kept as is; every other one goes through :func:`carbontools.grid.regrid_conservative`, which compares
+      cell edges only within one CRS (xarray-regrid's conservative method, exact for nested grids) and
+      reprojects across CRSs (rasterio's average resampling with a coverage band).  Cells the source covers
+      only in part (coasts, edges, NaN cells) carry the covered share in a ``coverage`` coordinate, and their
+      value is the mean over that share: totals (sum of value x cell area x coverage, as
+      :func:`carbontools.accounting.annual_totals` and :func:`by_zone` take them) are conserved.
+
+    ``attrs['regridding']`` records the path taken.
     """
     out = {}
     for name, da in products.items():
         dens = to_flux_density(da, name)
+        basis = area_basis(dens, name)
+        if basis == "land":
+            land = _land_for(land_fraction, name)
+            if land is None:
+                raise ValueError(f"{name} is per m2 of land (attrs['area_basis'] = 'land'); give its land share on its "
+                                 "own grid: harmonise(..., land_fraction=share) or land_fraction={name: share}")
+            check_same_grid(dens, land, names=(name, "its land_fraction"),
+                            fix=f"give {name}'s land share on {name}'s own grid (land_fraction={{{name!r}: share}})")
+            land = land.drop_vars([c for c in land.coords if c not in ("y", "x")])
+            dens = (dens * land).assign_attrs(dens.attrs)
+        dens = dens.assign_attrs(area_basis="cell")
         if dens.rio.crs is None:
             dens = dens.rio.write_crs("EPSG:4326")
-        ratio_y, ratio_x = _step(target["y"]) / _step(dens["y"]), _step(target["x"]) / _step(dens["x"])
-        same_ratio = np.isclose(ratio_y, ratio_x)  # the exact paths need the same block size along y and x
-        if same_ratio and np.isclose(ratio_y, 1):
-            on_target = dens.reindex(y=target["y"], x=target["x"], method="nearest", tolerance=1e-6)
-        elif same_ratio and ratio_y > 1 and np.isclose(ratio_y, round(ratio_y)):
-            on_target = coarsen_conservative(dens, int(round(ratio_y)))
-            on_target = on_target.reindex(y=target["y"], x=target["x"], method="nearest", tolerance=1e-6)
-        elif same_ratio and ratio_y < 1 and np.isclose(1 / ratio_y, round(1 / ratio_y)):
-            on_target = dens.reindex(y=target["y"], x=target["x"], method="nearest")  # repeat coarse cells
-        else:
-            on_target = regrid(dens, target, kind="average", name=name)
-        out[name] = on_target.assign_attrs(dens.attrs).rio.write_crs(target.rio.crs or "EPSG:4326").rename(name)
+        try:
+            check_same_grid(dens, target, names=(name, "target"))
+            on_target, path = dens.assign_coords(y=target["y"], x=target["x"]), "none (already on the target grid)"
+        except ValueError:
+            on_target = regrid_conservative(dens, target, name=name)
+            same_crs = dens.rio.crs == (target.rio.crs or dens.rio.crs)
+            path = ("conservative (xarray-regrid)" if same_crs
+                    else "reprojected: area-weighted average with a coverage band (rasterio)")
+        attrs = {**dens.attrs, "regridding": path}
+        if basis == "land":
+            attrs["area_basis_source"] = "land (multiplied by the land share before regridding)"
+        out[name] = on_target.assign_attrs(attrs).rio.write_crs(target.rio.crs or "EPSG:4326").rename(name)
     return out
 
 
 def by_zone(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: str = "Tg C",
-            ensemble_members: list[str] | None = None) -> pd.DataFrame:
+            ensemble_members: list[str] | None = None, land_fraction: xr.DataArray | None = None,
+            common_mask: bool = True) -> pd.DataFrame:
     """Mean annual total (``unit`` per year) and its interannual std for every product and zone.
 
     ``weights`` (zone, y, x) are cell shares: region polygons (:func:`carbontools.accounting.zone_weights`)
-    times the land share, or land-cover fractions.  With ``ensemble_members``, the ensemble mean, std,
-    min and max across the members are added per zone.  Columns are a (product, statistic) MultiIndex.
+    or land-cover fractions.  Do not multiply them by the land share for products per m2 of cell (the
+    usual case, and every output of :func:`harmonise`): only products per m2 of land
+    (``attrs['area_basis'] = 'land'``) count with ``land_fraction``.  With ``ensemble_members``, the
+    ensemble mean, std, min and max across the members are added per zone.  Columns are a (product,
+    statistic) MultiIndex.
+
+    Choices (SCIENCE.md sections 3 and 5):
+
+    - years count only when complete (:func:`carbontools.accounting.annual_totals`): ``mean`` and
+      ``interannual_std`` (ddof=1, NaN with fewer than 2 complete years) are over the complete years,
+      whose number is the statistic ``years``;
+    - with ``common_mask`` (default) every product is compared over one set of cells: those with a value
+      in every product at every time step; a product's NaN cell is never a zero;
+    - ``missing_pct``: the share of the zone's area left out (no value, or outside the common mask, or
+      a partly covered cell), averaged over the complete years.
     """
+    data = dict(harmonised)
+    if common_mask and data:
+        valid = None
+        for da in data.values():
+            v = da.notnull()
+            v = v.all("time") if "time" in v.dims else v
+            v = v.drop_vars([c for c in v.coords if c not in ("y", "x")])
+            valid = v if valid is None else valid & v
+        data = {name: da.where(valid) for name, da in data.items()}
     columns = {}
-    for name, da in harmonised.items():
-        totals = annual_totals(da, weights, unit=unit)  # (year, zone)
-        columns[(name, "mean")] = totals.mean("year").to_series()
-        columns[(name, "interannual_std")] = totals.std("year", ddof=1).to_series()
+    for name, da in data.items():
+        totals = annual_totals(da, weights, unit=unit, land_fraction=land_fraction, name=name)  # (year, zone)
+        complete = totals.notnull()
+        n = complete.sum("year")
+        mean = totals.mean("year")
+        std = np.sqrt(((totals - mean) ** 2).sum("year") / (n - 1).where(n > 1))
+        columns[(name, "mean")] = mean.where(n > 0).to_series()
+        columns[(name, "interannual_std")] = std.to_series()
+        columns[(name, "years")] = n.to_series()
+        columns[(name, "missing_pct")] = totals["missing_pct"].where(complete).mean("year").to_series()
     table = pd.DataFrame(columns)
     if ensemble_members:
         members = table.loc[:, [(m, "mean") for m in ensemble_members]]
@@ -115,7 +179,10 @@ def by_zone(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: st
         for col in stats.columns:
             table[("ensemble", col)] = stats[col]
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["product", "statistic"])
-    table.attrs["units"] = f"{unit} yr-1 (sink positive)"
+    table.attrs = {"units": f"{unit} yr-1 (sink positive)", "years": "complete calendar years only",
+                   "missing_pct": "share of the zone's area without a value (%)",
+                   "mask": "cells with a value in every product at every step" if common_mask else "each product's own",
+                   "area_basis": "per m2 of cell (products per m2 of land multiplied by land_fraction)"}
     return table
 
 

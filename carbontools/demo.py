@@ -242,6 +242,9 @@ def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> d
     the fluxes are generated from per-class annual NEP and seasonal amplitudes with a fixed seed, and
     differ between products in known ways (recorded in each product's ``attrs['differs_by']``):
 
+    Every product is per m2 of cell (``attrs['area_basis'] = 'cell'``: the sea part of a coastal cell holds
+    no flux), so regional totals are not multiplied by the land share again.
+
     - ``model_a`` (bottom-up): 1 degree, g C m-2 month-1, NEP (sink positive);
     - ``model_b`` (bottom-up): 2 degree, kg C m-2 s-1, NEE (sink negative), annual sinks x0.58 of model A's;
     - ``inversion_1``..``inversion_4`` (top-down ensemble): 4 degree, Tg C per cell per month, NBP (sink
@@ -289,14 +292,14 @@ def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> d
         return xr.DataArray(values, dims=dims, coords=coords, attrs=attrs).rio.write_crs("EPSG:4326")
 
     model_a = on_grid(base, {"units": "g C m-2 month-1", "convention": "NEP", "long_name": "model A NEP",
-                             "kind": "bottom-up", "differs_by": "reference"})
+                             "kind": "bottom-up", "differs_by": "reference", "area_basis": "cell"})
     from .grid import coarsen_conservative
 
     b_nep = nep_field(class_scale={c: (lambda a: 0.58 * a) for c in range(1, 12)})
-    b = coarsen_conservative(on_grid(b_nep, {}), 2)
+    b = coarsen_conservative(on_grid(b_nep, {}), 2).drop_vars("coverage")  # no NaN: every cell fully covered
     seconds = (b["time"].dt.days_in_month * 86400.0)
     model_b = (-b / 1000.0 / seconds).assign_attrs(units="kg C m-2 s-1", convention="NEE", kind="bottom-up",
-                                                   long_name="model B NEE",
+                                                   long_name="model B NEE", area_basis="cell",
                                                    differs_by="annual sinks x0.58 of model A's")
     south_east = ((fractions["y"] < 32) & (fractions["x"] > 108)).values.astype(float)
     members = {}
@@ -304,12 +307,16 @@ def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> d
                                                (1.6, 0, 8.0 * south_east[None] * (1 - fractions.sel({"class": 10}).values)[None])],
                                               start=1):
         nep_k = nep_field(class_scale={c: (lambda a, s=scale: s * a) for c in range(1, 12)}, shift=shift, extra=extra)
-        coarse = coarsen_conservative(on_grid(nep_k, {}), 4)
+        coarse = coarsen_conservative(on_grid(nep_k, {}), 4).drop_vars("coverage")
         tg_per_cell = coarse * cell_area(coarse) / 1e12
         members[f"inversion_{k}"] = tg_per_cell.assign_attrs(
             units="Tg C cell-1 month-1", convention="NBP", kind="inversion", long_name=f"inversion member {k} NBP",
+            area_basis="cell",
             differs_by=f"sinks x{scale}" + ("; seasonal cycle one month late" if shift else "")
             + ("; extra 8 g C m-2 month-1 sink on south-eastern land" if extra is not None else ""))
-    land = (1.0 - fractions.sel({"class": 10}, drop=True)).rename("land_fraction")
+    # the products are on the fractions' lat/lon grid and say EPSG:4326; the land share and the fractions say the same
+    # (MCD12C1's own geographic CRS names another datum: no difference at 1 degree)
+    fractions = fractions.rio.write_crs("EPSG:4326")
+    land = (1.0 - fractions.sel({"class": 10}, drop=True)).drop_vars("coverage", errors="ignore").rename("land_fraction")
     return {"products": {"model_a": model_a, "model_b": model_b, **members}, "fractions": fractions,
             "land": land, "regions": china_regions()}

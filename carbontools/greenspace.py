@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .accounting import zonal_totals, zones_from_polygons
+from .accounting import covered_share, zonal_totals, zones_from_polygons
 from .budget import green_space_budget, parse_unit
 from .grid import cell_area, class_fractions
 from .landcover import class_lookup, nodata_values
@@ -39,7 +39,34 @@ __all__ = [
     "nep_total",
     "small_green_space_effect",
     "mixed_green_space_budget",
+    "Total",
 ]
+
+
+class Total(float):
+    """A total (a float) that says what it is in ``attrs``: ``units``, ``missing_pct`` (share of the grid's area
+    without a value, %), ``area_m2`` (the area with a value).  It computes and prints as the plain float."""
+
+    def __new__(cls, value, attrs=None):
+        obj = super().__new__(cls, value)
+        obj.attrs = dict(attrs or {})
+        return obj
+
+    def __reduce__(self):
+        return (Total, (float(self), self.attrs))
+
+
+def _grid_total(values: xr.DataArray, factor: float, units: str):
+    """sum(value x cell area x covered share) x factor over (y, x), NaN where no cell has a value, with the missing share."""
+    area = cell_area(values)
+    share = covered_share(values)
+    dims = ("y", "x")
+    valid_area = (area * share).sum(dims)
+    missing = 100.0 * (1.0 - valid_area / area.sum(dims))
+    total = ((values.fillna(0.0) * area * share).sum(dims) * factor).where(valid_area > 0)
+    if total.ndim == 0:
+        return Total(float(total), {"units": units, "missing_pct": float(missing), "area_m2": float(valid_area)})
+    return total.drop_vars("coverage", errors="ignore").assign_coords(missing_pct=missing).assign_attrs(units=units)
 
 
 # --------------------------------------------------------------------------------------------
@@ -52,8 +79,10 @@ def storage_total(density: xr.DataArray, unit: str = "Mg C", density_unit: str |
 
     ``density`` is per area: ``density_unit``, else ``density.attrs['units']``, else Mg C ha-1 (the unit of
     :func:`carbontools.models.storage.storage_density`).  Areas come from :func:`carbontools.grid.cell_area`,
-    so geographic grids get their true cell areas.  NaN pixels add nothing.  Returns a float, or a DataArray
-    over any dims besides (y, x).
+    so geographic grids get their true cell areas; cells count with their covered share (``coverage``
+    coordinate of coarsened maps).  NaN pixels are missing data: a map without any value gives NaN (not 0).
+    Returns a :class:`Total` (a float with ``attrs`` ``units``, ``missing_pct`` and ``area_m2``), or a
+    DataArray over any dims besides (y, x) with a ``missing_pct`` coordinate.
     """
     du = parse_unit(density_unit or density.attrs.get("units") or STORAGE_UNITS, "density",
                     density.attrs.get("carbon_basis"))
@@ -64,8 +93,7 @@ def storage_total(density: xr.DataArray, unit: str = "Mg C", density_unit: str |
         raise ValueError(f"unit {unit!r} must be a total mass{' per year' if du.per_year else ''} such as "
                          f"'Mg C' or 'Gg CO2'{' yr-1' if du.per_year else ''} (density is {du.text!r})")
     factor = du.to_grams_basis(ou.basis) / du.area_m2 / ou.grams  # per m2 -> output unit
-    total = (density * cell_area(density) * factor).sum(("y", "x"))
-    return float(total) if total.ndim == 0 else total.assign_attrs(units=ou.text)
+    return _grid_total(density, factor, ou.text)
 
 
 def storage_by_zone(density: xr.DataArray, zones, unit: str = "Mg C", names=None, name_column: str = "name",
@@ -93,7 +121,9 @@ def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None)
 
     ``nep`` is annual NEP per area (``nep_unit``, else ``attrs['units']``, else g C m-2 yr-1, the unit of
     ``carbontools.run(...)['nep_annual']``).  Returns a float, or a pandas Series by year for a ``year``
-    dim, with ``attrs['units']`` e.g. ``'t C yr-1'``.
+    dim, with ``attrs['units']`` e.g. ``'t C yr-1'``.  As for :func:`storage_total`, cells count with their
+    covered share, NaN cells are missing (an all-NaN map gives NaN) and the float is a :class:`Total`
+    carrying ``missing_pct``; the Series has a ``missing_pct`` attr per year.
     """
     nu = parse_unit(nep_unit or nep.attrs.get("units") or "g C m-2 yr-1", "nep", nep.attrs.get("carbon_basis"))
     if nu.area_m2 is None or not nu.per_year:
@@ -103,12 +133,12 @@ def nep_total(nep: xr.DataArray, unit: str = "t C", nep_unit: str | None = None)
     if ou.area_m2 is not None or ou.per_year:
         raise ValueError(f"unit {unit!r} must be a mass such as 't C' or 'Gg CO2' (the result is per year)")
     factor = nu.to_grams_basis(ou.basis) / nu.area_m2 / ou.grams
-    total = (nep * cell_area(nep) * factor).sum(("y", "x"))
     label = f"{ou.text} yr-1"
-    if total.ndim == 0:
-        return float(total)
-    series = total.to_series().rename("nep_total")
-    series.attrs = {"units": label}
+    total = _grid_total(nep, factor, label)
+    if isinstance(total, Total):
+        return total
+    series = total.drop_vars("missing_pct").to_series().rename("nep_total")
+    series.attrs = {"units": label, "missing_pct": total["missing_pct"].to_series().to_dict()}
     return series
 
 
@@ -155,7 +185,11 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     no coarse cell gets an explicit row of NaN and a note.  ``nep_by_class`` (class code -> NEP in
     g C m-2 yr-1) adds the same comparison for annual NEP.
 
-    Returns a DataFrame by zone: ``area_m2``, ``cells``, ``fraction_based_MgC``, ``majority_class_MgC``,
+    Coarse cells only partly covered by classified pixels (a map clipped to a city boundary, nodata)
+    count with their classified share (the ``coverage`` of :func:`carbontools.grid.class_fractions`):
+    both totals and ``area_m2`` cover the classified area only, never whole coarse cells.
+
+    Returns a DataFrame by zone: ``area_m2`` (classified area), ``cells``, ``fraction_based_MgC``, ``majority_class_MgC``,
     ``difference_MgC`` (fraction - majority), ``difference_pct`` (of the majority-class total), ``note``
     (and ``nep_*_tC_yr`` columns); with ``return_maps=True`` also a Dataset of the maps (Mg C ha-1).
     """
@@ -172,12 +206,13 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     else:
         raise TypeError("factor_or_target must be an integer block size or a target grid (DataArray/Dataset), "
                         f"not {type(factor_or_target).__name__}")
-    by_fraction = storage_from_fractions(fractions, table)
-    majority = majority_class(fractions)
-    by_majority = storage_density(majority, table)
+    cov = fractions["coverage"]  # the classified share of each coarse cell: areas and totals count it
+    by_fraction = storage_from_fractions(fractions, table).assign_coords(coverage=cov)
+    majority = majority_class(fractions).assign_coords(coverage=cov)
+    by_majority = storage_density(majority, table).assign_coords(coverage=cov)
 
     if zones is None:
-        zone_map = xr.zeros_like(by_fraction).rename("zone")
+        zone_map = xr.zeros_like(by_fraction).drop_vars("coverage").rename("zone")
         names = ["whole grid"]
     elif isinstance(zones, xr.DataArray):
         zone_map, names = zones, names or zones.attrs.get("names")
@@ -188,7 +223,7 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
         raise ValueError("the zones cover no cell of the coarse grid: check that they overlap it and share its CRS")
 
     t_frac, t_maj = (storage_by_zone(d, zone_map, unit="Mg C", names=names) for d in (by_fraction, by_majority))
-    out = pd.DataFrame({"area_m2": t_frac["area_m2"], "cells": t_frac["pixels"],
+    out = pd.DataFrame({"area_m2": t_frac["area_m2"], "cells": t_frac["pixels"], "missing_pct": t_frac["missing_pct"],
                         "fraction_based_MgC": t_frac["total"], "majority_class_MgC": t_maj["total"]})
     out["difference_MgC"] = out["fraction_based_MgC"] - out["majority_class_MgC"]
     maj = out["majority_class_MgC"].where(out["majority_class_MgC"] != 0)
@@ -198,9 +233,9 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     maps = {"fraction_based": by_fraction, "majority_class_storage": by_majority,
             "difference": (by_fraction - by_majority).assign_attrs(units=STORAGE_UNITS), "majority_class": majority}
     if nep_by_class is not None:
-        nep_frac = nep_from_fractions(fractions, nep_by_class)
+        nep_frac = nep_from_fractions(fractions, nep_by_class).assign_coords(coverage=cov)
         values = {int(k): float(v) for k, v in dict(nep_by_class).items()}
-        nep_maj = class_lookup(majority, values, [])
+        nep_maj = class_lookup(majority, values, []).assign_coords(coverage=cov)
         for label, nep in (("fraction_based", nep_frac), ("majority_class", nep_maj)):
             t = zonal_totals(nep.assign_attrs(units="g C m-2 yr-1"), zone_map, unit="t C", names=names)
             out[f"nep_{label}_tC_yr"] = t["total"]

@@ -1,7 +1,14 @@
 """Grid geometry: cell areas and latitudes (SCIENCE.md section 5).
 
-Areas always come from here, never from a constant: projected grids use abs(dx * dy), geographic
-grids the spherical cell area R^2 * dlon * (sin(lat_n) - sin(lat_s)).
+Areas always come from here, never from a constant: equal-area (and UTM) grids use abs(dx * dy),
+geographic grids the spherical cell area R^2 * dlon * (sin(lat_n) - sin(lat_s)), other projections
+the true ellipsoidal area of each cell (:func:`cell_area`).
+
+Continuous per-area fields are coarsened and regridded conservatively (:func:`coarsen_conservative`,
+:func:`regrid_conservative`): the value is the mean over the covered part of each cell and a
+``coverage`` coordinate carries that part, so totals are conserved where cells are NaN.  Regridding
+within one CRS uses xarray-regrid's conservative method (no ESMF needed); across CRSs rasterio's
+average resampling with a coverage band.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import xarray as xr
 from .landcover import present_codes
 from .params import CONSTANTS
 
-__all__ = ["EARTH_RADIUS", "cell_area", "latitude", "check_same_grid"]
+__all__ = ["EARTH_RADIUS", "cell_area", "latitude", "check_same_grid", "time_step"]
 
 #: authalic Earth radius used for spherical cell areas (m): :data:`carbontools.params.CONSTANTS`
 EARTH_RADIUS = CONSTANTS.earth_radius
@@ -39,8 +46,89 @@ def _edges(coord: np.ndarray) -> np.ndarray:
     return np.concatenate([coord[:1] - steps[0] / 2, coord + steps[0] / 2])
 
 
+#: projection methods whose grid cells have their true area ``|dx dy|`` (equal-area projections), and
+#: Transverse Mercator (UTM: conformal, areal scale error under 0.1 % within a zone, SCIENCE.md section 5)
+_EQUAL_AREA_PROJ = {"aea", "laea", "cea", "moll", "sinu", "eqearth", "igh", "eck2", "eck4", "eck6", "hammer",
+                    "bonne", "wag4", "wag5", "wag6", "wag7", "tcea", "isea", "healpix", "rhealpix", "utm", "tmerc",
+                    "etmerc", "mbtfpq", "goode", "gn_sinu", "nell", "lee_os", "qsc"}
+
+
+def _proj_name(crs) -> str | None:
+    import warnings
+
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(crs)
+    op = crs.coordinate_operation
+    name = (op.method_name or "").lower() if op is not None else ""
+    if "equal area" in name or "equal-area" in name or "transverse mercator" in name or "sinusoidal" in name \
+            or "mollweide" in name:
+        return "equal-area"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "you will likely lose information" when writing a PROJ string
+        return crs.to_dict().get("proj")
+
+
+def is_equal_area(crs) -> bool:
+    """True for projections whose cells have their true area ``|dx dy|`` (see :func:`cell_area`)."""
+    name = _proj_name(crs)
+    return name == "equal-area" or name in _EQUAL_AREA_PROJ
+
+
+def _true_areas(crs, x_edges: np.ndarray, y_edges: np.ndarray) -> np.ndarray:
+    """True (ellipsoidal) areas of the cells between projected edges, m2.
+
+    The area of a cell is the integral of the ellipsoid's surface element M(phi) N(phi) cos(phi) dphi dlambda,
+    i.e. of M N cos(phi) |d(phi, lambda)/d(x, y)| over the cell in map coordinates, taken with 3 x 3
+    Gauss-Legendre points per cell (the Jacobian by central differences of the inverse projection).
+    Exact to far below 1e-6 for cells up to hundreds of km.
+    """
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_user_input(crs)
+    ell = crs.ellipsoid
+    a = ell.semi_major_metre
+    inv_f = ell.inverse_flattening
+    e2 = 0.0 if not inv_f else (2.0 - 1.0 / inv_f) / inv_f
+    to_geo = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    nodes, weights = np.polynomial.legendre.leggauss(3)
+    xl, xr_ = x_edges[:-1], x_edges[1:]
+    yl, yr = y_edges[:-1], y_edges[1:]
+    xs = (xl + xr_)[:, None] / 2 + (xr_ - xl)[:, None] / 2 * nodes[None, :]  # (nx, 3)
+    ys = (yl + yr)[:, None] / 2 + (yr - yl)[:, None] / 2 * nodes[None, :]  # (ny, 3)
+    hx = np.abs(np.diff(x_edges)).min() * 1e-4
+    hy = np.abs(np.diff(y_edges)).min() * 1e-4
+    X, Y = np.meshgrid(xs.ravel(), ys.ravel())  # (ny*3, nx*3)
+
+    def geo(dx, dy):
+        lon, lat = to_geo.transform(X + dx, Y + dy)
+        return np.deg2rad(np.unwrap(np.asarray(lon), period=360.0, axis=1)), np.deg2rad(np.asarray(lat))
+
+    (lon_e, lat_e), (lon_w, lat_w) = geo(hx, 0.0), geo(-hx, 0.0)
+    (lon_n, lat_n), (lon_s, lat_s) = geo(0.0, hy), geo(0.0, -hy)
+    dlam_dx, dphi_dx = (lon_e - lon_w) / (2 * hx), (lat_e - lat_w) / (2 * hx)
+    dlam_dy, dphi_dy = (lon_n - lon_s) / (2 * hy), (lat_n - lat_s) / (2 * hy)
+    _, phi = geo(0.0, 0.0)
+    w2 = 1.0 - e2 * np.sin(phi) ** 2
+    element = a**2 * (1.0 - e2) / w2**2 * np.cos(phi) * np.abs(dphi_dx * dlam_dy - dphi_dy * dlam_dx)
+    ny, nx = y_edges.size - 1, x_edges.size - 1
+    element = element.reshape(ny, 3, nx, 3)
+    quad = np.einsum("iajb,a,b->ij", element, weights, weights) / 4.0  # Gauss weights sum to 2 per axis
+    return quad * np.abs(np.diff(y_edges))[:, None] * np.abs(np.diff(x_edges))[None, :]
+
+
 def cell_area(obj: xr.DataArray | xr.Dataset) -> xr.DataArray:
-    """Area of every (y, x) cell in m2, for projected (metres) or geographic (degrees) grids."""
+    """True area of every (y, x) cell in m2 (SCIENCE.md section 5).
+
+    - geographic grids: the spherical cell area R^2 * dlon * (sin(lat_n) - sin(lat_s)), R = :data:`EARTH_RADIUS`;
+    - equal-area projections (Albers, Lambert azimuthal / cylindrical equal area, sinusoidal, Mollweide, ...)
+      and Transverse Mercator / UTM (areal scale error under 0.1 % within a zone): ``|dx dy|``;
+    - any other projection (Web Mercator, Mercator, Lambert conformal conic, stereographic, ...): the true
+      area of each cell on the CRS's ellipsoid (a 1 km EPSG:3857 cell at 23 N covers 0.843 km2, not 1),
+      from the inverse projection (:func:`_true_areas`).
+
+    ``attrs['area_method']`` says which was used.
+    """
     crs = _crs(obj)
     y = np.asarray(obj["y"].values, dtype=float)
     x = np.asarray(obj["x"].values, dtype=float)
@@ -49,17 +137,23 @@ def cell_area(obj: xr.DataArray | xr.Dataset) -> xr.DataArray:
         dlon = np.deg2rad(np.abs(np.diff(_edges(x))))
         band = np.abs(np.diff(np.sin(lat_edges)))
         area = EARTH_RADIUS**2 * band[:, None] * dlon[None, :]
+        method = f"spherical cell area, R = {EARTH_RADIUS} m"
     else:
         unit = crs.linear_units.lower() if crs.linear_units else "metre"
         if unit not in ("metre", "meter", "m"):
             raise ValueError(f"the grid's CRS has linear unit {unit!r}; reproject to a metric CRS first")
-        dy = np.abs(np.diff(_edges(y)))
-        dx = np.abs(np.diff(_edges(x)))
-        area = dy[:, None] * dx[None, :]
+        if is_equal_area(crs):
+            dy = np.abs(np.diff(_edges(y)))
+            dx = np.abs(np.diff(_edges(x)))
+            area = dy[:, None] * dx[None, :]
+            method = "|dx dy| (equal-area or transverse Mercator projection)"
+        else:
+            area = _true_areas(crs, _edges(x), _edges(y))
+            method = "true ellipsoidal area (the projection is not equal-area)"
     out = xr.DataArray(area, dims=("y", "x"), coords={"y": obj["y"], "x": obj["x"]}, name="cell_area")
     if "spatial_ref" in obj.coords:  # keep the CRS with the areas
         out = out.assign_coords(spatial_ref=obj["spatial_ref"])
-    return out.assign_attrs(units="m2", long_name="cell area")
+    return out.assign_attrs(units="m2", long_name="cell area", area_method=method)
 
 
 def latitude(obj: xr.DataArray | xr.Dataset) -> xr.DataArray:
@@ -135,13 +229,17 @@ def regrid(da: xr.DataArray, target: xr.DataArray | xr.Dataset, kind: str = "con
 
     ``kind='continuous'``: bilinear interpolation; ``'categorical'``: the mode of the source pixels
     (classes are never averaged); ``'average'``: area-weighted mean of the source pixels (for
-    coarsening a continuous field).  The result has exactly the target's ``x``/``y`` coordinates.
+    coarsening a continuous field); ``'conservative'``: :func:`regrid_conservative` (the mean over the
+    covered part of each target cell and a ``coverage`` coordinate: totals conserved where cells are NaN).
+    The result has exactly the target's ``x``/``y`` coordinates.
     """
     from rasterio.enums import Resampling
 
     methods = {"continuous": Resampling.bilinear, "categorical": Resampling.mode, "average": Resampling.average}
+    if kind == "conservative":
+        return regrid_conservative(da, target, name=name)
     if kind not in methods:
-        raise ValueError(f"kind must be one of {sorted(methods)}, got {kind!r}")
+        raise ValueError(f"kind must be one of {sorted(methods) + ['conservative']}, got {kind!r}")
     label = name or da.name or "data"
     _crs(da)
     check_overlap(da, target, label)
@@ -161,9 +259,11 @@ def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset |
     """Fractions (0..1) of each class of a fine ``landcover`` map in the cells of a coarser grid.
 
     Either ``factor`` (an integer block size: exact, area-weighted with :func:`cell_area`) or
-    ``target`` (any grid: rasterio's area-weighted average of each class indicator).  Pixels
-    without a class (NaN or nodata) are left out, so the fractions of a cell sum to 1 wherever it
-    has any classified pixel.  Returns dims (class, y, x).
+    ``target`` (any grid: :func:`regrid_conservative` of each class indicator).  Pixels without a
+    class (NaN or nodata) are left out, so the fractions of a cell sum to 1 over its classified part
+    wherever it has any classified pixel; the ``coverage`` coordinate (y, x) is the share of each coarse
+    cell that classified pixels cover (below 1 along a clipped boundary or at the map's edge): areas
+    and totals built on the fractions count cell area x coverage.  Returns dims (class, y, x).
     """
     if (target is None) == (factor is None):
         raise ValueError("give exactly one of target= (a grid) or factor= (an integer block size)")
@@ -172,17 +272,24 @@ def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset |
     codes = classes if classes is not None else present_codes(landcover).tolist()
     layers = []
     if factor is not None:
-        area = cell_area(landcover).where(valid)
-        total = area.coarsen(y=factor, x=factor, boundary="exact").sum()
+        area = cell_area(landcover)
+        classified = area.where(valid)
+        total = classified.coarsen(y=factor, x=factor, boundary="exact").sum()
+        cov = _snap(total / area.coarsen(y=factor, x=factor, boundary="exact").sum())
         for c in codes:
-            part = area.where(values == c, 0.0).coarsen(y=factor, x=factor, boundary="exact").sum()
+            part = classified.where(values == c, 0.0).coarsen(y=factor, x=factor, boundary="exact").sum()
             layers.append(_snap(part / total))
     else:
+        cov = None
         for c in codes:
-            indicator = (values == c).astype("float32").where(valid)
+            indicator = (values == c).astype("float64").where(valid)
             indicator = indicator.rio.write_crs(_crs(landcover))
-            layers.append(regrid(indicator, target, kind="average", name=f"class {c}"))
+            layer = regrid_conservative(indicator, target, name=f"class {c}")
+            cov = layer["coverage"] if cov is None else cov
+            layers.append(layer.drop_vars("coverage"))
     out = xr.concat(layers, dim=xr.DataArray(np.asarray(codes, dtype=int), dims="class", name="class"))
+    out = out.assign_coords(coverage=cov.drop_vars("spatial_ref", errors="ignore").assign_attrs(
+        units="1", long_name="share of the cell covered by classified pixels"))
     out = out.rio.write_crs(_crs(landcover))
     return out.rename("class_fraction").assign_attrs(units="1", long_name="fraction of the cell covered by the class")
 
@@ -192,17 +299,140 @@ def _snap(coarse):
     return coarse.assign_coords(y=np.round(coarse["y"].values, 9), x=np.round(coarse["x"].values, 9))
 
 
-def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
-    """Area-weighted block mean of a per-area field: sum(value x area) is conserved.
+# --- coverage: totals conserved where cells are NaN ---------------------------------------------------
+#
+# A per-area field may carry a ``coverage`` coordinate (0..1): the share of each cell that its value stands
+# for (the rest had no data: sea, outside a boundary, clouds).  The value is the mean over that covered
+# share, so totals are sum(value x cell area x coverage), never value x the whole cell (SCIENCE.md
+# section 5).  Coarsening and regridding produce it; every total of carbontools (accounting,
+# greenspace, compare) multiplies by it and reports the missing share.  A field without it covers each
+# cell that has a value.
 
-    Cells of a block that are NaN are left out of the mean (the block mean then stands for them).
+def coverage(values: xr.DataArray) -> xr.DataArray:
+    """The covered share of each cell (0..1): the ``coverage`` coordinate, else 1 where ``values`` has a value, else 0."""
+    valid = values.notnull()
+    if "coverage" in values.coords:
+        return values["coverage"].where(valid, 0.0).fillna(0.0).drop_vars("coverage", errors="ignore")
+    return valid.astype(float)
+
+
+def covered_area(values: xr.DataArray) -> xr.DataArray:
+    """Area (m2) of each cell that the values stand for: :func:`cell_area` x :func:`coverage` (0 where NaN)."""
+    cov = coverage(values)
+    return (cell_area(values) * cov).assign_attrs(units="m2", long_name="covered cell area")
+
+
+def _with_coverage(value: xr.DataArray, cov: xr.DataArray, like: xr.DataArray) -> xr.DataArray:
+    out = value.where(cov > 0)
+    cov = cov.where(np.isfinite(cov), 0.0).clip(0.0, 1.0).drop_attrs(deep=False)
+    cov = cov.drop_vars([c for c in cov.coords if c not in out.dims]).transpose(*out.dims)
+    out = out.assign_coords(coverage=cov.assign_attrs(units="1", long_name="share of the cell covered by data"))
+    out.attrs = dict(like.attrs)  # the same quantity: the field's own attrs
+    return out.rename(like.name)
+
+
+def coarsen_conservative(da: xr.DataArray, factor: int) -> xr.DataArray:
+    """Area-weighted block mean of a per-area field with the covered share of each block: totals conserved.
+
+    The value of a block is the mean over its cells that have a value, weighted by cell area (and by
+    their own ``coverage``, if any); the ``coverage`` coordinate is the share of the block's area those
+    cells cover.  sum(value x cell area x coverage) equals the fine grid's sum(value x area): NaN cells
+    (sea, outside a boundary) reduce a block's covered area, they are never filled by the block mean.
     """
     area = cell_area(da)
-    weights = area.where(da.notnull())
+    weights = area * coverage(da)
     blocks = dict(y=factor, x=factor, boundary="exact")
-    out = _snap((da * area).coarsen(**blocks).sum() / weights.coarsen(**blocks).sum())
-    out.attrs = dict(da.attrs)  # the same quantity: the field's own attrs, not the cell areas'
-    return out.rio.write_crs(_crs(da)).rename(da.name)
+    mass = (da.fillna(0.0) * weights).coarsen(**blocks).sum()
+    covered = weights.coarsen(**blocks).sum()
+    value = mass / covered.where(covered > 0)
+    cov = covered / area.coarsen(**blocks).sum()
+    out = _snap(_with_coverage(value, cov, da))
+    return out.rio.write_crs(_crs(da))
+
+
+def _extend(coord: np.ndarray, k: int, limit: float | None = None) -> np.ndarray:
+    step = coord[1] - coord[0]
+    out = np.concatenate([coord[0] - step * np.arange(k, 0, -1), coord, coord[-1] + step * np.arange(1, k + 1)])
+    if limit is not None:  # latitudes: no cell beyond a pole
+        out = out[np.abs(out) + abs(step) / 2 <= limit + 1e-9]
+    return out
+
+
+def _pad(da: xr.DataArray, ky: int, kx: int, geographic: bool) -> xr.DataArray:
+    """``da`` with ``ky``/``kx`` NaN cells added on each side (so target cells at its edges see no-data cells)."""
+    y = _extend(np.asarray(da["y"].values, float), ky, 90.0 if geographic else None)
+    x = _extend(np.asarray(da["x"].values, float), kx)
+    return da.reindex(y=y, x=x, method=None)
+
+
+def _step(coord) -> float:
+    return float(abs(np.diff(np.asarray(coord.values[:2], dtype=float))[0]))
+
+
+def _steps_in(source, target) -> tuple[float, float]:
+    """The target's cell size expressed in the source's CRS units (y, x), near the source's centre."""
+    from rasterio.warp import transform_bounds
+
+    ty, tx = _step(target["y"]), _step(target["x"])
+    bounds = _bounds_in(source, _crs(target))
+    yc = float(target["y"].values[np.argmin(np.abs(target["y"].values - np.mean(bounds[1::2])))])
+    xc = float(target["x"].values[np.argmin(np.abs(target["x"].values - np.mean(bounds[0::2])))])
+    left, bottom, right, top = transform_bounds(_crs(target), _crs(source), xc - tx / 2, yc - ty / 2,
+                                                xc + tx / 2, yc + ty / 2, densify_pts=21)
+    return abs(top - bottom), abs(right - left)
+
+
+def regrid_conservative(da: xr.DataArray, target: xr.DataArray | xr.Dataset, name: str | None = None) -> xr.DataArray:
+    """A per-area field on the grid of ``target``, conservatively: the mean over the covered part of each
+    target cell and its ``coverage`` (see :func:`coarsen_conservative`), so that sum(value x area x coverage)
+    is conserved.
+
+    - Same CRS (geographic or projected): xarray-regrid's conservative method (exact overlaps of the
+      rectilinear cells, factorised along y and x, with the spherical correction on latitude), on numpy or
+      dask.  Nested grids (coarser or finer) are exact.
+    - Different CRS (a UTM product onto a geographic grid, ...): rasterio's (GDAL's) area-weighted ``average``
+      resampling of the value x coverage and of the coverage, whose ratio is the mean over the covered part.
+
+    Either way the source is first padded with NaN cells, so that target cells straddling its edge are
+    covered only in part.  Target cells that cover no source value are NaN with coverage 0.
+    """
+    label = name or da.name or "data"
+    src_crs, dst_crs = _crs(da), _crs(target)
+    check_overlap(da, target, label)
+    values = da.drop_vars([c for c in ("coverage", "spatial_ref") if c in da.coords])
+    cov_in = coverage(da)
+    ty, tx = (_step(target["y"]), _step(target["x"])) if src_crs == dst_crs else _steps_in(da, target)
+    sy, sx = _step(values["y"]), _step(values["x"])
+    ky, kx = int(np.ceil(ty / sy)) + 2, int(np.ceil(tx / sx)) + 2
+    geographic = src_crs.is_geographic
+    weighted = _pad((values.fillna(0.0) * cov_in).astype(float), ky, kx, geographic).fillna(0.0)
+    cov = _pad(cov_in.astype(float), ky, kx, geographic).fillna(0.0)
+    if src_crs == dst_crs:
+        import xarray_regrid  # noqa: F401  (registers the .regrid accessor)
+
+        grid = xr.Dataset(coords={"y": target["y"].values, "x": target["x"].values})
+        lat = "y" if geographic else None
+
+        def apply(field):
+            out = field.regrid.conservative(grid, latitude_coord=lat, skipna=False)
+            return out.reindex(y=target["y"].values, x=target["x"].values).fillna(0.0)
+
+        mass, covered = apply(weighted), apply(cov)
+    else:
+        from rasterio.enums import Resampling
+
+        def apply(field):
+            field = field.rio.write_crs(src_crs).rio.write_nodata(np.nan, encoded=False)
+            out = field.rio.reproject_match(target, resampling=Resampling.average)
+            return out.assign_coords(x=target["x"].values, y=target["y"].values).fillna(0.0)
+
+        mass, covered = apply(weighted), apply(cov)
+    mass = mass.drop_vars("spatial_ref", errors="ignore")
+    covered = covered.drop_vars("spatial_ref", errors="ignore")
+    value = mass / covered.where(covered > 1e-12)
+    out = _with_coverage(value, covered.where(covered > 1e-12, 0.0), da)
+    out = out.assign_coords(x=target["x"], y=target["y"])
+    return out.rio.write_crs(dst_crs)
 
 
 # --- time ------------------------------------------------------------------------------------------
@@ -226,6 +456,37 @@ def monthly_index(time, name: str = "data", *, gaps: bool = False, duplicates: b
         if missing:
             raise ValueError(f"{name} lacks month(s) {missing} between {months.min()} and {months.max()}")
     return months
+
+
+def time_step(time, name: str = "data", unit=None) -> str:
+    """``"month"`` or ``"year"``: the step of a time axis, from its stamps.
+
+    Steps of whole years (all multiples of 12 months) are yearly; any other axis whose smallest step is
+    one month is monthly (gaps allowed: the years they fall in are incomplete).  A single stamp takes
+    the step of ``unit`` (per month or per year).  Anything else is an error naming ``name``.
+    """
+    stamps = pd.DatetimeIndex(np.asarray(time))
+    if len(stamps) < 2:
+        from .units import parse
+
+        u = parse(unit, name) if unit is not None else None
+        if u is not None and u.exponent("month") == -1:
+            return "month"
+        if u is not None and u.exponent("year") == -1:
+            return "year"
+        raise ValueError(f"{name} has a single time stamp, so carbontools cannot tell monthly from yearly values; "
+                         "give units per month or per year (e.g. 'g C m-2 month-1' or 'g C m-2 yr-1')")
+    months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy()
+    steps = np.diff(months)
+    if (steps <= 0).any():
+        raise ValueError(f"the time axis of {name} repeats a month or is out of order; keep one value per "
+                         "month (or year) and sort it with .sortby('time')")
+    if (steps % 12 == 0).all():
+        return "year"
+    if steps.min() == 1:
+        return "month"
+    raise ValueError(f"{name} has a time axis that is neither monthly nor yearly (steps of "
+                     f"{sorted(set(steps.tolist()))} months); give monthly or yearly values")
 
 
 def to_month_start(obj, name: str = "data"):

@@ -112,15 +112,22 @@ def test_annual_totals_on_numpy_and_dask(nep):
                                      like=nep, reduced=("time", "y", "x"), added=("year",))
     v = nep.values
     years = nep["time"].dt.year.values
-    expected = []
+    expected, missing = [], []
     for year in (2020, 2021):
-        total = 0.0
-        for k in np.flatnonzero(years == year):
-            for j, i in np.ndindex(v.shape[1:]):
-                if np.isfinite(v[k, j, i]):
-                    total += v[k, j, i] * hand_area(float(nep["y"][j]))
+        total = area_out = area_all = 0.0
+        steps = np.flatnonzero(years == year)
+        for j, i in np.ndindex(v.shape[1:]):
+            a = hand_area(float(nep["y"][j]))
+            area_all += a
+            if np.isfinite(v[steps, j, i]).all():  # a cell with a missing month is missing that year, not zero
+                total += v[steps, j, i].sum() * a
+            else:
+                area_out += a
         expected.append(total / 1e9)
+        missing.append(100 * area_out / area_all)
     np.testing.assert_allclose(eager.values, expected, rtol=1e-12)
+    np.testing.assert_allclose(eager["missing_pct"].values, missing, rtol=1e-12)
+    assert min(missing) > 0 and eager["months"].values.tolist() == [12, 12]
     assert eager.attrs["long_name"] == "annual total of net ecosystem production"
 
 

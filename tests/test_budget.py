@@ -43,6 +43,19 @@ def test_offset_converts_mass_prefixes():
     assert out["units"] == "t CO2e"  # an equivalent went in, the label says so
 
 
+def test_offset_keeps_the_equivalent_label_on_the_carbon_basis():
+    """1 Mt CO2e on the C basis is 1e6 x 12/44 = 272,727 t of carbon-equivalent, labelled so (was plain 't C')."""
+    out = offset(2.0, 1.0, basis="C", sequestration_unit="Gg C", emissions_unit="Mt CO2e")
+    assert out["emissions"] == pytest.approx(1e6 * 12 / 44)
+    assert out["units"] == "t C-eq" and "equivalent" in out["equivalent"]
+    assert parse_unit(out["units"]).equivalent and parse_unit(out["units"]).basis == "C"
+    table = offset(pd.Series({"a": 2.0}), pd.Series({"a": 1.0}), basis="C", sequestration_unit="Gg C yr-1",
+                   emissions_unit="Mt CO2e yr-1")
+    assert table.attrs["units"] == "t C-eq yr-1"
+    plain = offset(2.0, 1.0, basis="C", sequestration_unit="Gg C", emissions_unit="Mt CO2")
+    assert plain["units"] == "t C" and "equivalent" not in plain
+
+
 def test_net_balance_sign():
     sink = offset(30.0, 10.0, basis="C", sequestration_unit="t C", emissions_unit="t C")
     assert sink["net_balance"] == pytest.approx(-20.0)  # more removed than emitted: negative

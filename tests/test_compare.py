@@ -142,3 +142,243 @@ def test_harmonise_with_different_y_and_x_steps_keeps_the_grid_and_total():
     block = src.isel(time=0, y=[0, 1], x=[0, 1, 2, 3]).mean().item()
     assert float(out.isel(time=0, y=0, x=0)) == pytest.approx(block, rel=1e-3)
     assert float((out * cell_area(out)).sum()) == pytest.approx(float((src * cell_area(src)).sum()), rel=1e-3)
+
+
+# --- the time base of units against the time axis (issue 10 item 10) -------------------------------
+
+def yearly(values, units, convention="NEP", start="2020"):
+    da = geo(np.asarray(values, float)[:, None, None] * np.ones((1, 2, 2)), units=units, convention=convention)
+    return da.assign_coords(time=pd.date_range(f"{start}-01-01", periods=len(values), freq="YS"))
+
+
+def test_monthly_values_in_a_per_year_unit_are_rates():
+    """12 monthly values of 120 g C m-2 yr-1 (a constant rate) make 120 g C m-2 in the year, not 12 x 120.
+
+    By hand, 2021 (365 days): January's amount is 120 * 31/365 = 10.192 g C m-2, February's 120 * 28/365.
+    """
+    rate = geo(np.full((12, 2, 2), 120.0), units="g C m-2 yr-1").assign_coords(
+        time=pd.date_range("2021-01-01", periods=12, freq="MS"))
+    dens = compare.to_flux_density(rate)
+    assert dens.attrs["units"] == "g C m-2 month-1" and dens.attrs["time_step"] == "month"
+    assert float(dens[0, 0, 0]) == pytest.approx(120.0 * 31 / 365)
+    assert float(dens[1, 0, 0]) == pytest.approx(120.0 * 28 / 365)
+    assert float(dens[:, 0, 0].sum()) == pytest.approx(120.0)
+    totals = annual_totals(compare.harmonise({"p": rate}, rate)["p"], unit="g C")
+    assert float(totals.sel(year=2021)) == pytest.approx(120.0 * float(cell_area(rate).sum()))
+
+
+def test_yearly_values_in_a_per_second_unit_use_the_length_of_the_year():
+    """1e-9 kg C m-2 s-1 over 2020 (366 days) and 2021 (365): 1e-9 * 1000 * 86400 * 366 = 31.6224 g C m-2 in 2020.
+
+    The old code multiplied by January's 31 days (2.6784).
+    """
+    da = yearly([1e-9, 1e-9], "kg C m-2 s-1")
+    dens = compare.to_flux_density(da)
+    assert dens.attrs["units"] == "g C m-2 yr-1" and dens.attrs["time_step"] == "year"
+    assert float(dens[0, 0, 0]) == pytest.approx(1e-9 * 1000 * 86400 * 366)
+    assert float(dens[1, 0, 0]) == pytest.approx(1e-9 * 1000 * 86400 * 365)
+    per_year = compare.to_flux_density(yearly([150.0, 150.0], "g C m-2 yr-1"))
+    np.testing.assert_allclose(per_year.values, 150.0)  # per year on a yearly axis: the year's amount
+    per_cell = compare.to_flux_density(yearly([2.0, 2.0], "Tg C cell-1 yr-1", convention="NBP"))
+    np.testing.assert_allclose(per_cell[0].values, 2e12 / cell_area(per_cell).values)
+
+
+def test_a_unit_that_contradicts_the_time_axis_is_refused():
+    with pytest.raises(ValueError, match=r"p has units 'g C m-2 month-1'.*per month.*yearly time axis"):
+        compare.to_flux_density(yearly([10.0, 10.0], "g C m-2 month-1"), "p")
+    odd = geo(np.ones((3, 2, 2))).assign_coords(time=pd.to_datetime(["2020-01-01", "2020-04-01", "2020-07-01"]))
+    with pytest.raises(ValueError, match=r"q has a time axis that is neither monthly nor yearly"):
+        compare.to_flux_density(odd, "q")
+
+
+def test_to_flux_density_on_numpy_and_dask():
+    from .general_checks import assert_backends_agree
+
+    rate = geo(np.arange(24 * 4, dtype=float).reshape(24, 2, 2), units="kg C m-2 s-1", convention="NEE")
+    eager, _ = assert_backends_agree(compare.to_flux_density, rate, "p", units="g C m-2 month-1", like=rate)
+    days = rate["time"].dt.days_in_month.values[:, None, None]
+    np.testing.assert_allclose(eager.values, -rate.values * 1000 * 86400 * days, rtol=1e-12)
+
+
+# --- grids across CRSs, coverage where cells are NaN (issue 10 items 11 and 12) -----------------------
+
+def hand_cell_area(lat_north, lat_south, dlon):
+    return 6371007.181**2 * np.radians(dlon) * (np.sin(np.radians(lat_north)) - np.sin(np.radians(lat_south)))
+
+
+def utm_product(values, res=25_000.0, x0=600_000.0, y0=2_600_000.0):
+    ny, nx = values.shape[1:]
+    da = xr.DataArray(values, dims=("time", "y", "x"),
+                      coords={"time": pd.date_range("2020-01-01", periods=values.shape[0], freq="MS"),
+                              "y": y0 - res * (np.arange(ny) + 0.5), "x": x0 + res * (np.arange(nx) + 0.5)},
+                      attrs={"units": "g C m-2 month-1", "convention": "NEP"})
+    return da.rio.write_crs("EPSG:32649")
+
+
+def test_harmonise_reprojects_a_utm_product_instead_of_nesting_steps():
+    """A 25 km UTM product onto a 0.25 degree grid: 25000 / 0.25 is no block size, the grid must be reprojected.
+
+    Expected by hand: the product's total is sum(value) x 6.25e8 m2 (UTM cells: |dx dy|); reprojected it is
+    conserved to the accuracy of GDAL's average resampling (a few 0.1 %), and target cells away from the
+    product stay empty.
+    """
+    rng = np.random.default_rng(5)
+    src = utm_product(rng.uniform(5.0, 15.0, (12, 12, 12)))
+    target = geo(np.zeros((12, 16, 16)), res=0.25, lat0=23.75, lon0=111.75)  # covers the product and beyond
+    out = compare.harmonise({"p": src}, target)["p"]
+    assert "reprojected" in out.attrs["regridding"]
+    by_hand = float(src.sum()) * 25_000.0**2
+    area = cell_area(out) * out["coverage"]
+    assert float((out.fillna(0) * area).sum()) == pytest.approx(by_hand, rel=5e-3)
+    assert bool(out.isel(time=0, y=-1, x=-1).isnull()) and float(out["coverage"].isel(time=0, y=-1, x=-1)) == 0.0
+    cov = out["coverage"].isel(time=0).values
+    assert ((cov > 0.05) & (cov < 0.95)).any() and cov.max() == pytest.approx(1.0)  # edge cells covered in part
+    t = compare.by_zone({"p": out}, zone_weights_all(target), unit="g C")
+    assert t.loc["all", ("p", "mean")] == pytest.approx(by_hand, rel=5e-3)
+
+
+def coastline_product(n_months=12):
+    """0.25 degree cells 40..36 N, 100..104 E; sea (NaN) south-east of a diagonal coast; land 50 g C m-2 month-1."""
+    values = np.full((n_months, 16, 16), 50.0)
+    j, i = np.indices((16, 16))
+    values[:, (j + 0.6 * i) > 17.5] = np.nan
+    return geo(values, res=0.25, lat0=40.0, lon0=100.0)
+
+
+def test_harmonise_conserves_totals_along_a_coastline():
+    """Onto 1 degree: coastal cells are covered in part; their total is their land cells' total, not the block mean x cell.
+
+    By hand: the total is 12 x 50 g C m-2 x the area of the land cells (each 0.25 deg cell R^2 dlon (sin n - sin s)).
+    """
+    fine = coastline_product()
+    land = np.isfinite(fine.values[0])
+    lat_n = 40.0 - 0.25 * np.arange(16)
+    areas = np.array([[hand_cell_area(n, n - 0.25, 0.25)] * 16 for n in lat_n])
+    by_hand = 12 * 50.0 * float((areas * land).sum()) / 1e12  # Tg C
+    target = geo(np.zeros((12, 4, 4)), res=1.0, lat0=40.0, lon0=100.0)
+    h = compare.harmonise({"p": fine}, target)["p"]
+    everywhere = xr.DataArray(np.ones((1, 4, 4)), dims=("zone", "y", "x"),
+                              coords={"zone": ["all"], "y": target["y"], "x": target["x"]})
+    t = compare.by_zone({"p": h}, everywhere, unit="Tg C")
+    assert t.loc["all", ("p", "mean")] == pytest.approx(by_hand, rel=1e-9)
+    cov = h["coverage"].isel(time=0).values
+    assert ((cov > 0) & (cov < 1)).any() and cov.max() == pytest.approx(1.0)
+    sea_share = 100 * float((areas * ~land).sum() / areas.sum())
+    assert t.loc["all", ("p", "missing_pct")] == pytest.approx(sea_share, rel=1e-9)
+    # the fine grid's own table says the same
+    t_fine = compare.by_zone({"p": fine}, zone_weights_all(fine), unit="Tg C")
+    assert t_fine.loc["all", ("p", "mean")] == pytest.approx(by_hand, rel=1e-9)
+
+
+def zone_weights_all(da):
+    return xr.DataArray(np.ones((1, da.sizes["y"], da.sizes["x"])), dims=("zone", "y", "x"),
+                        coords={"zone": ["all"], "y": da["y"], "x": da["x"]})
+
+
+def test_harmonise_onto_an_offset_grid_conserves_and_reports_partial_edge_cells():
+    """A target offset by a fraction of its cells: cells straddling the product's edge are covered in part."""
+    rng = np.random.default_rng(7)
+    src = geo(rng.random((12, 8, 8)) * 10, res=0.5, lat0=40.0, lon0=100.0)
+    target = geo(np.zeros((12, 6, 6)), res=1.0, lat0=41.3, lon0=99.6)
+    out = compare.harmonise({"p": src}, target)["p"]
+    total_src = float((src * cell_area(src)).sum())
+    total_out = float((out.fillna(0) * cell_area(out) * out["coverage"]).sum())
+    assert total_out == pytest.approx(total_src, rel=1e-4)  # xarray-regrid splits latitude overlaps linearly in degrees
+    # the product's NW corner (40 N, 100 E) lies in target cell (1, 0), 40.3..39.3 N x 99.6..100.6 E
+    assert float(out["coverage"].isel(time=0, y=1, x=0)) == pytest.approx(0.7 * 0.6, rel=1e-2)
+    assert float(out["coverage"].isel(time=0, y=0, x=0)) == 0.0 and bool(out.isel(time=0, y=0, x=0).isnull())
+
+
+def test_harmonise_on_numpy_and_dask():
+    from .general_checks import assert_backends_agree
+
+    fine = coastline_product()
+    target = geo(np.zeros((12, 4, 4)), res=1.0, lat0=40.0, lon0=100.0)
+    eager, _ = assert_backends_agree(lambda p, t: compare.harmonise({"p": p}, t)["p"], fine, target,
+                                     units="g C m-2 month-1")
+    assert "coverage" in eager.coords
+
+
+# --- partial years, NaN members and the area basis (issue 10 items 13 and 14) -------------------------
+
+def test_partial_years_are_nan_and_their_months_are_counted():
+    """18 months of 10 g C m-2 month-1: 2020 complete (120 g C m-2), 2021 has 6 months -> NaN, not 60."""
+    da = geo(np.full((18, 2, 2), 10.0))
+    totals = annual_totals(da, unit="g C")
+    area = float(cell_area(da).sum())
+    assert float(totals.sel(year=2020)) == pytest.approx(120.0 * area)
+    assert np.isnan(float(totals.sel(year=2021)))
+    assert totals["months"].values.tolist() == [12, 6]
+    t = compare.by_zone({"p": da}, zone_weights_all(da), unit="g C")
+    assert t.loc["all", ("p", "mean")] == pytest.approx(120.0 * area)  # not (120 + 60) / 2
+    assert np.isnan(t.loc["all", ("p", "interannual_std")])  # one complete year: no spread
+    assert t.loc["all", ("p", "years")] == 1
+
+
+def test_a_members_nan_cells_are_missing_not_zero():
+    """Two members of 10 g C m-2 month-1 on 2 x 2 cells; member b lacks the southern row.
+
+    By hand: over the common mask (the northern row) both give 120 g C m-2 x the northern row's area and
+    the ensemble spread is 0 (the old code counted b's NaN as zero: half of a's total, a spread from nothing).
+    """
+    a = geo(np.full((12, 2, 2), 10.0))
+    b = a.copy()
+    b[:, 1, :] = np.nan
+    t = compare.by_zone({"a": a, "b": b}, zone_weights_all(a), unit="g C", ensemble_members=["a", "b"])
+    north = 2 * hand_cell_area(40.0, 39.0, 1.0)
+    south = 2 * hand_cell_area(39.0, 38.0, 1.0)
+    assert t.loc["all", ("a", "mean")] == pytest.approx(120.0 * north, rel=1e-12)
+    assert t.loc["all", ("b", "mean")] == pytest.approx(120.0 * north, rel=1e-12)
+    assert t.loc["all", ("ensemble", "std")] == pytest.approx(0.0, abs=1e-6)
+    assert t.loc["all", ("b", "missing_pct")] == pytest.approx(100 * south / (north + south), rel=1e-12)
+    assert "every product" in t.attrs["mask"]
+
+
+def test_area_basis_per_m2_of_land_counts_the_land_share_and_per_cell_does_not():
+    """A product per m2 of land (100 g C m-2 month-1 of land) on cells with land shares 1 and 0.25:
+    by hand the total is 12 x 100 x (A1 x 1 + A2 x 0.25); the same numbers per m2 of cell give 12 x 100 x (A1 + A2)."""
+    da = geo(np.full((12, 2, 2), 100.0))
+    land = xr.DataArray([[1.0, 1.0], [0.25, 0.25]], dims=("y", "x"), coords={"y": da["y"], "x": da["x"]})
+    a1, a2 = 2 * hand_cell_area(40.0, 39.0, 1.0), 2 * hand_cell_area(39.0, 38.0, 1.0)
+    per_land = da.assign_attrs(area_basis="land")
+    with pytest.raises(ValueError, match=r"p is per m2 of land.*land_fraction"):
+        compare.by_zone({"p": per_land}, zone_weights_all(da), unit="g C")
+    t = compare.by_zone({"p": per_land}, zone_weights_all(da), unit="g C", land_fraction=land)
+    assert t.loc["all", ("p", "mean")] == pytest.approx(1200.0 * (a1 + 0.25 * a2), rel=1e-12)
+    per_cell = compare.by_zone({"p": da}, zone_weights_all(da), unit="g C", land_fraction=land)
+    assert per_cell.loc["all", ("p", "mean")] == pytest.approx(1200.0 * (a1 + a2), rel=1e-12)
+    h = compare.harmonise({"p": per_land}, da, land_fraction=land)["p"]
+    assert h.attrs["area_basis"] == "cell"
+    np.testing.assert_allclose(h.isel(time=0).values, [[100.0, 100.0], [25.0, 25.0]])
+    with pytest.raises(ValueError, match=r"area_basis.*'cell'.*'land'"):
+        compare.by_zone({"p": da.assign_attrs(area_basis="pixel")}, zone_weights_all(da))
+
+
+def test_latitude_time_is_over_land_only_and_needs_the_land_share():
+    """A row of a land cell (land share 1, 20 g C m-2 month-1) and a sea cell (0, value 0 as a per-cell product
+    gives it): by hand the land mean is 20; averaging the sea in (the old default) halved it to 10."""
+    da = geo(np.tile(np.array([[20.0, 0.0], [20.0, 0.0]]), (12, 1, 1)))
+    land = xr.DataArray([[1.0, 0.0], [1.0, 0.0]], dims=("y", "x"), coords={"y": da["y"], "x": da["x"]})
+    with pytest.raises(ValueError, match=r"over land only: give land_fraction="):
+        latitude_time(da)
+    np.testing.assert_allclose(latitude_time(da, land).values, 20.0)
+    with pytest.raises(ValueError, match=r"land_fraction are on different 'x' coordinates"):
+        latitude_time(da, land.assign_coords(x=land["x"] + 5))
+
+
+def test_by_zone_and_land_class_weights_on_numpy_and_dask():
+    from carbontools.accounting import land_class_weights
+
+    from .general_checks import assert_backends_agree
+
+    fine = coastline_product(24)
+    frac = xr.DataArray(np.stack([np.full((16, 16), 0.5), np.full((16, 16), 0.3), np.full((16, 16), 0.2)]),
+                        dims=("class", "y", "x"), coords={"class": [2, 7, 10], "y": fine["y"], "x": fine["x"]})
+    weights, _ = assert_backends_agree(land_class_weights, frac, like=frac, reduced=("class",),
+                                       added=("class",), units="1")
+    np.testing.assert_allclose(weights.sel({"class": 2}).values, 0.5 / 0.8)  # a share of the land (0.8)
+    assert weights["class"].values.tolist() == [2, 7]
+    table, _ = assert_backends_agree(compare.by_zone, {"p": fine}, weights, unit="Tg C", lazy=False,
+                                     max_computes=None)
+    assert table[("p", "mean")].sum() == pytest.approx(
+        compare.by_zone({"p": fine}, zone_weights_all(fine), unit="Tg C").loc["all", ("p", "mean")], rel=1e-12)

@@ -95,3 +95,75 @@ def test_mixed_budget_bad_input():
         gs.mixed_green_space_budget(park, {}, SEQUESTRATION, FACTORS)
     with pytest.raises(TypeError, match="number or a boolean"):
         gs.mixed_green_space_budget("300 m2", {"trees": 1.0}, SEQUESTRATION, FACTORS)
+
+
+# --- totals where cells are NaN (issue 10 items 12 and 17) ------------------------------------------
+
+from carbontools.models import storage as st  # noqa: E402
+
+ORACLE_POOLS = pd.DataFrame({"lucode": [1, 2, 3], "name": ["forest", "grass", "urban"], "c_above": [15.0, 5.0, 2.0],
+                             "c_below": [10.0, 3.0, 1.0], "c_soil": [60.0, 20.0, 5.0], "c_dead": [1.0, 0.0, 0.0]})
+
+
+def circular_city(n=60, res=100.0, radius=2_400.0, seed=3):
+    """A 100 m class map (classes 1..3) clipped to a circle: NaN outside, as a city map cut to its boundary."""
+    rng = np.random.default_rng(seed)
+    codes = rng.choice([1.0, 2.0, 3.0], size=(n, n), p=[0.3, 0.3, 0.4])
+    centre = n * res / 2
+    yy, xx = np.meshgrid(res * (np.arange(n) + 0.5), res * (np.arange(n) + 0.5), indexing="ij")
+    codes[np.hypot(yy - centre, xx - centre) > radius] = np.nan
+    da = xr.DataArray(codes, dims=("y", "x"), coords={"y": 10_000.0 - res * (np.arange(n) + 0.5),
+                                                      "x": 500_000.0 + res * (np.arange(n) + 0.5)})
+    return da.rio.write_crs("EPSG:32649")
+
+
+def test_small_green_space_effect_counts_only_the_classified_part_of_boundary_cells():
+    """By hand: the fraction-based total is every classified 100 m pixel's storage (86, 28, 8 Mg C/ha) x 1 ha;
+    the area is the classified pixels' area; the majority total gives each 1 km cell its majority class over
+    its classified pixels' area (the old code counted whole 1 km cells: 121,303 instead of 69,096 Mg C here,
+    an area of 32.0 km2 for 18.04 classified)."""
+    pools = st.read_pools(ORACLE_POOLS, scheme="oracle")
+    fine = circular_city()
+    codes = fine.values
+    per_class = {1.0: 86.0, 2.0: 28.0, 3.0: 8.0}
+    classified = np.isfinite(codes)
+    fraction_by_hand = sum(per_class[c] * np.sum(codes == c) for c in per_class)  # Mg C: 1 ha pixels
+    majority_by_hand = 0.0
+    for bj in range(6):
+        for bi in range(6):
+            block = codes[10 * bj:10 * bj + 10, 10 * bi:10 * bi + 10]
+            counts = {c: int(np.sum(block == c)) for c in per_class}
+            if sum(counts.values()):
+                majority = max(counts, key=lambda c: (counts[c], -c))
+                majority_by_hand += per_class[majority] * sum(counts.values())
+    table = gs.small_green_space_effect(fine, 10, pools)
+    row = table.loc["whole grid"]
+    assert row["fraction_based_MgC"] == pytest.approx(fraction_by_hand, rel=1e-12)
+    assert row["majority_class_MgC"] == pytest.approx(majority_by_hand, rel=1e-12)
+    assert row["area_m2"] == pytest.approx(classified.sum() * 1e4, rel=1e-12)
+    assert row["missing_pct"] == pytest.approx(100 * (1 - classified.mean()), rel=1e-12)
+
+
+def test_storage_total_of_a_coarsened_boundary_map_is_conserved():
+    from carbontools.grid import coarsen_conservative
+
+    density = circular_city() * 10.0  # Mg C ha-1, NaN outside the circle
+    density.attrs["units"] = "Mg C ha-1"
+    fine_total = float(density.sum())  # 1 ha pixels
+    coarse = coarsen_conservative(density, 10)
+    assert gs.storage_total(coarse) == pytest.approx(fine_total, rel=1e-12)
+    assert gs.storage_total(coarse).attrs["missing_pct"] == pytest.approx(100 * float(density.isnull().mean()))
+
+
+def test_totals_of_all_nan_maps_are_nan_with_their_missing_share():
+    empty = projected([[np.nan, np.nan], [np.nan, np.nan]], units="Mg C ha-1")
+    total = gs.storage_total(empty)
+    assert np.isnan(total) and total.attrs["missing_pct"] == 100.0 and total.attrs["units"] == "Mg C"
+    half = projected([[86.0, np.nan], [86.0, np.nan]], units="Mg C ha-1")
+    assert gs.storage_total(half) == pytest.approx(2 * 86.0 * 0.01) and gs.storage_total(half).attrs["missing_pct"] == 50.0
+    nep = projected([[np.nan, np.nan], [np.nan, np.nan]], units="g C m-2 yr-1")
+    assert np.isnan(gs.nep_total(nep)) and gs.nep_total(nep).attrs["missing_pct"] == 100.0
+    by_year = xr.concat([half.assign_attrs(units="g C m-2 yr-1"), nep], dim=pd.Index([2020, 2021], name="year"))
+    series = gs.nep_total(by_year.assign_attrs(units="g C m-2 yr-1"), unit="g C")
+    assert series.loc[2020] == pytest.approx(2 * 86.0 * 100.0) and np.isnan(series.loc[2021])
+    assert series.attrs["missing_pct"] == {2020: 50.0, 2021: 100.0}

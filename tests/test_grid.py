@@ -274,3 +274,93 @@ def test_regrid_gives_the_same_on_numpy_and_dask(scene):
                    "whole array and returns a numpy-backed result")
 def test_regrid_stays_lazy(scene):
     assert_backends_agree(regrid, scene["tmean"].isel(time=slice(0, 6)), scene["tmean"].isel(y=slice(1, 4)))
+
+
+# --- true areas on projections that are not equal-area (issue 10 item 15) -------------------------
+
+def mercator_grid(lat_centre=23.0, res=1000.0, n=3, crs="EPSG:3857"):
+    """An n x n grid of ``res`` m cells in Web Mercator whose middle row is centred on ``lat_centre``."""
+    y_centre = 6378137.0 * math.log(math.tan(math.pi / 4 + math.radians(lat_centre) / 2))
+    offsets = res * (np.arange(n) - n // 2)
+    da = xr.DataArray(np.zeros((n, n)), dims=("y", "x"),
+                      coords={"y": y_centre - offsets, "x": 1.25e7 + offsets})
+    return da.rio.write_crs(crs)
+
+
+def test_web_mercator_cells_get_their_true_area():
+    """A 1 km EPSG:3857 cell at 23 N covers 0.843 km2, not 1 (SCIENCE.md section 5).
+
+    By hand: Web Mercator maps latitude phi to y = a ln tan(pi/4 + phi/2) (a = 6378137 m), so dy = a dphi / cos phi
+    and dx = a dlambda; the WGS 84 surface element is M N cos phi dphi dlambda, M = a (1 - e2) / W^3,
+    N = a / W, W^2 = 1 - e2 sin^2 phi.  A small cell therefore covers dx dy M N cos^2 phi / a^2
+    = 1e6 * (1 - e2) / W^4 * cos^2(23 deg) = 843,380 m2 (e2 = 0.00669438).
+    """
+    e2 = 0.00669437999014
+    phi = math.radians(23.0)
+    by_hand = 1e6 * (1 - e2) / (1 - e2 * math.sin(phi) ** 2) ** 2 * math.cos(phi) ** 2
+    assert by_hand == pytest.approx(0.8434e6, rel=1e-4)
+    area = cell_area(mercator_grid())
+    assert float(area[1, 1]) == pytest.approx(by_hand, rel=1e-6)
+    assert "true" in area.attrs["area_method"]
+
+
+def test_true_areas_match_geodesic_polygons_on_a_conformal_conic_grid():
+    """100 km Lambert conformal conic cells against pyproj.Geod's area of each cell's densified outline."""
+    from pyproj import Geod, Transformer
+
+    crs = "+proj=lcc +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
+    res = 100_000.0
+    da = projected(np.zeros((6, 8)), res=res, x0=-400_000.0, y0=4_000_000.0, crs=crs)
+    area = cell_area(da)
+    to_geo = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    geod = Geod(ellps="WGS84")
+    n = 40
+    for j, i in [(0, 0), (2, 5), (5, 7)]:
+        xc, yc = float(da["x"][i]), float(da["y"][j])
+        w, e, s, nn = xc - res / 2, xc + res / 2, yc - res / 2, yc + res / 2
+        xs = np.concatenate([np.linspace(w, e, n), np.full(n, e), np.linspace(e, w, n), np.full(n, w)])
+        ys = np.concatenate([np.full(n, s), np.linspace(s, nn, n), np.full(n, nn), np.linspace(nn, s, n)])
+        lon, lat = to_geo.transform(xs, ys)
+        expected = abs(geod.polygon_area_perimeter(lon, lat)[0])
+        assert float(area[j, i]) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:32649", "EPSG:3035", "ESRI:102025", "EPSG:6933"])
+def test_equal_area_and_utm_grids_keep_dx_dy(crs):
+    da = projected(np.zeros((3, 4)), res=250.0, x0=500_000.0, y0=2_500_000.0, crs=crs)
+    np.testing.assert_allclose(cell_area(da).values, 250.0 * 250.0)
+    assert "dx dy" in cell_area(da).attrs["area_method"]
+
+
+def test_true_cell_area_on_numpy_and_dask():
+    da = mercator_grid(n=4)
+    eager, _ = assert_backends_agree(cell_area, da, lazy=False, units="m2", long_name="cell area", like=da)
+    assert (np.diff(eager.values, axis=0) > 0).all()  # rows further south (nearer the equator) cover more
+
+
+# --- conservative regridding with coverage (issue 10 items 11 and 12) ---------------------------------
+
+def test_regrid_conservative_on_numpy_and_dask(scene):
+    from carbontools.grid import regrid_conservative
+
+    t = scene["precip"].isel(time=slice(0, 3))  # 1 degree, a NaN at month 7 only: all 3 months full
+    t = t.where(scene["landcover"] != 10.0)  # the water cell is NaN
+    target = geographic(2.0).sel(y=slice(46.5, 40.5), x=slice(99.5, 107.5))
+    eager, _ = assert_backends_agree(regrid_conservative, t, target, like=t, reduced=("y", "x"), added=("y", "x"),
+                                     units="mm month-1")
+    np.testing.assert_array_equal(eager["y"], target["y"])
+    assert eager["coverage"].dims == eager.dims
+    total_in = float((t.fillna(0) * cell_area(t)).sum())
+    total_out = float((eager.fillna(0) * cell_area(eager) * eager["coverage"]).sum())
+    assert total_out == pytest.approx(total_in, rel=1e-4)
+
+
+def test_coarsen_conservative_carries_the_covered_share_by_hand():
+    """A 2 x 2 block of 100 m cells with one NaN: value = mean of the 3 valid cells, coverage 3/4."""
+    values = np.ones((4, 4))
+    values[:2, :2] = [[4.0, 8.0], [np.nan, 12.0]]
+    out = coarsen_conservative(projected(values), 2)
+    assert out[0, 0].item() == pytest.approx(8.0) and out["coverage"][0, 0].item() == pytest.approx(0.75)
+    assert out["coverage"].values.tolist() == [[0.75, 1.0], [1.0, 1.0]]
+    total = float((out * cell_area(out) * out["coverage"]).sum())
+    assert total == pytest.approx((4 + 8 + 12 + 12 * 1.0) * 1e4)  # the old block mean x whole cell gave (32 + 12) x 1e4
