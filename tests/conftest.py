@@ -6,15 +6,27 @@ import xarray as xr
 from carbontools import demo
 
 
-def approx_printed(text: str, rel: float = 1e-4):
-    """pytest.approx for a value printed in the specification: relative 1e-4, or half a unit of its last digit.
+def approx_printed(text: str, exact: bool = False):
+    """pytest.approx for a value printed in the specification, to exactly the digits it states.
 
-    "0.9244" accepts |x - 0.9244| <= max(1e-4 * 0.9244, 0.00005): a rounded oracle is met by any
-    value that rounds to it.
+    A rounded oracle is met by any value that rounds to it, and by nothing else: "0.9244" accepts
+    |x - 0.9244| <= 0.00005 (half a unit of its last digit), "113.29" accepts 113.285..113.295.  No
+    relative slack is added on top (a relative 1e-4 let 113.28 pass for "113.29").
+
+    Values the specification prints with one or two significant digits ("1", "0", "0.8", "1.0": Te1 at
+    Topt 20 and 0, Lloyd-Taylor at 10 degC, Ep0 below freezing) are exact results of their formula, not
+    rounded ones; half a unit there would accept 1.049 for "1.0" and 0.49 for "0".  They need
+    ``exact=True`` (agreement to 1e-12) and are refused without it.
     """
     value = float(text)
+    if exact:
+        return pytest.approx(value, rel=1e-12, abs=1e-12)
+    digits = text.lstrip("-").replace(".", "").lstrip("0")
+    if len(digits) < 3:
+        raise ValueError(f"approx_printed({text!r}): {len(digits)} significant digit(s) is an exact value in the "
+                         "specification, not a rounded one; pass exact=True")
     decimals = len(text.split(".")[1]) if "." in text else 0
-    return pytest.approx(value, rel=rel, abs=0.5 * 10.0**-decimals * (1 + 1e-9))
+    return pytest.approx(value, rel=0, abs=0.5 * 10.0**-decimals * (1 + 1e-9))
 
 
 def monthly_grid(values: dict, year: int = 2021, ny: int = 1, nx: int = 1, landcover=4, scheme="casa",

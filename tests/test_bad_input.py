@@ -26,7 +26,12 @@ def test_good_drivers_run_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = ct.run(drivers())
-    assert np.isfinite(out["npp"]).all()
+    assert np.isfinite(out["npp"]).all() and float(out["npp"].min()) > 0
+    # the same drivers with one thing wrong do warn, so the silence above means something
+    lacking = drivers()
+    del lacking["tmean"].attrs["units"]
+    with pytest.warns(UserWarning, match="tmean has no 'units' attribute"):
+        ct.run(lacking)
 
 
 def test_ndvi_scaled_by_10000():

@@ -55,5 +55,12 @@ def test_districts_tile_the_scene():
 
 
 def test_nep_has_sinks_and_sources(small_demo):
+    """Forests are sinks in every year, barren land (construction sites: no NPP, Pei's Rh has no substrate
+    limit) a source everywhere, open water exactly zero; the classes are CLCD codes (demo.CLCD)."""
     nep = ct.run(small_demo)["nep_annual"]
-    assert float(nep.max()) > 200 and float(nep.min()) < 0
+    lc = small_demo["landcover"]
+    forest, barren, water = (nep.where(lc == demo.CLCD[name]) for name in ("forest", "barren", "water"))
+    assert int(lc.isin([demo.CLCD["forest"]]).sum()) > 100 and int((lc == demo.CLCD["barren"]).sum()) > 10
+    assert float(forest.min()) > 0 and float(forest.mean()) > 200
+    assert float(barren.max()) < 0
+    assert float(abs(water).max()) == 0.0

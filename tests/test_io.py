@@ -182,6 +182,26 @@ def test_mod17_npp(tmp_path):
     np.testing.assert_allclose(npp.values, [[500.0, np.nan], [np.nan, -10.0]], rtol=1e-6)
 
 
+def test_mod17_npp_already_scaled_float_is_not_scaled_again(tmp_path):
+    # issue 10 item 16: a float file in kg C m-2 came out 10000 times too small (0.5 kg C m-2 -> 0.05 g C m-2 yr-1)
+    scaled = np.array([[0.5, 3.2767], [3.2761, -0.01]], dtype="float32")  # 0.5 kg C m-2 = 500 g C m-2; 2 codes
+    npp = io.read_mod17_npp(write_geotiff(tmp_path / "MOD17A3HGF.A2021001.scaled.tif", scaled))
+    assert npp.attrs["units"] == "g C m-2 yr-1"
+    np.testing.assert_allclose(npp.values, [[500.0, np.nan], [np.nan, -10.0]], rtol=1e-6)
+    with_nodata = np.array([[0.5, -9999.0]], dtype="float32")
+    npp = io.read_mod17_npp(write_geotiff(tmp_path / "nodata.tif", with_nodata, nodata=-9999.0))
+    np.testing.assert_allclose(npp.values, [[500.0, np.nan]], rtol=1e-6)
+    nan_fill = np.array([[0.25, np.nan]], dtype="float64")
+    np.testing.assert_allclose(io.read_mod17_npp(write_geotiff(tmp_path / "nan.tif", nan_fill)).values,
+                               [[250.0, np.nan]], rtol=1e-12)
+
+
+def test_mod17_npp_float_digital_numbers_are_refused(tmp_path):
+    dn_as_float = np.array([[5000.0, 32767.0], [1200.0, -100.0]], dtype="float32")
+    with pytest.raises(ValueError, match=r"4 value\(s\) outside -3.0..3.27 \(from -100 to 32767\).*multiply by 0.0001"):
+        io.read_mod17_npp(write_geotiff(tmp_path / "dn.tif", dn_as_float))
+
+
 # --- land cover, generic rasters, regions --------------------------------------------------
 
 def test_read_landcover_checks_codes(tmp_path):

@@ -49,9 +49,16 @@ def test_to_casa_on_dask():
 
 def test_built_up_pixels_are_not_zero():
     """Built-up pixels carry NPP from the urban green share of their NDVI (SCIENCE.md)."""
+    from .models.test_casa import ZHU, hand_fpar, hand_heat_index, hand_pet, hand_te2, hand_zhou
+
     ds = monthly_grid({"ndvi": [0.25] * 12, "tmean": [20.0] * 12, "srad": [400.0] * 12, "precip": [100.0] * 12},
                       landcover=8)
-    assert (ct.run(ds)["npp"] > 0).all()
+    npp = ct.run(ds)["npp"]
+    # built-up takes the last row of the class table (eps_max 0.542, NDVI_max 0.634); Topt = T = 20: Te1 = 1
+    we = hand_zhou(100.0, hand_pet(20.0, hand_heat_index([20.0] * 12)))[0]
+    expected = 400 * hand_fpar(0.25, 0.634, ZHU) * 0.5 * 1.0 * hand_te2(20.0, 20.0, ZHU["c"]) * we * 0.542
+    assert expected > 20  # g C m-2 month-1: by hand, far from zero
+    np.testing.assert_allclose(npp.values, expected, rtol=1e-12)
 
 
 def test_water_and_ice_have_zero_npp_and_rh_even_with_green_ndvi():

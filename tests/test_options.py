@@ -9,7 +9,8 @@ from carbontools.models import casa as m
 from carbontools.params import CasaParams
 
 from .conftest import monthly_grid
-from .models.test_casa import _hand_daylength_factor
+from .models.test_casa import POTTER, ZHU, _hand_daylength_factor, hand_fpar, hand_heat_index, hand_pet, hand_te1, \
+    hand_te2, hand_zhou
 
 T = [14, 15, 18, 22, 26, 28, 29, 29, 27, 25, 21, 16]
 NDVI = [0.4, 0.42, 0.5, 0.6, 0.7, 0.75, 0.8, 0.78, 0.7, 0.6, 0.5, 0.45]
@@ -24,10 +25,15 @@ def test_potter_preset_runs_with_its_constants():
     out = ct.run(base(), casa="potter1993")
     params = CasaParams.from_dict(__import__("json").loads(out.attrs["parameters"])["casa"])
     assert params == ct.CASA_PRESETS["potter1993"]
-    j = out.isel(time=6, y=0, x=0)  # July: NDVI 0.8 -> FPAR 0.95
-    we = float(j["we"])
-    expected = 400 * 0.95 * 0.5 * float(m.te1(29.0, 29.0)) * float(m.te2(29.0, 29.0, params)) * we * 0.389
+    j = out.isel(time=6, y=0, x=0)  # July: NDVI 0.8 -> SR 9 -> (9 - 1.08)/(4.14 - 1.08) = 2.59, capped at 0.95
+    assert float(j["fpar"]) == 0.95 == hand_fpar(0.8, None, POTTER)
+    # Topt = July's 29 degC: Te1 = 0.8 + 0.58 - 0.4205 = 0.9595; Te2(T = Topt, C 1.1814) = 0.99122 (oracle);
+    # We from Zhou with P 100 and Thornthwaite Ep0 of the year; eps_max 0.389 for every class
+    we = hand_zhou(100.0, hand_pet(29.0, hand_heat_index(T)))[0]
+    expected = 400 * 0.95 * 0.5 * 0.9595 * hand_te2(29.0, 29.0, 1.1814, half=False) * we * 0.389
+    assert hand_te2(29.0, 29.0, 1.1814, half=False) == pytest.approx(0.99122, abs=5e-6)
     assert float(j["npp"]) == pytest.approx(expected, rel=1e-12)
+    assert float(j["npp"]) != pytest.approx(expected / 0.389 * 0.692, rel=1e-3)  # not the Zhu eps_max of the class
 
 
 def test_fpar_given_directly():
@@ -36,8 +42,9 @@ def test_fpar_given_directly():
     out = ct.run(ds)
     np.testing.assert_allclose(out["fpar"].values.ravel(), fpar)
     assert float(out["topt"][0, 0, 0]) == 29.0  # FPAR peaks in July
-    row = out.isel(time=3, y=0, x=0)
-    expected = 400 * 0.4 * 0.5 * float(row["te1"]) * float(row["te2"]) * float(row["we"]) * 0.692
+    row = out.isel(time=3, y=0, x=0)  # April: FPAR 0.4 as given, T 22 against Topt 29
+    we = hand_zhou(100.0, hand_pet(22.0, hand_heat_index(T)))[0]
+    expected = 400 * 0.4 * 0.5 * hand_te1(29.0, 22.0) * hand_te2(29.0, 22.0, ZHU["c"], ZHU["half"]) * we * 0.692
     assert float(row["npp"]) == pytest.approx(expected, rel=1e-12)
 
 

@@ -12,6 +12,7 @@ from carbontools.models import respiration as r
 from carbontools.params import CasaParams, LloydTaylorParams, Pei2009Params, Q10Params
 
 from .conftest import approx_printed, monthly_grid
+from .models.test_casa import hand_heat_index, hand_pet
 
 # The worked pixel: deciduous broadleaf forest, C = 1.1814 and no half rule (SCIENCE.md section 1)
 WORKED = CasaParams().replace(te2_c=1.1814, te2_half_rule=False)
@@ -31,9 +32,45 @@ def test_worked_pixel_step_by_step():
     assert t1 == approx_printed("0.9980")
     assert t2 == approx_printed("0.9568")
     assert we == approx_printed("0.9244")
-    npp = 600.0 * fpar * 0.5 * t1 * t2 * we * p.eps_max[4]
-    assert p.eps_max[4] == 0.692
-    assert npp == approx_printed("113.29")
+    assert p.eps_max[4] == 0.692 and p.par_fraction == 0.5
+    # the pixel's NPP comes from the package itself, never from multiplying its own factors here:
+    # see test_worked_pixel_through_run_with_zhou_and_thornthwaite and test_worked_pixel_through_run
+
+
+def _bisect(f, lo, hi, steps=200):
+    """A root of f in [lo, hi] by bisection (f(lo) and f(hi) of opposite signs)."""
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if (f(lo) < 0) == (f(mid) < 0) else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def test_worked_pixel_through_run_with_zhou_and_thornthwaite():
+    """The worked pixel through carbontools.run with its default water stress: Zhou + Thornthwaite.
+
+    The year is built so that April is the worked pixel: T 20 degC, NDVI 0.6, P 100 mm, and the NDVI
+    peaks in July at 22 degC (Topt 22).  Ep0 = 100 mm in April needs the year's heat index I to solve
+    16 (10*20/I)^a(I) = 100 (I = 36.17); December's temperature is solved for that by bisection on the
+    specification's formulas (tests/models/test_casa.py, written without carbontools), so the oracle's
+    P = Ep0 = 100 holds and run() must give its NPP.
+    """
+    tmean = [-4.0, -2.0, 2.0, 20.0, 12.0, 16.0, 22.0, 14.0, 10.0, 5.0, 1.0]
+    i_star = _bisect(lambda i: hand_pet(20.0, i) - 100.0, 20.0, 200.0)
+    december = _bisect(lambda t: hand_heat_index(tmean + [t]) - i_star, 0.0, 10.0)
+    tmean.append(december)
+    assert hand_pet(20.0, hand_heat_index(tmean)) == pytest.approx(100.0, rel=1e-12)
+    ndvi = [0.3, 0.3, 0.4, 0.6, 0.6, 0.65, 0.7, 0.65, 0.6, 0.5, 0.4, 0.3]
+    ds = monthly_grid({"ndvi": ndvi, "tmean": tmean, "srad": [600.0] * 12, "precip": [100.0] * 12}, landcover=4)
+    out = ct.run(ds, te2_c=1.1814, te2_half_rule=False)
+    assert out.attrs["parameters"] and '"water_stress": "zhou"' in out.attrs["parameters"]
+    april = out.isel(time=3, y=0, x=0)
+    assert float(april["topt"]) == 22.0
+    assert float(april["pet"]) == pytest.approx(100.0, rel=1e-9)
+    assert float(april["fpar"]) == approx_printed("0.6182")
+    assert float(april["te1"]) == approx_printed("0.9980")
+    assert float(april["te2"]) == approx_printed("0.9568")
+    assert float(april["we"]) == approx_printed("0.9244")
+    assert float(april["npp"]) == approx_printed("113.29")
 
 
 def test_worked_pixel_through_run():
@@ -67,14 +104,15 @@ def test_te2_at_optimum(c, expected):
     assert float(m.te2(25.0, 25.0, CasaParams(te2_c=c))) == approx_printed(expected)
 
 
-@pytest.mark.parametrize("topt, expected", [(20.0, "1.0"), (25.0, "0.9875"), (0.0, "0.8")])
-def test_te1(topt, expected):
-    assert float(m.te1(topt, 15.0)) == approx_printed(expected)
+# Te1 at Topt 20 and 0 is exact: 0.8 + 0.02*20 - 0.0005*400 = 1 and 0.8 + 0 - 0 = 0.8
+@pytest.mark.parametrize("topt, expected, exact", [(20.0, "1.0", True), (25.0, "0.9875", False), (0.0, "0.8", True)])
+def test_te1(topt, expected, exact):
+    assert float(m.te1(topt, 15.0)) == approx_printed(expected, exact=exact)
 
 
 def test_te1_zero_in_cold_months():
     assert float(m.te1(20.0, -10.0)) == 0.0
-    assert float(m.te1(20.0, -9.9)) == approx_printed("1.0")
+    assert float(m.te1(20.0, -9.9)) == approx_printed("1.0", exact=True)
 
 
 def test_te2_half_rule():
@@ -122,7 +160,7 @@ def test_thornthwaite_oracle():
     assert c3 * i**3 + c2 * i**2 + c1 * i + c0 == approx_printed("1.3945")
     pet = m.thornthwaite_pet(t, index)
     for got, expected in zip(pet.values, THORN_EP0):
-        assert got == approx_printed(expected)
+        assert got == approx_printed(expected, exact=expected == "0")  # T <= 0 -> Ep0 = 0 by rule
 
 
 def test_thornthwaite_high_temperature_oracle():
@@ -168,7 +206,7 @@ def test_q10_defaults_agree_with_pei2009_at_10_degc_50mm():
 def test_lloyd_taylor_factors(t, factor):
     p = LloydTaylorParams(rh_ref=1.0)
     unit = float(r.rh_lloyd_taylor(float(t), params=p))
-    assert unit == approx_printed(factor)
+    assert unit == approx_printed(factor, exact=t == 10)  # at the reference 10 degC: exp(0) = 1 exactly
     assert float(r.rh_lloyd_taylor(float(t))) == pytest.approx(16.3 * unit, rel=1e-12)  # default R10 = 16.3
 
 

@@ -18,6 +18,7 @@ from carbontools.params import CasaParams
 from carbontools.units import to_canonical
 
 from .conftest import approx_printed, monthly_grid
+from .models.test_casa import ZHU, hand_fpar
 
 
 def test_e_uses_p_times_rn_not_p_plus_rn():
@@ -113,10 +114,13 @@ def test_sr_max_per_class_not_one_scene_value():
     ds = monthly_grid({"ndvi": [0.6] * 12, "tmean": [20.0] * 12, "srad": [400.0] * 12, "precip": [80.0] * 12},
                       nx=2, landcover=[[4, 1]])
     fpar = ct.run(ds)["fpar"].isel(time=0, y=0).values
-    p = CasaParams()
-    expected = [float(m.fpar_from_ndvi(0.6, 0.023, p.ndvi_max[c], p)) for c in (4, 1)]
-    np.testing.assert_allclose(fpar, expected, rtol=1e-12)
-    assert abs(fpar[0] - fpar[1]) > 0.05
+    # deciduous broadleaf: the worked pixel's 0.6182; evergreen needleleaf (NDVI_max 0.647, SR_max 4.6657):
+    # FPAR_NDVI 0.8785, FPAR_SR 0.7753 -> 0.8269, both by the formulas of SCIENCE.md (tests/models/test_casa.py)
+    assert fpar[0] == approx_printed("0.6182")
+    np.testing.assert_allclose(fpar, [hand_fpar(0.6, 0.747, ZHU), hand_fpar(0.6, 0.647, ZHU)], rtol=1e-12)
+    assert fpar[1] == pytest.approx(0.82689, abs=1e-5)
+    # one scene SR_max (here the broadleaf class's, for both) would give both pixels 0.6182
+    assert abs(fpar[0] - fpar[1]) > 0.2
 
 
 def test_pei2009_bracket_closes_before_days_and_share():

@@ -162,6 +162,7 @@ def test_user_csv_with_invest_column_names(tmp_path):
 def test_shipped_tables_are_complete_labelled_and_derived_as_stated():
     casa = st.read_pools()
     assert list(casa.index) == list(range(1, 12))
+    assert casa.attrs["zone"] == "warm_temperate_moist"  # without a zone: the table shipped before zones
     assert (casa[list(st.POOLS)] >= 0).all().all()
     assert "illustrative" in casa.attrs["source"]
     # forest: AGB 180 t d.m./ha x carbon fraction 0.47 = 84.6; below-ground 84.6 x R 0.24 = 20.3
@@ -174,9 +175,209 @@ def test_shipped_tables_are_complete_labelled_and_derived_as_stated():
     assert list(clcd.index) == list(range(1, 10))
     assert clcd.loc[1, "soil"] == pytest.approx(63 * 0.69, abs=0.05)  # long-term cultivated
     from importlib import resources
-    for name in ("carbon_pools_casa.csv", "carbon_pools_clcd.csv"):
-        header = resources.files("carbontools.tables").joinpath(name).read_text()
-        assert "ILLUSTRATIVE" in header and "IPCC 2006" in header
+    for scheme in ("casa", "clcd"):
+        for zone in st.ZONES:
+            header = resources.files("carbontools.tables").joinpath(f"carbon_pools_{scheme}_{zone}.csv").read_text()
+            assert "ILLUSTRATIVE" in header and "IPCC 2006" in header and zone in header
+
+
+@pytest.mark.parametrize("scheme", ["casa", "clcd"])
+@pytest.mark.parametrize("zone", st.ZONES)
+def test_shipped_tables_are_what_the_tier1_defaults_give(scheme, zone):
+    """Each shipped table is generated from ipcc_tier1_defaults.csv and pool_kinds.csv, so none drifts."""
+    from importlib import resources
+
+    shipped = resources.files("carbontools.tables").joinpath(f"carbon_pools_{scheme}_{zone}.csv").read_text()
+    assert shipped == st.pool_table_csv(scheme, zone), "regenerate: Path(...).write_text(pool_table_csv(...))"
+
+
+def test_tropical_moist_pools_by_hand():
+    """The demo region's zone (21.7 degC, 1,870 mm, below 1,000 m): tropical moist, LAC soils, from the components."""
+    casa = st.read_pools(zone="tropical_moist")
+    assert casa.loc[2, "above"] == pytest.approx(84.6)  # tropical moist deciduous forest, Asia: 180 x 0.47
+    assert casa.loc[2, "below"] == pytest.approx(20.3)  # R 0.24 above 125 t/ha
+    assert casa.loc[2, "soil"] == 47.0 and casa.loc[2, "dead"] == 2.1  # SOC ref tropical moist LAC; tropical litter
+    assert casa.loc[1, "dead"] == 5.2 and casa.loc[5, "dead"] == pytest.approx((2.1 + 5.2) / 2, abs=0.051)
+    assert casa.loc[7, "above"] == pytest.approx(6.2 * 0.47, abs=0.05)  # tropical moist grassland 6.2 t d.m./ha
+    assert casa.loc[7, "below"] == pytest.approx((16.1 - 6.2) * 0.47, abs=0.05)
+    assert casa.loc[8, "soil"] == pytest.approx(47 * (0.3 + 0.7 * 0.34), abs=0.05)  # 25.3
+    assert casa.loc[9, "soil"] == pytest.approx(47 * 0.34, abs=0.05)
+    clcd = st.read_pools(scheme="clcd", zone="tropical_moist")
+    assert clcd.loc[1, "soil"] == pytest.approx(47 * 0.48, abs=0.05)  # tropical moist long-term cultivation
+    assert clcd.loc[9, "soil"] == 86.0  # wetland soils, tropical
+    warm = st.read_pools(scheme="clcd")
+    # a warm temperate table on the demo region overstates every soil: 63 against 47 Mg C/ha
+    assert (warm["soil"] > clcd["soil"]).sum() >= 6
+
+
+def test_every_pool_value_names_its_source_and_check():
+    allowed = {"checked (bonsai-ipcc 0.5.3)", "unverified (from recall)", "assumption",
+               "unverified (from recall; a public transcription agrees)",
+               "unverified (a public transcription of the 2019 table)"}
+    defaults = st.ipcc_defaults("tropical_moist")
+    assert set(defaults["status"]) <= allowed
+    assert all(("Table" in src) or ("not IPCC" in src) or status == "assumption"
+               for src, status in zip(defaults["source"], defaults["status"]))
+    for scheme in ("casa", "clcd"):
+        for zone in st.ZONES:
+            table = st.read_pools(scheme=scheme, zone=zone)
+            for pool in st.POOLS:
+                sources = table[f"{pool}_source"]
+                zero = table[pool] == 0
+                assert sources[~zero].str.contains(r"\[(?:checked|unverified|assumption)").all(), (scheme, zone, pool)
+                assert not sources.str.contains(r"\[verified").any()
+    # no table number is claimed checked except the SOC reference stocks
+    checked = defaults[defaults["status"].str.startswith("checked")]
+    assert set(checked.index) == {"soc_lac", "soc_hac", "soc_wetland"}
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("bonsai_ipcc") is None,
+                    reason="bonsai-ipcc not installed (make env installs it with --no-deps)")
+def test_soc_reference_stocks_equal_bonsai_ipcc_transcription_of_table_2_3():
+    from importlib import metadata
+
+    dist = metadata.distribution("bonsai-ipcc")
+    path = next(f for f in dist.files if str(f).endswith("agriculture/generic/par_soc_ref.csv"))
+    ref = pd.read_csv(dist.locate_file(path))
+    ref = ref[ref["property"] == "def"].set_index(["climate_zone", "moisture_regime", "soil_type"])["value"]
+    names = {"tropical_wet": ("tropical", "wet"), "tropical_moist": ("tropical", "moist"),
+             "tropical_dry": ("tropical", "dry"), "warm_temperate_moist": ("temperate-warm", "moist"),
+             "warm_temperate_dry": ("temperate-warm", "dry"), "cool_temperate_moist": ("temperate-cool", "moist"),
+             "cool_temperate_dry": ("temperate-cool", "dry")}
+    for zone, (climate, moisture) in names.items():
+        ours = st.ipcc_defaults(zone)["value"]
+        for item, soil in (("soc_lac", "LAC"), ("soc_hac", "HAC"), ("soc_wetland", "wetland")):
+            assert ours[item] == ref[(climate, moisture, soil)], (zone, item)
+
+
+def test_hac_soils_and_secondary_forest():
+    hac = st.read_pools(zone="tropical_moist", soil="HAC")
+    assert hac.loc[2, "soil"] == 65.0 and hac.attrs["soil"] == "HAC"
+    secondary = st.read_pools(zone="tropical_moist", forest="secondary")
+    # 180 t d.m./ha x 131.6/413.1 (secondary/primary, 2019 Table 4.7, Asian tropical rain forest) = 57.3;
+    # x CF 0.47 = 26.95 Mg C/ha; R 0.20 below 125 t/ha
+    assert secondary.loc[2, "above"] == pytest.approx(180 * 0.3186 * 0.47, abs=0.05)
+    assert secondary.loc[2, "below"] == pytest.approx(180 * 0.3186 * 0.47 * 0.20, abs=0.05)
+    assert secondary.loc[7, "above"] == hac.loc[7, "above"]  # only forests change
+    with pytest.raises(ValueError, match="soil='sandy'"):
+        st.read_pools(zone="tropical_moist", soil="sandy")
+    with pytest.raises(ValueError, match="forest='plantation'"):
+        st.read_pools(zone="tropical_moist", forest="plantation")
+    with pytest.raises(ValueError, match="zone 'tropical_montane'.*shipped"):
+        st.read_pools(zone="tropical_montane")
+    with pytest.raises(ValueError, match="drop zone="):
+        st.read_pools(ORACLE, zone="tropical_moist")
+
+
+# --- the IPCC climate zone -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mat, map_mm, elevation, zone", [
+    (21.7, 1870, 50, "tropical_moist"),  # the demo region (issue 10)
+    (18.01, 1500, 0, "tropical_moist"), (21.7, 2000.1, 0, "tropical_wet"), (21.7, 2000, 0, "tropical_moist"),
+    (21.7, 1000, 0, "tropical_dry"), (21.7, 1000.1, 0, "tropical_moist"),
+    (21.7, 1870, 1000.1, "tropical_montane"), (21.7, 1870, 1000, "tropical_moist"),
+])
+def test_ipcc_zone_in_the_tropics(mat, map_mm, elevation, zone):
+    assert st.ipcc_climate_zone(mat, map_mm, elevation) == zone
+
+
+@pytest.mark.parametrize("mat, map_mm, pet, warmest, zone", [
+    (18.0, 1500, 900, 27, "warm_temperate_moist"),  # MAT > 18 is tropical: 18 itself is not
+    (10.01, 800, 900, 22, "warm_temperate_dry"), (10.0, 1000, 900, 22, "cool_temperate_moist"),
+    (0.01, 400, 500, 15, "cool_temperate_dry"), (0.0, 400, 300, 12, "boreal_moist"), (-5, 200, 250, 9.9, "polar_dry"),
+])
+def test_ipcc_zone_outside_the_tropics(mat, map_mm, pet, warmest, zone):
+    assert st.ipcc_climate_zone(mat, map_mm, 0.0, pet_mm=pet, warmest_month=warmest) == zone
+
+
+def test_ipcc_zone_arrays_frost_and_missing_inputs():
+    zones = st.ipcc_climate_zone(np.array([25.0, np.nan, 12.0]), np.array([1500.0, 900.0, 800.0]), 0.0,
+                                 pet_mm=np.array([0.0, 0.0, 700.0]))
+    assert zones.tolist() == ["tropical_moist", "", "warm_temperate_moist"]
+    # frequent frost takes a warm place out of the tropics
+    assert st.ipcc_climate_zone(19.0, 1500, 0, pet_mm=1200, frost_days=10) == "warm_temperate_moist"
+    assert st.ipcc_climate_zone(19.0, 1500, 0, frost_days=7) == "tropical_moist"
+    with pytest.raises(ValueError, match="pass pet_mm="):
+        st.ipcc_climate_zone(15.0, 1000)
+    with pytest.raises(ValueError, match="warmest_month="):
+        st.ipcc_climate_zone(-2.0, 300, pet_mm=200)
+
+
+def test_climate_zone_from_monthly_drivers_with_the_thornthwaite_oracle():
+    """SCIENCE.md's Thornthwaite year: MAT 134/12 = 11.2 degC (warm temperate), PET = the sum of its oracle Ep0."""
+    from .conftest import monthly_grid
+    from .test_oracles import THORN_EP0, THORN_T
+
+    pet_year = sum(float(v) for v in THORN_EP0)
+    assert pet_year == pytest.approx(643.05)
+    for monthly_p, zone in ((54.0, "warm_temperate_moist"), (53.0, "warm_temperate_dry")):  # 648 / 636 mm
+        ds = monthly_grid({"tmean": THORN_T * 2, "precip": [monthly_p] * 24}, nx=2)
+        assert st.climate_zone(ds["tmean"], ds["precip"]) == zone
+        assert st.climate_zone(ds["tmean"], ds["precip"], per_pixel=True).values.tolist() == [[zone, zone]]
+    warm = monthly_grid({"tmean": [t + 20 for t in THORN_T], "precip": [200.0] * 12})  # MAT 29.5, MAP 2,400 mm
+    assert st.climate_zone(warm["tmean"], warm["precip"]) == "tropical_wet"
+    assert st.climate_zone(warm["tmean"], warm["precip"], elevation=1500.0) == "tropical_montane"
+
+
+def test_the_demo_region_is_tropical_moist():
+    from carbontools import demo
+
+    ds = demo.delta_city()  # the notebooks' scene: mean annual temperature 21.7 degC, 1,870 mm, below 1,000 m
+    assert float(ds["tmean"].mean()) == pytest.approx(21.7, abs=0.05)
+    assert st.climate_zone(ds["tmean"], ds["precip"], elevation=0.0) == "tropical_moist"
+
+
+# --- built-up soil follows the impervious fraction ---------------------------------------------------
+
+def impervious_map(values):
+    return projected(values).assign_attrs(units="1")
+
+
+def test_built_up_soil_follows_the_impervious_fraction():
+    casa = st.read_pools()
+    lc = projected([[8, 8, 8], [8, 2, 8]])
+    imp = impervious_map([[0.0, 0.7, 1.0], [np.nan, 0.9, 0.25]])
+    pools = st.storage_pools(lc, casa, impervious=imp)
+    # open soil 63, sealed 63 x (1 - 0.66) = 21.4 (rounded in the table): soil = 63 (1 - f) + 21.4 f
+    expected = [[63.0, 63 * 0.3 + 21.4 * 0.7, 21.4], [33.9, 63.0, 63 * 0.75 + 21.4 * 0.25]]
+    np.testing.assert_allclose(pools["soil"].values, expected)  # NaN fraction: the table's fixed share
+    assert float(pools["soil"][1, 1]) == 63.0  # forest soil ignores the impervious map
+    density = st.storage_density(lc, casa, impervious=imp)
+    trees, forest_rest = 6.1 + 1.6, 84.6 + 20.3 + 13.0  # built-up and deciduous broadleaf pools besides soil
+    np.testing.assert_allclose(density.values, np.array(expected) + np.where(lc.values == 8, trees, forest_rest))
+    # percent is converted, a fraction above 1 refused
+    pct = (imp * 100).assign_attrs(units="%")
+    np.testing.assert_allclose(st.storage_density(lc, casa, impervious=pct).values, density.values)
+    with pytest.raises(ValueError, match="percentage"):
+        st.storage_density(lc, casa, impervious=imp * 100)
+    with pytest.raises(ValueError, match="different grids"):
+        st.storage_density(lc, casa, impervious=projected([[0.5] * 3] * 2, res=20.0).assign_attrs(units="1"))
+    with pytest.raises(ValueError, match="soil_open and soil_sealed"):
+        st.storage_density(projected([[1, 2]]), st.read_pools(ORACLE, scheme="oracle"),
+                           impervious=impervious_map([[0.5, 0.5]]))
+
+
+def test_urbanisation_with_its_impervious_fraction():
+    casa = st.read_pools(zone="tropical_moist")
+    before, after = projected([[4, 7]]), projected([[8, 8]])
+    change = st.sequestration(before, after, casa, impervious_after=impervious_map([[0.9, 0.1]]))
+    # built-up: trees 6.1 + 1.6, soil open 47 and sealed 47 x 0.34 = 16.0 (as rounded in the table)
+    built = [6.1 + 1.6 + 47 * (1 - f) + 16.0 * f for f in (0.9, 0.1)]
+    np.testing.assert_allclose(change.values, [[built[0] - (84.6 + 20.3 + 47 + 2.1), built[1] - (2.9 + 4.7 + 47)]])
+    assert float(change[0, 0]) == pytest.approx(-127.2)
+    with pytest.raises(ValueError, match="class maps, not to class fractions"):
+        from carbontools.grid import class_fractions
+
+        fr = class_fractions(fine_map(), factor=2)
+        st.sequestration(fr, fr, st.read_pools(ORACLE, scheme="oracle"), impervious_after=impervious_map([[0.1, 0.1]]))
+
+
+def test_sealing_columns_are_validated():
+    good = {"code": [1, 2], "above": [1.0, 2.0], "below": [1.0, 0.0], "soil": [3.0, 3.0], "dead": [0.0, 0.0]}
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\] give only one of soil_open and soil_sealed"):
+        st.read_pools(pd.DataFrame({**good, "soil_open": [np.nan, 5.0]}))
+    with pytest.raises(ValueError, match=r"'soil_sealed' is negative"):
+        st.read_pools(pd.DataFrame({**good, "soil_open": [4.0, np.nan], "soil_sealed": [-1.0, np.nan]}))
 
 
 def test_demo_region_has_storage_everywhere(small_demo):

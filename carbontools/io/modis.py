@@ -84,10 +84,39 @@ def monthly_max_composite(ndvi: xr.DataArray) -> xr.DataArray:
 
 
 def read_mod17_npp(path, crs=None) -> xr.DataArray:
-    """MOD17A3HGF annual NPP GeoTIFF -> g C m-2 yr-1 (raw kg C m-2 x 0.0001; codes above 32700 as NaN)."""
+    """MOD17A3HGF annual NPP GeoTIFF -> g C m-2 yr-1, fill and land-cover codes as NaN.
+
+    Integer files hold the product's digital numbers: kg C m-2 x 0.0001, valid -30000..32700 (32761-32767
+    are codes).  Float files are taken as already scaled, in kg C m-2, as the NDVI loader takes float NDVI:
+    they are masked (the file's nodata, NaN, values outside -3.0..3.27 kg C m-2, which includes the
+    scaled codes 3.2761..3.2767) but not scaled again.  A float file whose values cannot be kg C m-2
+    (digital numbers or g C m-2 saved as float) is refused, with the conversion to make.
+    """
     p = existing(path, "MOD17 NPP file")
     raw = _open_band(p, crs)
-    npp = mask_fill(raw, p, valid_range=NPP_VALID, scale=NPP_SCALE, name="NPP")  # kg C m-2 (over the year)
+    if np.issubdtype(raw.dtype, np.integer):
+        npp = mask_fill(raw, p, valid_range=NPP_VALID, scale=NPP_SCALE, name="NPP")  # kg C m-2 (over the year)
+    else:
+        npp = _already_scaled_npp(raw, p)
     npp = units.convert(npp, "kg C m-2 yr-1", "g C m-2 yr-1", name="NPP")
     return npp.rename("npp").assign_attrs(units="g C m-2 yr-1", long_name="annual net primary production (MOD17A3HGF)",
                                           source=p.name)
+
+
+def _already_scaled_npp(raw: xr.DataArray, path) -> xr.DataArray:
+    lo, hi = (v * NPP_SCALE for v in NPP_VALID)  # -3.0 .. 3.27 kg C m-2
+    codes = np.arange(32761, 32768) * NPP_SCALE
+    nodata = raw.rio.nodata
+    values = raw.where(raw != nodata) if nodata is not None and not np.isnan(nodata) else raw
+    is_code = xr.zeros_like(values, dtype=bool)
+    for code in codes:
+        is_code |= np.isclose(values, code, rtol=0, atol=5e-6)
+    beyond = values.where(~is_code & ((values < lo) | (values > hi)))
+    n_beyond = int(beyond.notnull().sum())
+    if n_beyond:
+        raise ValueError(
+            f"{path}: float NPP with {n_beyond} value(s) outside -3.0..3.27 (from {float(beyond.min()):.6g} to "
+            f"{float(beyond.max()):.6g}); a float MOD17 file is "
+            "read as already scaled, in kg C m-2. If it holds the product's digital numbers, save it as integers "
+            "(or multiply by 0.0001); if it is in g C m-2, multiply by 0.001 before writing it")
+    return mask_fill(values, path, valid_range=(lo, hi), name="NPP")  # the codes lie above 3.27: masked

@@ -12,9 +12,13 @@ largest class (:func:`majority_class`).  Totals over a grid or by region, class 
 small-green-space report are in :mod:`carbontools.greenspace`.
 
 The pool table is user-replaceable (:func:`read_pools`); the shipped defaults
-(``carbontools/tables/carbon_pools_<scheme>.csv``) are ILLUSTRATIVE values from the IPCC 2006
-Guidelines, to be replaced with local ones.  A class present in a map but not in the table is an
-error naming the class, never a silent zero.
+(``carbontools/tables/carbon_pools_<scheme>_<zone>.csv``, one per IPCC climate zone) are ILLUSTRATIVE
+Tier 1 values of the IPCC 2006 Guidelines, built by :func:`ipcc_pools` from the per-zone quantities of
+``ipcc_tier1_defaults.csv``, each value with its table number and how far it could be checked.  The zone
+is the user's choice or follows from mean annual temperature, precipitation and elevation by the IPCC
+rule (:func:`ipcc_climate_zone`, :func:`climate_zone`).  Built-up soil follows the pixel's impervious
+fraction when one is given (``impervious=`` of :func:`storage_density` and :func:`storage_pools`).  A
+class present in a map but not in the table is an error naming the class, never a silent zero.
 """
 
 from __future__ import annotations
@@ -23,17 +27,25 @@ from collections.abc import Mapping
 from importlib import resources
 from os import PathLike
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from ..grid import check_same_grid
 from ..landcover import class_lookup, nodata_values, present_codes
 from ..params import read_table
+from ..units import check_plausible, to_canonical
 
 __all__ = [
     "POOLS",
     "STORAGE_UNITS",
+    "ZONES",
     "pool_schemes",
+    "ipcc_climate_zone",
+    "climate_zone",
+    "ipcc_defaults",
+    "ipcc_pools",
+    "pool_table_csv",
     "read_pools",
     "storage_pools",
     "storage_density",
@@ -51,6 +63,15 @@ STORAGE_UNITS = "Mg C ha-1"
 COLUMN_ALIASES = {"lucode": "code", "c_above": "above", "c_below": "below", "c_soil": "soil", "c_dead": "dead"}
 POOL_NAMES = {"above": "above-ground biomass", "below": "below-ground biomass", "soil": "soil organic carbon",
               "dead": "dead organic matter"}
+#: optional columns: a class with both (built-up) takes soil_open x (1 - impervious) + soil_sealed x impervious
+SEALING_COLUMNS = ("soil_open", "soil_sealed")
+#: IPCC climate zones with shipped pool tables (tropical montane, boreal and polar have none)
+ZONES = ("tropical_wet", "tropical_moist", "tropical_dry", "warm_temperate_moist", "warm_temperate_dry",
+         "cool_temperate_moist", "cool_temperate_dry")
+#: the zone of read_pools() without one: the table carbontools shipped before zones (backwards compatible)
+DEFAULT_ZONE = "warm_temperate_moist"
+SOIL_TYPES = {"LAC": "soc_lac", "HAC": "soc_hac"}
+FOREST_STATES = ("mature", "secondary")
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,10 +79,227 @@ POOL_NAMES = {"above": "above-ground biomass", "below": "below-ground biomass", 
 # --------------------------------------------------------------------------------------------
 
 def pool_schemes() -> list[str]:
-    """Schemes with a shipped (illustrative) pool table ``carbon_pools_<scheme>.csv``."""
-    files = resources.files("carbontools.tables").iterdir()
-    return sorted(f.name[len("carbon_pools_"):-4] for f in files
-                  if f.name.startswith("carbon_pools_") and f.name.endswith(".csv"))
+    """Schemes with shipped (illustrative) pool tables ``carbon_pools_<scheme>_<zone>.csv``."""
+    names = [f.name for f in resources.files("carbontools.tables").iterdir()]
+    return sorted({n[len("carbon_pools_"):-len(f"_{z}.csv")] for n in names for z in ZONES
+                   if n.startswith("carbon_pools_") and n.endswith(f"_{z}.csv")})
+
+
+# --------------------------------------------------------------------------------------------
+# IPCC climate zones
+# --------------------------------------------------------------------------------------------
+
+def ipcc_climate_zone(mat, map_mm, elevation=0.0, pet_mm=None, warmest_month=None, frost_days=None):
+    """The IPCC climate zone of a climate: a zone name, or an array of names for array input.
+
+    ``mat`` mean annual temperature (degC), ``map_mm`` mean annual precipitation (mm), ``elevation`` (m),
+    ``pet_mm`` annual potential evapotranspiration (mm; needed outside the tropics, where moist/dry is
+    MAP > PET), ``warmest_month`` the warmest month's mean temperature (degC; separates boreal from polar),
+    ``frost_days`` per year (optional: without it, the tropics' "virtually no frost" is not tested).
+
+    The rule of the IPCC 2006 Guidelines, Vol. 4, Ch. 3, Annex 3A.5 (Figure 3A.5.1, the climate zone
+    decision tree), thresholds from recall and as implemented in the R package soilsRevealed
+    (``classify_climate``, R/IPCC.R):
+
+    - tropical: MAT > 18 and frost days <= 7; then montane if elevation > 1000 m, else wet if
+      MAP > 2000 mm, moist if MAP > 1000 mm, else dry;
+    - warm temperate: MAT > 10; cool temperate: MAT > 0; else boreal if the warmest month is >= 10 degC,
+      polar otherwise; each moist if MAP > PET, else dry.
+    """
+    mat, map_mm = np.asarray(mat, dtype=float), np.asarray(map_mm, dtype=float)
+    elevation = np.asarray(elevation, dtype=float)
+    valid = np.isfinite(mat) & np.isfinite(map_mm)
+    tropical = mat > 18.0
+    if frost_days is not None:
+        tropical = tropical & (np.asarray(frost_days, dtype=float) <= 7.0)
+    outside = valid & ~tropical
+    if pet_mm is None and bool(outside.any()):
+        raise ValueError("outside the tropics (mean annual temperature <= 18 degC) the IPCC zone needs the annual "
+                         "potential evapotranspiration: pass pet_mm= (or use climate_zone(tmean, precip), which "
+                         "computes Thornthwaite PET)")
+    if warmest_month is None and bool((outside & (mat <= 0.0)).any()):
+        raise ValueError("mean annual temperature <= 0 degC: boreal or polar depends on the warmest month; pass "
+                         "warmest_month= (degC)")
+    pet = np.asarray(np.nan if pet_mm is None else pet_mm, dtype=float)
+    warmest = np.asarray(np.nan if warmest_month is None else warmest_month, dtype=float)
+    moisture = np.where(map_mm > pet, "_moist", "_dry")
+    band = np.where(mat > 10.0, "warm_temperate",
+                    np.where(mat > 0.0, "cool_temperate", np.where(warmest >= 10.0, "boreal", "polar")))
+    tropics = np.where(elevation > 1000.0, "tropical_montane",
+                       np.where(map_mm > 2000.0, "tropical_wet",
+                                np.where(map_mm > 1000.0, "tropical_moist", "tropical_dry")))
+    zone = np.where(valid, np.where(tropical, tropics, np.char.add(band, moisture)), "")
+    return str(zone) if zone.ndim == 0 else zone
+
+
+def climate_zone(tmean: xr.DataArray, precip: xr.DataArray, elevation=None, per_pixel: bool = False):
+    """The IPCC climate zone of a region (or of each pixel) from monthly temperature and precipitation.
+
+    ``tmean`` (degC) and ``precip`` (mm month-1) are monthly (time, y, x) over whole calendar years;
+    ``elevation`` (m) a map or a number.  MAT is the mean of the months, MAP the mean of the yearly sums,
+    PET the yearly sum of plain Thornthwaite Ep0 (:func:`carbontools.models.casa.thornthwaite_pet`),
+    the warmest month the highest monthly mean of the mean year.  The region's zone is that of its mean
+    climate (means over the valid pixels; the mean elevation); ``per_pixel=True`` gives a zone map
+    instead.  See :func:`ipcc_climate_zone` for the rule.
+    """
+    from .casa import heat_index, thornthwaite_pet
+
+    tmean = to_canonical("tmean", tmean)
+    precip = to_canonical("precip", precip)
+    if not per_pixel:
+        space = [d for d in tmean.dims if d != "time"]
+        tmean, precip = tmean.mean(space), precip.mean(space)
+        if elevation is not None and isinstance(elevation, xr.DataArray):
+            elevation = float(elevation.mean())
+    pet = thornthwaite_pet(tmean, heat_index(tmean), None)
+    years = tmean["time"].dt.year
+    map_mm = precip.groupby(years).sum("time").mean("year")
+    pet_mm = pet.groupby(years).sum("time").mean("year")
+    warmest = tmean.groupby(tmean["time"].dt.month).mean("time").max("month")
+    mat = tmean.mean("time")
+    elev = 0.0 if elevation is None else elevation
+    zone = ipcc_climate_zone(mat.values, map_mm.values, np.asarray(elev), pet_mm.values, warmest.values)
+    if not per_pixel:
+        return str(zone)
+    return xr.DataArray(zone, dims=mat.dims, coords=mat.coords, name="ipcc_climate_zone",
+                        attrs={"long_name": "IPCC climate zone (IPCC 2006 Vol. 4 Ch. 3 Annex 3A.5)"})
+
+
+# --------------------------------------------------------------------------------------------
+# Tier 1 defaults -> pool tables
+# --------------------------------------------------------------------------------------------
+
+def ipcc_defaults(zone: str) -> pd.DataFrame:
+    """The Tier 1 quantities of ``zone`` (and of every zone): indexed by item, with value, unit, source, status."""
+    _check_zone(zone)
+    table = read_table("ipcc_tier1_defaults.csv")
+    rows = table[table["zone"].isin(["all", zone])]
+    return rows.set_index("item")[["value", "unit", "source", "status"]]
+
+
+def _check_zone(zone: str) -> None:
+    if zone not in ZONES:
+        raise ValueError(f"no shipped carbon pool table for IPCC climate zone {zone!r}; shipped: {list(ZONES)}. "
+                         "Choose one of those, or pass your own table: read_pools('my_pools.csv', scheme=...)")
+
+
+def _pool_rows(kind: str, q, forest: str, soil_item: str) -> dict:
+    """value and source of each pool of one class ``kind``; ``q(item)`` gives (value, 'source [status]')."""
+    cf, cf_src = q("cf")
+    soc, soc_src = q(soil_item)
+    if kind.startswith("forest"):
+        agb, agb_src = q("agb_forest")
+        rs, rs_src = q("rs_forest")
+        if forest == "secondary":
+            ratio, ratio_src = q("secondary_ratio")
+            agb, agb_src = agb * ratio, f"{agb_src} x secondary_ratio {ratio:g}: {ratio_src}"
+            rs, rs_src = q("rs_forest_secondary")
+        above = agb * cf
+        litters = {"broadleaf": [q("litter_broadleaf")], "needleleaf": [q("litter_needleleaf")],
+                   "mixed": [q("litter_broadleaf"), q("litter_needleleaf")]}[kind.split("_")[1]]
+        dead = sum(v for v, _ in litters) / len(litters)
+        dead_src = " and ".join(src for _, src in litters) + (" (their mean)" if len(litters) > 1 else "")
+        return {"above": (above, f"AGB {agb:g} t d.m./ha: {agb_src}; x CF {cf:g}: {cf_src}"),
+                "below": (above * rs, f"above x R {rs:g}: {rs_src}"), "soil": (soc, soc_src), "dead": (dead, dead_src)}
+    if kind == "shrub":
+        agb, agb_src = q("agb_shrub")
+        rs, rs_src = q("rs_shrub")
+        return {"above": (agb * cf, f"AGB {agb:g} t d.m./ha: {agb_src}; x CF {cf:g}: {cf_src}"),
+                "below": (agb * cf * rs, f"above x R {rs:g}: {rs_src}"), "soil": (soc, soc_src), "dead": (0.0, "none")}
+    if kind in ("grass", "wetland"):
+        ga, ga_src = q("grass_above")
+        gt, gt_src = q("grass_total")
+        if kind == "wetland":
+            soc, soc_src = q("soc_wetland")
+        return {"above": (ga * cf, f"{ga:g} t d.m./ha: {ga_src}; x CF {cf:g}"),
+                "below": ((gt - ga) * cf, f"({gt:g} - {ga:g}) t d.m./ha: {gt_src}; x CF {cf:g}"),
+                "soil": (soc, soc_src), "dead": (0.0, "none")}
+    if kind == "crop":
+        c, c_src = q("crop_c")
+        share, share_src = q("crop_above_share")
+        flu, flu_src = q("flu_crop")
+        return {"above": (c * share, f"{c:g} Mg C/ha: {c_src}; x {share:g}: {share_src}"),
+                "below": (c * (1 - share), f"{c:g} Mg C/ha x {1 - share:g}: {share_src}"),
+                "soil": (soc * flu, f"{soc_src}; x F_LU {flu:g}: {flu_src}"), "dead": (0.0, "none")}
+    if kind in ("urban", "barren"):
+        loss, loss_src = q("sealed_loss")
+        sealed = (soc * (1 - loss), f"{soc_src}; x (1 - {loss:g}): {loss_src}")
+        if kind == "barren":
+            return {"above": (0.0, "none"), "below": (0.0, "none"), "soil": sealed, "dead": (0.0, "none")}
+        tc, tc_src = q("urban_tree_c")
+        cover, cover_src = q("urban_tree_cover")
+        rs, rs_src = q("urban_rs")
+        share, share_src = q("sealed_share")
+        trees = tc * cover
+        tree_src = f"{tc:g} Mg C/ha of tree cover: {tc_src}; x cover {cover:g}: {cover_src}"
+        return {"above": (trees / (1 + rs), f"{tree_src}; / (1 + R {rs:g}): {rs_src}"),
+                "below": (trees * rs / (1 + rs), f"{tree_src}; x R/(1 + R), R {rs:g}: {rs_src}"),
+                "soil": (soc * (1 - share) + sealed[0] * share,
+                         f"open {soc:g} x (1 - {share:g}) + sealed {sealed[0]:.4g} x {share:g} ({share_src}); "
+                         "follows the pixel's impervious fraction when one is given"),
+                "dead": (0.0, "none"), "soil_open": (soc, soc_src), "soil_sealed": sealed}
+    if kind == "none":
+        return {p: (0.0, "not accounted") for p in POOLS}
+    raise ValueError(f"pool kind {kind!r} unknown")
+
+
+def ipcc_pools(scheme: str = "casa", zone: str = DEFAULT_ZONE, soil: str = "LAC", forest: str = "mature") -> pd.DataFrame:
+    """The Tier 1 carbon pool table of ``scheme``'s classes in IPCC climate ``zone`` (Mg C ha-1).
+
+    Built from ``ipcc_tier1_defaults.csv`` by the recipe of each class in ``pool_kinds.csv``; pools are
+    rounded to 0.1 Mg C ha-1 and each has a ``<pool>_source`` column: the tables and factors it comes from,
+    with their check status in brackets.  ``soil``: the mineral soil of the SOC reference stock, "LAC"
+    (low-activity clay, the default: the weathered soils of the humid tropics and subtropics) or "HAC".
+    ``forest``: "mature" (natural forest, Table 4.7) or "secondary" (see the header of
+    ``ipcc_tier1_defaults.csv``).  The built-up class also has ``soil_open`` and ``soil_sealed``.
+    """
+    if soil not in SOIL_TYPES:
+        raise ValueError(f"soil={soil!r}: give one of {list(SOIL_TYPES)} (low- or high-activity clay mineral soils)")
+    if forest not in FOREST_STATES:
+        raise ValueError(f"forest={forest!r}: give one of {list(FOREST_STATES)}")
+    defaults = ipcc_defaults(zone)
+    kinds = read_table("pool_kinds.csv")
+    kinds = kinds[kinds["scheme"] == scheme]
+    if kinds.empty:
+        raise ValueError(f"no pool recipe for scheme {scheme!r}; schemes: {sorted(read_table('pool_kinds.csv')['scheme'].unique())}")
+
+    def q(item):
+        row = defaults.loc[item]
+        return float(row["value"]), f"{row['source']} [{row['status']}]"
+
+    rows = []
+    for _, cls in kinds.iterrows():
+        pools = _pool_rows(cls["kind"], q, forest, SOIL_TYPES[soil])
+        row = {"code": int(cls["code"]), "name": cls["name"]}
+        row.update({k: round(v, 1) for k, (v, _) in pools.items()})
+        row.update({f"{k}_source": src for k, (_, src) in pools.items()})
+        rows.append(row)
+    columns = ["code", "name", *POOLS, *SEALING_COLUMNS, *(f"{p}_source" for p in (*POOLS, *SEALING_COLUMNS))]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    label = f"IPCC 2006 Tier 1 defaults, {zone}, {soil} soils, {forest} forest (illustrative)"
+    out = _validated(table, label, scheme)
+    out.attrs.update(zone=zone, soil=soil, forest=forest)
+    return out
+
+
+def pool_table_csv(scheme: str = "casa", zone: str = DEFAULT_ZONE) -> str:
+    """The text of the shipped table ``carbon_pools_<scheme>_<zone>.csv``: :func:`ipcc_pools` with its header."""
+    table = ipcc_pools(scheme, zone).reset_index()
+    header = [
+        f"Carbon pools per {scheme.upper()} class in the IPCC climate zone {zone} (InVEST carbon model convention):",
+        "above-ground biomass, below-ground biomass, soil organic carbon (0-30 cm, low-activity clay mineral soils)",
+        "and dead organic matter, Mg C ha-1 (= t C ha-1), mature natural forest.",
+        "",
+        "ILLUSTRATIVE DEFAULTS, NOT LOCAL DATA: IPCC 2006 Guidelines Vol. 4 Tier 1 values and the literature",
+        "values named in the source columns, with how far each could be checked in brackets (see the header of",
+        "ipcc_tier1_defaults.csv). Replace them with values for your region: read_pools('my_pools.csv', scheme=...).",
+        "",
+        "Generated by carbontools.models.storage.pool_table_csv from ipcc_tier1_defaults.csv and pool_kinds.csv;",
+        "tests/test_storage.py checks that this file is what they give. Built-up soil follows the pixel's",
+        "impervious fraction when one is given (soil_open, soil_sealed); soil is the value at sealed_share.",
+    ]
+    body = table.to_csv(index=False, lineterminator="\n", float_format="%.1f")
+    return "".join(f"# {line}".rstrip() + "\n" for line in header) + body
 
 
 def _from_mapping(table: Mapping) -> pd.DataFrame:
@@ -77,26 +315,39 @@ def _from_mapping(table: Mapping) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def read_pools(path_or_df=None, scheme: str = "casa") -> pd.DataFrame:
+def read_pools(path_or_df=None, scheme: str = "casa", zone: str | None = None, soil: str = "LAC",
+               forest: str = "mature") -> pd.DataFrame:
     """The carbon pool table: indexed by class ``code``, columns ``above, below, soil, dead`` in Mg C ha-1.
 
-    ``path_or_df``: ``None`` for the shipped ILLUSTRATIVE table of ``scheme`` (``carbon_pools_casa.csv``
-    by default; see its header for sources and :func:`pool_schemes`), a CSV path (``#`` lines are
-    comments), a DataFrame, or a dict ``code -> (above, below, soil, dead)``.  InVEST column names
-    (``lucode, c_above, c_below, c_soil, c_dead``) are accepted.  ``scheme`` names the class scheme of
-    the codes; a land-cover map whose ``attrs['scheme']`` differs is refused.
+    ``path_or_df``: ``None`` for the shipped ILLUSTRATIVE table of ``scheme`` in IPCC climate ``zone``
+    (``carbon_pools_<scheme>_<zone>.csv``; see :data:`ZONES`, :func:`climate_zone` to derive the zone,
+    and :func:`ipcc_pools` for ``soil`` and ``forest``), a CSV path (``#`` lines are comments), a
+    DataFrame, or a dict ``code -> (above, below, soil, dead)``.  Without a zone the warm temperate moist
+    table is read, the one carbontools shipped before zones existed.  InVEST column names (``lucode,
+    c_above, c_below, c_soil, c_dead``) are accepted.  ``scheme`` names the class scheme of the codes; a
+    land-cover map whose ``attrs['scheme']`` differs is refused.
 
     Every pool must be a number >= 0 for every class (water may be all zeros, but must be listed);
-    errors name the column and the class.
+    errors name the column and the class.  Optional ``soil_open`` and ``soil_sealed`` (both or neither)
+    let a class's soil follow an impervious fraction (:func:`storage_density`).
     """
     if path_or_df is None:
+        zone = DEFAULT_ZONE if zone is None else zone
         available = pool_schemes()
         if scheme not in available:
             raise ValueError(f"no shipped carbon pool table for scheme {scheme!r}; shipped: {available}. "
                              "Pass your own table: read_pools('my_pools.csv', scheme=...)")
-        name = f"carbon_pools_{scheme}.csv"
+        _check_zone(zone)
+        if (soil, forest) != ("LAC", "mature"):
+            return ipcc_pools(scheme, zone, soil, forest)
+        name = f"carbon_pools_{scheme}_{zone}.csv"
         table, source = read_table(name), f"carbontools/tables/{name} (illustrative defaults)"
-    elif isinstance(path_or_df, pd.DataFrame):
+        out = _validated(table, source, scheme)
+        out.attrs.update(zone=zone, soil=soil, forest=forest)
+        return out
+    if zone is not None:
+        raise ValueError("zone= chooses a shipped table; a table of your own is used as it is (drop zone=)")
+    if isinstance(path_or_df, pd.DataFrame):
         table, source = path_or_df.copy(), "DataFrame"
     elif isinstance(path_or_df, Mapping):
         table, source = _from_mapping(path_or_df), "dict"
@@ -139,6 +390,17 @@ def _validated(table: pd.DataFrame, source: str, scheme: str) -> pd.DataFrame:
             raise ValueError(f"carbon pool table ({source}): column {pool!r} is negative for class(es) "
                              f"{negative}; stocks are >= 0 Mg C ha-1")
         table[pool] = values.astype(float)
+    if any(c in table.columns for c in SEALING_COLUMNS):
+        for col in SEALING_COLUMNS:
+            values = pd.to_numeric(table[col], errors="coerce") if col in table.columns else pd.Series(np.nan, table.index)
+            if bool((values < 0).any()):
+                raise ValueError(f"carbon pool table ({source}): column {col!r} is negative for class(es) "
+                                 f"{table.index[values < 0].tolist()}")
+            table[col] = values.astype(float)
+        half = table.index[table["soil_open"].isna() != table["soil_sealed"].isna()].tolist()
+        if half:
+            raise ValueError(f"carbon pool table ({source}): class(es) {half} give only one of soil_open and "
+                             "soil_sealed; give both (soil where open and where sealed) or neither")
     table.attrs = {"units": STORAGE_UNITS, "scheme": scheme, "source": source}
     return table
 
@@ -187,29 +449,55 @@ def _finish(da: xr.DataArray, like: xr.DataArray, name: str, long_name: str, tab
     return out.rio.write_crs(crs) if crs is not None else out
 
 
-def storage_pools(landcover: xr.DataArray, pools: pd.DataFrame | None = None) -> xr.Dataset:
+def _soil(landcover: xr.DataArray, table: pd.DataFrame, nodata, impervious: xr.DataArray | None) -> xr.DataArray:
+    """Soil organic carbon per pixel; classes with soil_open/soil_sealed follow ``impervious`` where it is given."""
+    soil = class_lookup(landcover, table["soil"].to_dict(), nodata)
+    if impervious is None:
+        return soil
+    sealable = table.dropna(subset=list(SEALING_COLUMNS)) if set(SEALING_COLUMNS) <= set(table.columns) else table.iloc[:0]
+    if sealable.empty:
+        raise ValueError("impervious= was given but no class of the carbon pool table has soil_open and soil_sealed "
+                         f"({table.attrs.get('source', 'user table')}); add both columns for the built-up class")
+    check_same_grid(landcover, impervious, ("landcover", "impervious"),
+                    fix="put the impervious fraction on the land-cover grid first: carbontools.grid.regrid(...)")
+    imp = to_canonical("impervious", impervious)
+    check_plausible({"impervious": imp})
+    open_, sealed = (class_lookup(landcover, sealable[c].to_dict(), nodata) for c in SEALING_COLUMNS)
+    follows = landcover.isin(list(sealable.index))
+    return xr.where(follows & imp.notnull(), open_ * (1.0 - imp) + sealed * imp, soil)
+
+
+def storage_pools(landcover: xr.DataArray, pools: pd.DataFrame | None = None,
+                  impervious: xr.DataArray | None = None) -> xr.Dataset:
     """The four pools (Mg C ha-1) of every pixel of a class map: a Dataset with ``above, below, soil, dead``.
 
     ``pools`` defaults to :func:`read_pools` (illustrative CASA table); codes must be those of the table's
-    scheme.  NaN where the map is NaN or nodata; a class missing from the table is an error.
+    scheme.  ``impervious`` (fraction 0..1 on the same grid): the soil of classes with ``soil_open`` and
+    ``soil_sealed`` (built-up) is soil_open x (1 - impervious) + soil_sealed x impervious instead of the
+    table's fixed share.  NaN where the map is NaN or nodata; a class missing from the table is an error.
     """
     table = read_pools() if pools is None else pools
     nodata = _class_codes(landcover, table, "landcover")
-    return xr.Dataset({p: _finish(class_lookup(landcover, table[p].to_dict(), nodata), landcover, p, POOL_NAMES[p], table)
-                       for p in POOLS})
+    layers = {p: class_lookup(landcover, table[p].to_dict(), nodata) for p in POOLS}
+    layers["soil"] = _soil(landcover, table, nodata, impervious)
+    return xr.Dataset({p: _finish(layers[p], landcover, p, POOL_NAMES[p], table) for p in POOLS})
 
 
-def storage_density(landcover: xr.DataArray, pools: pd.DataFrame | None = None) -> xr.DataArray:
+def storage_density(landcover: xr.DataArray, pools: pd.DataFrame | None = None,
+                    impervious: xr.DataArray | None = None) -> xr.DataArray:
     """Carbon stored per pixel (Mg C ha-1): the sum of the four pools of the pixel's class.
 
     ``landcover`` holds class codes of the pool table's scheme (see :func:`read_pools`); NaN where the
     map is NaN or nodata.  A class missing from the table raises an error naming its code.
+    ``impervious``: built-up soil follows the pixel's impervious fraction (see :func:`storage_pools`).
     """
     table = read_pools() if pools is None else pools
     nodata = _class_codes(landcover, table, "landcover")
-    total = table[list(POOLS)].sum(axis=1).to_dict()
-    return _finish(class_lookup(landcover, total, nodata), landcover, "carbon_storage", "carbon storage (sum of 4 pools)",
-                   table)
+    if impervious is None:
+        total = class_lookup(landcover, table[list(POOLS)].sum(axis=1).to_dict(), nodata)
+    else:
+        total = sum(storage_pools(landcover, table, impervious).data_vars.values())
+    return _finish(total, landcover, "carbon_storage", "carbon storage (sum of 4 pools)", table)
 
 
 def _check_fractions(fractions: xr.DataArray, classes_with_values, name: str, table_label: str,
@@ -249,8 +537,13 @@ def storage_from_fractions(fractions: xr.DataArray, pools: pd.DataFrame | None =
                    "carbon storage from class fractions (sum of 4 pools)", table)
 
 
-def _density(obj: xr.DataArray, table: pd.DataFrame) -> xr.DataArray:
-    return storage_from_fractions(obj, table) if "class" in obj.dims else storage_density(obj, table)
+def _density(obj: xr.DataArray, table: pd.DataFrame, impervious=None) -> xr.DataArray:
+    if "class" in obj.dims:
+        if impervious is not None:
+            raise ValueError("an impervious fraction applies to class maps, not to class fractions: the coarse "
+                             "cell's impervious share is not that of its built-up part")
+        return storage_from_fractions(obj, table)
+    return storage_density(obj, table, impervious)
 
 
 def _check_same_grid(a: xr.DataArray, b: xr.DataArray, names=("before", "after")) -> None:
@@ -258,15 +551,18 @@ def _check_same_grid(a: xr.DataArray, b: xr.DataArray, names=("before", "after")
                                      "kind='categorical')")
 
 
-def sequestration(before: xr.DataArray, after: xr.DataArray, pools: pd.DataFrame | None = None) -> xr.DataArray:
+def sequestration(before: xr.DataArray, after: xr.DataArray, pools: pd.DataFrame | None = None,
+                  impervious_before: xr.DataArray | None = None,
+                  impervious_after: xr.DataArray | None = None) -> xr.DataArray:
     """Carbon sequestered per pixel between two land-cover states (Mg C ha-1): storage(after) - storage(before).
 
     ``before`` and ``after`` are class maps (or class fractions with a ``class`` dim) on the same grid;
-    > 0 is a gain of stored carbon, < 0 a loss (an emission).
+    > 0 is a gain of stored carbon, < 0 a loss (an emission).  ``impervious_before``/``impervious_after``:
+    the impervious fraction of each state, for class maps (see :func:`storage_density`).
     """
     table = read_pools() if pools is None else pools
     _check_same_grid(before, after)
-    out = _density(after, table) - _density(before, table)
+    out = _density(after, table, impervious_after) - _density(before, table, impervious_before)
     return _finish(out, after, "sequestration", "change in carbon storage, after - before (> 0: gain)", table)
 
 
