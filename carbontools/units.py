@@ -167,7 +167,7 @@ def _step_lengths(obj, days, year_days):
         time = obj["time"]
         if np.issubdtype(time.dtype, np.datetime64) or time.dtype == object:
             if days is None:
-                days = time.dt.days_in_month
+                days = time.dt.days_in_month.astype(float)  # float: rates go to negative powers of it
             if year_days is None:
                 year_days = xr.where(time.dt.is_leap_year, 366.0, 365.0)
     return days, year_days

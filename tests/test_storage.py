@@ -529,3 +529,145 @@ def test_class_means_and_nep_from_fractions():
     assert float(coarse[0, 0]) == pytest.approx(0.75 * 500 + 0.25 * 50)
     with pytest.raises(ValueError, match=r"\[3\]"):
         st.nep_from_fractions(fractions, {1: 500.0, 2: 100.0})
+
+
+# --- what every output says about itself (name, unit, long_name, table, CRS) --------------------------
+
+def test_outputs_carry_their_name_unit_source_and_crs(pools):
+    from carbontools.grid import class_fractions
+
+    lc = projected([[1, 2], [3, 1]])
+    fractions = class_fractions(fine_map(), factor=2)
+    source = pools.attrs["source"]
+    assert source == "dict"
+    outputs = {
+        "carbon_storage": st.storage_density(lc, pools),
+        "sequestration": st.sequestration(lc, projected([[2, 2], [3, 1]]), pools),
+        **{p: st.storage_pools(lc, pools)[p] for p in st.POOLS},
+    }
+    long_names = {"carbon_storage": "carbon storage (sum of 4 pools)",
+                  "sequestration": "change in carbon storage, after - before (> 0: gain)", **st.POOL_NAMES}
+    for name, da in outputs.items():
+        assert da.name == name
+        assert da.attrs == {"units": "Mg C ha-1", "long_name": long_names[name], "pools_source": source}, name
+        assert da.rio.crs.to_epsg() == 32649, name
+    from_fractions = st.storage_from_fractions(fractions, pools)
+    assert from_fractions.name == "carbon_storage" and from_fractions.rio.crs.to_epsg() == 32649
+    assert from_fractions.attrs["long_name"] == "carbon storage from class fractions (sum of 4 pools)"
+    assert from_fractions.attrs["units"] == "Mg C ha-1" and from_fractions.attrs["pools_source"] == source
+    majority = st.majority_class(fractions)
+    assert majority.name == "majority_class" and majority.dims == ("y", "x") and "class" not in majority.coords
+    assert majority.attrs == {"long_name": "class with the largest fraction of the cell", "units": "1"}
+    assert majority.rio.crs.to_epsg() == 32649
+    nep = st.nep_from_fractions(fractions, {1: 500.0, 2: 100.0, 3: 50.0})
+    assert nep.name == "nep" and nep.attrs == {"units": "g C m-2 yr-1", "long_name": "NEP from class fractions"}
+    per_class = pd.Series({1: 500.0, 2: 100.0, 3: 50.0})
+    per_class.attrs["units"] = "kg C m-2 yr-1"
+    assert st.nep_from_fractions(fractions, per_class).attrs["units"] == "kg C m-2 yr-1"
+    # without a CRS nothing is invented
+    bare = xr.DataArray(np.array([[1.0, 2.0]]), dims=("y", "x"), coords={"y": [5.0], "x": [5.0, 15.0]})
+    assert st.storage_density(bare, pools).rio.crs is None
+    assert st.majority_class(fractions.drop_vars("spatial_ref")).rio.crs is None
+
+
+def test_fractions_of_cells_without_data_stay_nan(pools):
+    from carbontools.grid import class_fractions
+
+    lc = fine_map().copy()
+    lc[2:, 2:] = np.nan  # the bottom-right coarse cell has no data at all
+    fractions = class_fractions(lc, factor=2)
+    assert bool(fractions.isel(y=1, x=1).isnull().all())
+    density = st.storage_from_fractions(fractions, pools)
+    assert np.isnan(density[1, 1]) and float(density[1, 0]) == pytest.approx(28.0)
+    assert np.isnan(st.majority_class(fractions)[1, 1])
+    assert np.isnan(st.nep_from_fractions(fractions, {1: 500.0, 2: 100.0, 3: 50.0})[1, 1])
+    # a class listed with zero fraction everywhere needs no pools (it adds nothing)
+    with_empty = class_fractions(fine_map(), factor=2, classes=[1, 2, 3, 4])
+    np.testing.assert_allclose(st.storage_from_fractions(with_empty, pools).values,
+                               st.storage_from_fractions(class_fractions(fine_map(), factor=2), pools).values)
+
+
+# --- edges the mutation run found unguarded ----------------------------------------------------------
+
+def test_ipcc_zone_edges():
+    assert isinstance(st.ipcc_climate_zone(25.0, 1500), str)  # a scalar climate gives a plain zone name
+    assert st.ipcc_climate_zone(19.0, 1500, 0, pet_mm=1200, frost_days=8) == "warm_temperate_moist"  # > 7 days
+    assert st.ipcc_climate_zone(15.0, 800, 0, pet_mm=800) == "warm_temperate_dry"  # moist needs MAP > PET
+    assert st.ipcc_climate_zone(-1.0, 300, 0, pet_mm=200, warmest_month=10.0) == "boreal_moist"  # >= 10 degC
+    assert st.ipcc_climate_zone(0.5, 300, 0, pet_mm=200) == "cool_temperate_moist"  # no warmest month needed
+    with pytest.raises(ValueError, match="warmest_month="):
+        st.ipcc_climate_zone(0.0, 300, 0, pet_mm=200)  # MAT 0 is not cool temperate (MAT > 0)
+
+
+def test_climate_zone_of_a_mixed_region_and_per_pixel():
+    from .conftest import monthly_grid
+    from .test_oracles import THORN_T
+
+    # pixel 0 wet (100 mm a month), pixel 1 dry (0 mm): per pixel moist and dry; the region's mean climate,
+    # 50 mm a month = 600 mm against Thornthwaite PET 643 mm, is dry
+    precip = np.zeros((24, 1, 2))
+    precip[:, 0, 0] = 100.0
+    ds = monthly_grid({"tmean": THORN_T * 2, "precip": precip}, nx=2)
+    zones = st.climate_zone(ds["tmean"], ds["precip"], per_pixel=True)
+    assert zones.values.tolist() == [["warm_temperate_moist", "warm_temperate_dry"]]
+    assert zones.dims == ("y", "x") and zones.name == "ipcc_climate_zone" and "IPCC" in zones.attrs["long_name"]
+    np.testing.assert_array_equal(zones["x"].values, ds["x"].values)
+    assert st.climate_zone(ds["tmean"], ds["precip"]) == "warm_temperate_dry"
+    # an elevation map: the region's mean elevation decides montane
+    warm = monthly_grid({"tmean": [t + 20 for t in THORN_T], "precip": [150.0] * 12}, nx=2)
+    high = xr.zeros_like(warm["landcover"], dtype=float) + [[900.0, 1300.0]]
+    assert st.climate_zone(warm["tmean"], warm["precip"], elevation=high) == "tropical_montane"  # mean 1,100 m
+    assert st.climate_zone(warm["tmean"], warm["precip"], elevation=high * 0.5) == "tropical_moist"
+    # a cold year: MAT below 0, July at 11 degC is boreal; the warmest month comes from the data
+    cold = monthly_grid({"tmean": [t - 15 for t in THORN_T], "precip": [30.0] * 12})
+    assert st.climate_zone(cold["tmean"], cold["precip"]) == "boreal_moist"
+    colder = monthly_grid({"tmean": [t - 17 for t in THORN_T], "precip": [30.0] * 12})  # July at 9 degC
+    assert st.climate_zone(colder["tmean"], colder["precip"]) == "polar_moist"
+
+
+def test_pool_tables_say_what_they_are():
+    t = st.read_pools(scheme="clcd", zone="tropical_dry", soil="HAC", forest="secondary")
+    assert t.attrs == {"units": "Mg C ha-1", "scheme": "clcd", "zone": "tropical_dry", "soil": "HAC",
+                       "forest": "secondary",
+                       "source": "IPCC 2006 Tier 1 defaults, tropical_dry, HAC soils, secondary forest (illustrative)"}
+    shipped = st.read_pools(scheme="casa", zone="cool_temperate_moist")
+    assert (shipped.attrs["zone"], shipped.attrs["soil"], shipped.attrs["forest"]) == ("cool_temperate_moist", "LAC",
+                                                                                       "mature")
+    assert shipped.attrs["scheme"] == "casa" and st.read_pools(ORACLE, scheme="mine").attrs["scheme"] == "mine"
+
+
+def test_pool_tables_in_other_shapes(tmp_path):
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("code, above, below, soil, dead\n1, 15, 10, 60, 1\n2, 5, 3, 20, 0\n")
+    assert st.read_pools(spaced, scheme="x")[list(st.POOLS)].sum(axis=1).tolist() == [86.0, 28.0]
+    indexed = pd.DataFrame({"above": [15.0, 0.0], "below": [10.0, 0.0], "soil": [60.0, 0.0], "dead": [1.0, 0.0]},
+                           index=pd.Index([1, 0], name="code"))
+    table = st.read_pools(indexed, scheme="x")
+    assert list(table.index) == [0, 1] and table.loc[1, "soil"] == 60.0  # code 0 (e.g. water) is a valid class
+    lucode = indexed.rename_axis("lucode")
+    assert list(st.read_pools(lucode, scheme="x").index) == [0, 1]
+    open_zero = pd.DataFrame({"code": [1, 2], "above": [1.0, 0.0], "below": [0.0, 0.0], "soil": [3.0, 2.0],
+                              "dead": [0.0, 0.0], "soil_open": [np.nan, 0.5], "soil_sealed": [np.nan, 0.0]})
+    assert st.read_pools(open_zero, scheme="x").loc[2, "soil_sealed"] == 0.0  # zero and fractional stocks are fine
+    with pytest.raises(ValueError, match="only one of soil_open and soil_sealed"):
+        st.read_pools(open_zero.assign(soil_sealed=[np.nan, "lots"]), scheme="x")
+
+
+def test_nodata_code_that_is_also_in_the_table_stays_nan():
+    pools = st.read_pools({0: (0, 0, 0, 0), 8: (6.1, 1.6, 33.9, 0)}, scheme="x")
+    pools["soil_open"], pools["soil_sealed"] = [np.nan, 63.0], [np.nan, 21.4]
+    lc = projected([[0, 8]]).assign_attrs(nodata=0)  # 0 is this map's fill value, not water
+    assert np.isnan(st.storage_density(lc, pools)[0, 0])
+    with_imp = st.storage_density(lc, pools, impervious=impervious_map([[0.5, 0.5]]))
+    assert np.isnan(with_imp[0, 0]) and float(with_imp[0, 1]) == pytest.approx(7.7 + 0.5 * (63 + 21.4))
+
+
+def test_default_table_and_impervious_before():
+    lc = projected([[8, 2]]).assign_attrs(scheme="casa")
+    # the default (warm temperate moist) table: 6.1 + 1.6 + 33.9 and 84.6 + 20.3 + 63 + 13
+    np.testing.assert_allclose(st.storage_density(lc).values, [[41.6, 180.9]])
+    change = st.sequestration(lc, lc, impervious_before=impervious_map([[1.0, 0.0]]))
+    # before: built-up soil fully sealed 21.4 (against the table's 33.9 at 70 %); after: the table's 33.9
+    assert float(change[0, 0]) == pytest.approx(33.9 - 21.4) and float(change[0, 1]) == 0.0
+    with pytest.raises(ValueError, match=r"landcover has class code\(s\) \[4\]"):
+        st.storage_density(projected([[4]]), st.read_pools(ORACLE, scheme="oracle"))
