@@ -291,7 +291,9 @@ def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset |
     out = out.assign_coords(coverage=cov.drop_vars("spatial_ref", errors="ignore").assign_attrs(
         units="1", long_name="share of the cell covered by classified pixels"))
     out = out.rio.write_crs(_crs(landcover))
-    return out.rename("class_fraction").assign_attrs(units="1", long_name="fraction of the cell covered by the class")
+    out = out.rename("class_fraction")
+    out.attrs = {"units": "1", "long_name": "fraction of the cell covered by the class"}  # not the areas' attrs
+    return out
 
 
 def _snap(coarse):
