@@ -124,3 +124,9 @@ def test_soil_respiration_of_a_map_without_a_time_axis():
     t, p = xr.DataArray([[20.0, 10.0]], dims=("y", "x")), xr.DataArray([[100.0, 50.0]], dims=("y", "x"))
     rh = r.soil_respiration(t, p)
     np.testing.assert_allclose(rh.values, [[29.69655, 16.28473]], rtol=1e-6)  # the pei2009 oracles, 30-day months
+
+
+def test_daylength_of_a_single_date():
+    one = xr.DataArray(np.datetime64("2021-06-01"))  # a 0-d time: no time dimension to put first
+    k = m.daylength_factor(one, xr.DataArray([45.0, 0.0], dims="y"))
+    assert k.dims == ("y",) and float(k[1]) == pytest.approx(12.0 / 12.0, abs=0.02)  # the equator: 12 h
