@@ -315,6 +315,12 @@ class PhysicalConstants(ParamSet):
     co2_per_c: float = _p(44.0 / 12.0, "g CO2 (g C)-1", "mass of CO2 per mass of carbon (molar masses 44 and 12)",
                           "IPCC 2006 Guidelines, Vol. 4, Ch. 2")
     water_density: float = _p(1000.0, "kg m-3", "density of liquid water: 1 kg m-2 of water is 1 mm", "")
+    solar_constant: float = _p(0.0820, "MJ m-2 min-1", "solar constant (1367 W m-2)",
+                               "Allen et al. 1998, FAO Irrigation and Drainage Paper 56, eq. 21")
+    orbit_eccentricity: float = _p(0.033, "1", "amplitude of the inverse relative Earth-Sun distance over the "
+                                   "year: dr = 1 + 0.033 cos(2 pi J / 365)", "FAO-56 eq. 23")
+    clearness_range: tuple = _p((0.25, 0.75), "1", "monthly surface solar radiation over top-of-atmosphere "
+                                "radiation, overcast to clear sky (Angstrom a_s and a_s + b_s)", "FAO-56 eq. 35")
 
 
 CONSTANTS = PhysicalConstants()

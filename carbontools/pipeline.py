@@ -28,7 +28,7 @@ import xarray as xr
 from . import __version__
 from .grid import check_same_grid, latitude, monthly_index
 from .landcover import to_casa
-from .models.casa import casa_npp, npp_from_factors
+from .models.casa import casa_npp, extraterrestrial_radiation, npp_from_factors
 from .models.nep import annual_sum, nep
 from .models.respiration import soil_respiration
 from .landcover import class_lookup
@@ -36,7 +36,7 @@ from .params import FPAR_METHODS, RH_MODELS, WATER_STRESS_METHODS, CasaParams, P
 from .units import DESCRIPTIONS, check_plausible, to_canonical
 from .variables import DRIVERS, MONTHLY, STATIC, contract_table, output_attrs
 
-__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "rh_response", "prepare_drivers",
+__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "rh_response", "valid_shares", "prepare_drivers",
            "split_overrides", "MONTHLY", "STATIC"]
 
 SIGN_SINK = output_attrs("nep")["sign_convention"]
@@ -112,8 +112,16 @@ def prepare_drivers(drivers, need: tuple[str, ...] = (), check: bool = True) -> 
     if "time" in ds.dims:
         monthly_index(ds["time"].values, "drivers", gaps=True)
     if check:
-        check_plausible({k: v for k, v in out.items() if k != "landcover"})
+        check_plausible({k: v for k, v in out.items() if k != "landcover"}, reference=_radiation_reference(out))
     return xr.Dataset(out)
+
+
+def _radiation_reference(drivers: dict) -> dict:
+    """Top-of-atmosphere radiation to judge an srad driver that came without units (none when it has them)."""
+    srad = drivers.get("srad")
+    if srad is None or "units_assumed" not in srad.attrs or srad.rio.crs is None:
+        return {}
+    return {"srad": extraterrestrial_radiation(srad["time"], latitude(srad))}
 
 
 def _finish(da: xr.DataArray, name: str) -> xr.DataArray:
@@ -238,8 +246,13 @@ def rh_stage(prep: Prepared) -> xr.DataArray:
     return _finish(r, "rh")
 
 
-def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
-    """Stage 4: NEP = NPP - Rh, annual sums of NPP, Rh and NEP, the class map and the run's attributes."""
+def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share: float = 0.9) -> xr.Dataset:
+    """Stage 4: NEP = NPP - Rh, annual sums of NPP, Rh and NEP, the class map and the run's attributes.
+
+    On data in memory each output's ``valid_share`` attribute is recorded (see :func:`valid_shares`),
+    with a warning naming the outputs below ``min_valid_share``; dask-backed results are left lazy
+    (call :func:`valid_shares` when computing them).
+    """
     out = xr.Dataset({name: casa[name] for name in casa.data_vars})
     out["rh"] = _finish(rh, "rh")
     out["nep"] = _finish(nep(casa["npp"], rh), "nep")
@@ -255,6 +268,8 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
         out[name] = out[name].where(valid)
     if "spatial_ref" in prep.drivers.coords:
         out = out.assign_coords(spatial_ref=prep.drivers["spatial_ref"])
+    if not any(out[name].chunks for name in RESULT_VARIABLES):
+        _record_valid_shares(out, min_valid_share)
     out.attrs = {
         "title": "carbontools CASA NPP, soil heterotrophic respiration and NEP",
         "sign_convention": SIGN_SINK,
@@ -267,6 +282,47 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared) -> xr.Dataset:
     return out
 
 
+#: the outputs whose valid share is reported (the factors share their masks)
+REPORTED = ("npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual")
+
+
+def valid_shares(result: xr.Dataset, names=REPORTED) -> dict[str, float]:
+    """Share of the mapped pixels (land cover not nodata) where each output is a number.
+
+    Monthly outputs count pixel-months, annual ones pixel-years of the complete years only (a partial
+    year has no annual value by design and is warned about already).  Cloud gaps in NDVI, masked
+    drivers or a missing month show up here.  One pass over the data (dask or numpy).
+    """
+    import dask
+
+    mapped = result["landcover_casa"].notnull()
+    n_mapped = mapped.sum()
+    lazy = {}
+    for name in names:
+        da = result[name]
+        if "year" in da.dims and "months" in da.coords:
+            da = da.isel(year=(da["months"] == 12).values)
+        steps = da.sizes.get("time", da.sizes.get("year", 1))
+        lazy[name] = (da.notnull() & mapped).sum() / (n_mapped * steps)
+    (computed,) = dask.compute(lazy)
+    return {k: float(v) for k, v in computed.items()}
+
+
+def _record_valid_shares(out: xr.Dataset, min_valid_share: float) -> None:
+    if not 0.0 <= min_valid_share <= 1.0:
+        raise ValueError(f"min_valid_share must lie in [0, 1], got {min_valid_share!r}")
+    shares = valid_shares(out)
+    for name, share in shares.items():
+        out[name].attrs["valid_share"] = round(share, 6) if share == share else share
+    low = {n: s for n, s in shares.items() if n in REPORTED and s < min_valid_share}
+    if low:
+        warnings.warn("only " + ", ".join(f"{100 * s:.1f} % of {n}" for n, s in low.items())
+                      + f" of the mapped pixels hold a value (below min_valid_share={min_valid_share:g}): the "
+                      "other pixels are NaN from gaps in the drivers (clouds in NDVI, masked or missing months). "
+                      "Totals cover only the valid pixels; fill the gaps or check the drivers' masks",
+                      stacklevel=3)
+
+
 def rh_response(model: str, tmean, precip=None, params: ParamSet | None = None, moisture=None):
     """Rh of a named model on plain numbers or arrays (e.g. a response curve over temperature)."""
     m = RH_MODELS[model]
@@ -274,7 +330,7 @@ def rh_response(model: str, tmean, precip=None, params: ParamSet | None = None, 
 
 
 def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei2009", *, check: bool = True,
-        urban_soils: str = "unsealed", **overrides) -> xr.Dataset:
+        urban_soils: str = "unsealed", min_valid_share: float = 0.9, **overrides) -> xr.Dataset:
     """Run CASA NPP, soil heterotrophic respiration and NEP on monthly drivers.
 
     Parameters
@@ -292,6 +348,10 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
         fraction) where an ``impervious`` driver is given; ``'climate'`` takes Rh from climate over
         all land, as most regional CASA studies do (dense city cores then become sources).  The
         choice is recorded in ``attrs['urban_soils']``.
+    min_valid_share : float
+        Warn when a smaller share of the mapped pixels than this holds a value in NPP, Rh or NEP
+        (monthly or annual); each output records its share in ``attrs['valid_share']`` (for data in
+        memory; on dask call :func:`valid_shares`).
     **overrides
         Any CASA or Rh parameter, e.g. ``te2_c=1.1814``, ``eps_max={4: 0.7}`` (per class) or
         ``eps_max=0.5`` (all classes), ``q10=2.5``.
@@ -317,7 +377,7 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
     be in the unit above, with a warning.
     """
     prep = prepare(drivers, casa, rh, check=check, urban_soils=urban_soils, **overrides)
-    return assemble(casa_stage(prep), rh_stage(prep), prep)
+    return assemble(casa_stage(prep), rh_stage(prep), prep, min_valid_share=min_valid_share)
 
 
 def _needed_by() -> dict[str, str]:

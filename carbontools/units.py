@@ -49,6 +49,7 @@ __all__ = [
     "DESCRIPTIONS",
     "to_canonical",
     "check_plausible",
+    "plausibility_problems",
     "normalise_unit",
 ]
 
@@ -313,6 +314,7 @@ def to_canonical(name: str, da: xr.DataArray, days: xr.DataArray | None = None) 
             stacklevel=3,
         )
         units = canonical
+        da = da.assign_attrs(units_assumed=canonical)
     spelled = " ".join(str(units).replace("**", "").split())
     if (name, spelled) in _AMBIGUOUS:
         raise ValueError(f"{name} units {units!r} are ambiguous: {_AMBIGUOUS[(name, spelled)]}")
@@ -343,9 +345,19 @@ def to_canonical(name: str, da: xr.DataArray, days: xr.DataArray | None = None) 
 
 # --- plausibility -------------------------------------------------------------------------------
 
-def _stats(arrays: dict[str, xr.DataArray]) -> dict[str, tuple[float, float, int]]:
-    """min, max and count of finite values of each array, computed in one pass (dask or numpy)."""
-    lazy = {k: (v.min(), v.max(), v.count()) for k, v in arrays.items()}
+def _stats(arrays: dict[str, xr.DataArray], reference: dict[str, xr.DataArray]) -> dict[str, tuple]:
+    """min, max, count and mean of the finite values of each array, computed in one pass (dask or numpy).
+
+    With a ``reference`` for an array (e.g. top-of-atmosphere radiation for srad), a fifth number:
+    the array's sum over the reference's sum where both are valid and the reference is positive.
+    """
+    lazy = {}
+    for k, v in arrays.items():
+        stats = [v.min(), v.max(), v.count(), v.mean()]
+        if k in reference:
+            both = v.notnull() & (reference[k] > 0)
+            stats.append(v.where(both).sum() / reference[k].where(both).sum())
+        lazy[k] = tuple(stats)
     (computed,) = dask.compute(lazy)
     return {k: tuple(float(x) for x in v) for k, v in computed.items()}
 
@@ -410,16 +422,91 @@ CHECKS = {
 }
 
 
-def check_plausible(arrays: dict[str, xr.DataArray]) -> None:
-    """Raise ValueError naming every driver whose values (in canonical units) cannot be right."""
-    stats = _stats({k: v for k, v in arrays.items() if k in CHECKS})
+# A driver without units is taken in its canonical unit (with a warning), unless its values cannot be
+# in that unit: then the units it is likely in are named.  The factors to the canonical unit use the
+# mean month (only to name the likely unit; a real conversion uses each month's length).
+MEAN_MONTH_DAYS = 365.25 / 12.0
+#: monthly water amounts (mm month-1): a scene's mean below this is drier than the driest deserts
+#: (the Atacama's stations record a few mm a year); the likely units give a mean of 5..500 mm month-1
+WATER_SCENE_MEAN = (0.5, (5.0, 500.0))
+_LIKELY = {
+    "precip": ("m day-1", "kg m-2 s-1", "mm day-1", "m month-1", "cm month-1"),
+    "et": ("m day-1", "kg m-2 s-1", "mm day-1", "m month-1"),
+    "pet": ("m day-1", "kg m-2 s-1", "mm day-1", "m month-1"),
+    "srad": ("W m-2", "MJ m-2 day-1", "kJ m-2 day-1", "J m-2 day-1"),
+}
+
+
+def _to_canonical_factor(name: str, unit: str) -> float:
+    scale, _ = factor(_per_step(parse(unit, name), parse(CANONICAL[name], name)), CANONICAL[name],
+                      days=MEAN_MONTH_DAYS, name=name)
+    return float(scale)
+
+
+def _likely(name: str, statistic: float, band: tuple[float, float]) -> list[tuple[str, float]]:
+    """The units among ``_LIKELY[name]`` that bring ``statistic`` (in the canonical unit) into ``band``,
+    the likeliest (nearest the band's geometric middle) first."""
+    middle = np.sqrt(band[0] * band[1])
+    out = []
+    for unit in _LIKELY[name]:
+        value = statistic * _to_canonical_factor(name, unit)
+        if band[0] <= value <= band[1]:
+            out.append((unit, value))
+    return sorted(out, key=lambda item: abs(np.log(item[1] / middle)))
+
+
+def _assumed_unit_problem(name: str, stats: tuple) -> str | None:
+    """Why the canonical unit assumed for a driver without units cannot be right, with the likely units."""
+    canonical = CANONICAL[name]
+    if name in ("precip", "et", "pet"):
+        mean = stats[3]
+        floor, band = WATER_SCENE_MEAN
+        if mean >= floor:
+            return None
+        what = f"its mean would be {mean:.3g} {canonical}, drier than any desert"
+        likely = [f"{u} (mean {v:.0f} {canonical})" for u, v in _likely(name, mean, band)]
+    elif name == "srad" and len(stats) > 4:
+        ratio = stats[4]
+        low, high = CONSTANTS.clearness_range
+        if 0.8 * low <= ratio <= 1.0:
+            return None
+        what = (f"it would be {ratio:.2f} of the top-of-atmosphere radiation, where monthly skies give "
+                f"{low:g} (overcast) to {high:g} (clear; FAO-56 eq. 35)")
+        likely = [f"{u} (ratio {v:.2f})" for u, v in _likely(name, ratio, (low, high))]
+    else:
+        return None
+    hint = ("it looks like " + " or ".join(likely) + "; set attrs['units'] to that unit") if likely else \
+        "set attrs['units'] to the unit the values are in"
+    return (f"{name} has no units and was taken as {canonical!r}, but {what}: {hint} (or to {canonical!r} "
+            "if that really is its unit)")
+
+
+def check_plausible(arrays: dict[str, xr.DataArray], reference: dict[str, xr.DataArray] | None = None) -> None:
+    """Raise ValueError naming every driver whose values (in canonical units) cannot be right.
+
+    A driver whose units were assumed (:func:`to_canonical` marks it with ``units_assumed``) must also
+    look like values in that unit; ``reference``: ``{"srad": top-of-atmosphere radiation}`` (MJ m-2
+    month-1, :func:`carbontools.models.casa.extraterrestrial_radiation`) lets srad be checked so.
+    """
+    problems = plausibility_problems(arrays, reference)
+    if problems:
+        raise ValueError("implausible driver values:\n- " + "\n- ".join(problems))
+
+
+def plausibility_problems(arrays: dict[str, xr.DataArray], reference: dict[str, xr.DataArray] | None = None
+                          ) -> list[str]:
+    """The messages :func:`check_plausible` raises, one per implausible driver (empty if all are plausible)."""
+    reference = {k: v for k, v in (reference or {}).items() if k in arrays}
+    stats = _stats({k: v for k, v in arrays.items() if k in CHECKS}, reference)
     problems = []
-    for name, (lo, hi, n) in stats.items():
+    for name, values in stats.items():
+        lo, hi, n = values[:3]
         if n == 0:
             warnings.warn(f"{name} holds no valid values (all NaN): results will be NaN", stacklevel=3)
             continue
         problem = CHECKS[name](name, lo, hi)
+        if problem is None and "units_assumed" in arrays[name].attrs:
+            problem = _assumed_unit_problem(name, values)
         if problem:
             problems.append(problem)
-    if problems:
-        raise ValueError("implausible driver values:\n- " + "\n- ".join(problems))
+    return problems

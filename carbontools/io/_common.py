@@ -25,9 +25,32 @@ def standard_dims(ds):
     return ds.rename(names) if names else ds
 
 
-def wrap_longitudes(ds):
-    """0..360 longitudes to -180..180, sorted west to east (geographic grids only)."""
-    if "x" in ds.coords and float(ds["x"].max()) > 180.0:
+_DEGREES = ("degrees_east", "degree_east", "degrees_e", "degree_e", "degrees", "degree", "deg")
+
+
+def looks_geographic(ds, crs=None) -> bool:
+    """Whether ``ds``'s x/y are longitude/latitude: by the CRS given or written, else by the x attributes, else by range.
+
+    Only when nothing declares it are the values used: |x| <= 360 and |y| <= 90 (a projected grid in
+    metres or feet lies far outside that).
+    """
+    from pyproj import CRS
+
+    if crs is not None:
+        return CRS.from_user_input(crs).is_geographic
+    if ds.rio.crs is not None:
+        return ds.rio.crs.is_geographic
+    x = ds["x"]
+    if str(x.attrs.get("units", "")).lower() in _DEGREES or x.attrs.get("standard_name") == "longitude":
+        return True
+    if str(x.attrs.get("units", "")).lower() in ("m", "metre", "meter", "km", "ft", "us_survey_foot"):
+        return False
+    return float(abs(x).max()) <= 360.0 and float(abs(ds["y"]).max()) <= 90.0
+
+
+def wrap_longitudes(ds, crs=None):
+    """0..360 longitudes to -180..180, sorted west to east; projected grids are returned unchanged."""
+    if "x" in ds.coords and float(ds["x"].max()) > 180.0 and looks_geographic(ds, crs):
         ds = ds.assign_coords(x=((ds["x"] + 180.0) % 360.0) - 180.0).sortby("x")
     return ds
 

@@ -66,6 +66,7 @@ def read_modis_ndvi(paths: str | Path | Sequence, dates=None, qa_paths=None, max
         if np.issubdtype(raw.dtype, np.integer):
             ndvi = mask_fill(raw, f, fill=NDVI_FILL, valid_range=NDVI_VALID, scale=NDVI_SCALE, name="NDVI")
         else:
+            _refuse_implausible_float(raw, f)
             ndvi = mask_fill(raw, f, fill=NDVI_FILL * NDVI_SCALE, valid_range=(-0.2, 1.0), name="NDVI")
         if qa_paths is not None:
             qa = _open_band(existing(qa_paths[i], "MODIS pixel-reliability file"), crs)
@@ -75,6 +76,22 @@ def read_modis_ndvi(paths: str | Path | Sequence, dates=None, qa_paths=None, max
     out = out.rio.write_crs(layers[0].rio.crs)
     return out.rename("ndvi").assign_attrs(units="1", long_name="NDVI (MODIS MOD13)",
                                            source=", ".join(f.name for f in files[:3]) + (" ..." if len(files) > 3 else ""))
+
+
+def _refuse_implausible_float(raw: xr.DataArray, path) -> None:
+    """A float NDVI file is read as already scaled: refuse one that still holds digital numbers.
+
+    The product's fill (-3000, or -0.3 once scaled) and the file's nodata are left out; what is left must
+    be NDVI, else the plausibility check's message says what the values look like and the fix.
+    """
+    values = raw.where(np.isfinite(raw) & (raw != NDVI_FILL))
+    if raw.rio.nodata is not None and not np.isnan(raw.rio.nodata):
+        values = values.where(raw != raw.rio.nodata)
+    if not bool(values.notnull().any()):
+        return  # an all-fill tile: mask_fill warns about it
+    problems = units.plausibility_problems({"ndvi": values})
+    if problems:
+        raise ValueError(f"{path}: a float NDVI file is read as NDVI already scaled, but " + "; ".join(problems))
 
 
 def monthly_max_composite(ndvi: xr.DataArray) -> xr.DataArray:

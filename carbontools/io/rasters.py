@@ -8,14 +8,14 @@ import rioxarray
 import xarray as xr
 
 from ..landcover import SCHEMES, check_codes
-from ..units import CANONICAL, to_canonical
-from ._common import existing, standard_dims, with_crs, wrap_longitudes
+from ..units import CANONICAL, plausibility_problems, to_canonical
+from ._common import existing, looks_geographic, standard_dims, with_crs, wrap_longitudes
 
 __all__ = ["read_raster", "read_landcover", "read_regions", "read_mcd12c1", "mcd12c1_path", "bess_ndvi_path",
            "read_bess_ndvi"]
 
 
-def _open_any(p: Path, variable: str | None) -> xr.DataArray:
+def _open_any(p: Path, variable: str | None, crs=None) -> xr.DataArray:
     suffix = p.suffix.lower()
     if suffix in (".tif", ".tiff", ".vrt") or (p.is_file() and suffix not in (".nc", ".nc4", ".zarr", ".h5")):
         da = rioxarray.open_rasterio(p, masked=True)
@@ -26,7 +26,7 @@ def _open_any(p: Path, variable: str | None) -> xr.DataArray:
         ds = xr.open_zarr(p, decode_coords="all")
     else:
         ds = xr.open_dataset(p, decode_coords="all")
-    ds = wrap_longitudes(standard_dims(ds))
+    ds = wrap_longitudes(standard_dims(ds), crs)
     names = [v for v in ds.data_vars if v != "spatial_ref"]
     if variable is None:
         if len(names) != 1:
@@ -47,17 +47,20 @@ def read_raster(path, variable: str | None = None, units: str | None = None, crs
     have no CRS; GeoTIFFs must carry one (or pass ``crs``).
     """
     p = existing(path, "raster")
-    da = _open_any(p, variable)
+    da = _open_any(p, variable, crs)
     if units is not None:
         da = da.assign_attrs(units=units)
     if "units" not in da.attrs:
         raise ValueError(f"{p}: {da.name} declares no units; pass units='...' (e.g. 'degC', 'mm month-1')")
-    geographic = p.suffix.lower() not in (".tif", ".tiff", ".vrt") and float(abs(da["y"]).max()) <= 90.0
+    geographic = p.suffix.lower() not in (".tif", ".tiff", ".vrt") and looks_geographic(da)
     da = with_crs(da, p, crs, default_geographic=geographic)
     if driver is not None:
         if driver not in CANONICAL:
             raise ValueError(f"driver must be one of {sorted(CANONICAL)}, got {driver!r}")
         da = to_canonical(driver, da).rename(driver)
+        problems = plausibility_problems({driver: da})
+        if problems:
+            raise ValueError(f"{p}: " + "; ".join(problems))
     return da.assign_attrs(source=str(p))
 
 

@@ -25,6 +25,8 @@ from ._ops import fresh
 from ._ops import where as _where
 
 __all__ = [
+    "extraterrestrial_radiation",
+    "daily_extraterrestrial_radiation",
     "simple_ratio",
     "fpar_from_ndvi",
     "optimal_temperature",
@@ -216,6 +218,39 @@ def daylength_factor(time: xr.DataArray, latitude: xr.DataArray, params: CasaPar
     hours = 24.0 / np.pi * np.arccos(cos_ws)
     k = hours / 12.0 * days / 30.0
     return fresh(k.transpose("time", ...) if "time" in k.dims else k, "daylength_factor")
+
+
+def daily_extraterrestrial_radiation(doy, latitude, params: CasaParams | None = None):
+    """Top-of-atmosphere solar radiation Ra (MJ m-2 day-1) on day of year ``doy`` at ``latitude`` (degrees).
+
+    FAO-56 (Allen et al. 1998) eq. 21-25: Ra = 24*60/pi Gsc dr (ws sin(phi) sin(delta) + cos(phi)
+    cos(delta) sin(ws)), with the solar constant Gsc and dr = 1 + 0.033 cos(2 pi J/365) from
+    :data:`carbontools.params.CONSTANTS` and the declination from ``params``; polar day and night
+    through the clipped sunset hour angle ws.
+    """
+    from ..params import CONSTANTS
+
+    p = params if params is not None else DEFAULT
+    decl = p.declination_amplitude * np.sin(2.0 * np.pi / 365.0 * doy - p.declination_phase)
+    dr = 1.0 + CONSTANTS.orbit_eccentricity * np.cos(2.0 * np.pi / 365.0 * doy)
+    phi = np.deg2rad(latitude)
+    ws = np.arccos(_clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0))
+    return 24.0 * 60.0 / np.pi * CONSTANTS.solar_constant * dr * (
+        ws * np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.sin(ws))
+
+
+def extraterrestrial_radiation(time: xr.DataArray, latitude: xr.DataArray,
+                               params: CasaParams | None = None) -> xr.DataArray:
+    """Top-of-atmosphere solar radiation of each month (MJ m-2 month-1): the mid day's Ra times the days.
+
+    The unit checks compare a driver's srad with it: a monthly Rs/Ra outside what skies allow
+    (FAO-56 eq. 35: 0.25 overcast to 0.75 clear) points to wrong units.
+    """
+    days = time.dt.days_in_month
+    ra = daily_extraterrestrial_radiation(time.dt.dayofyear + (days - 1) / 2.0, latitude, params) * days
+    out = ra.transpose("time", ...) if "time" in ra.dims else ra
+    return fresh(out, "extraterrestrial_radiation").assign_attrs(units="MJ m-2 month-1",
+                                                                 long_name="top-of-atmosphere solar radiation")
 
 
 def zhou_water_stress(precip, pet0, params: CasaParams | None = None):
