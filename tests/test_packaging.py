@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_ONLY = {"python", "pip", "jupyter-panel-proxy"}  # conda-side tools (Binder's Panel proxy)
+CONDA_ONLY = {"python", "pip"}  # conda-side tools
 CONDA_SPLITS = {"dask": {"dask", "distributed"}, "h5netcdf": {"h5netcdf", "h5py"}}
 
 
