@@ -38,7 +38,7 @@ import xarray as xr
 from .grid import monthly_index
 from .params import ParamSet, _p
 
-__all__ = ["GapFillParams", "GapFilled", "fill_gaps", "FLAG_VALUES", "FLAG_MEANINGS"]
+__all__ = ["FLAG_MEANINGS", "FLAG_VALUES", "GapFillParams", "GapFilled", "fill_gaps"]
 
 #: the flag codes and their CF meanings
 FLAG_VALUES = {"observed": 0, "interpolated": 1, "climatology": 2, "missing": 3}
