@@ -286,8 +286,11 @@ def _zoning(zones, values: xr.DataArray, names, name_column: str):
         if not labels:
             raise ValueError(f"the zones {zones.name or ''} have no class to report (codes left out: "
                              f"{left_out or 'none, the map is all NaN'}); check the map and its nodata")
-        weights = xr.concat([(zones == c).astype(float) for c in labels],
-                            dim=pd.Index(list(labels.values()), name="zone"))
+        by_label = {}  # one row per class name: codes sharing a name (IGBP 0 and 17, water bodies) count together
+        for code, lab in labels.items():
+            by_label.setdefault(lab, []).append(code)
+        weights = xr.concat([zones.isin(codes).astype(float) for codes in by_label.values()],
+                            dim=pd.Index(list(by_label), name="zone"))
         level = "landcover" if zones.attrs.get("scheme") else (zones.name or "zone")
         return weights, level, [(c, why, zones == c) for c, why in left_out.items()]
     return zone_weights(zones, values, name_column), "region", []

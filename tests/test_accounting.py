@@ -334,3 +334,12 @@ def test_district_by_land_cover_table_on_numpy_and_dask(nep, scene, regions):
     by_region = zonal_totals(nep.where(scene["landcover"].notnull()), regions, unit="Gg C")["total"]
     np.testing.assert_allclose(eager["total"].groupby(level="region").sum().reindex(by_region.index), by_region,
                                rtol=1e-12)
+
+
+def test_codes_that_share_a_class_name_are_one_row():
+    # IGBP (MCD12Q1 user guide, table 3) has water bodies as 0 and as 17: one row, 2 cells x 1e4 m2 x 5 g = 0.1 t
+    values = strip([[5.0, 5.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+    igbp = strip([[0, 17, 12, 12], [12, 12, 12, 12]]).astype("uint8").assign_attrs(scheme="igbp")
+    t = zonal_totals(values, igbp, unit="t C")
+    assert list(t.index) == ["water bodies", "croplands"]
+    assert t["total"].tolist() == pytest.approx([0.1, 0.06])
