@@ -17,16 +17,20 @@ Every total here is sum(value x cell area x covered share x zone weight) (SCIENC
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from . import units
 from .grid import cell_area, check_same_grid, coverage, time_step
+from .landcover import reporting_classes
 from .units import area_total_factor
 
 __all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
-           "latitude_time", "step_amounts", "land_class_weights"]
+           "latitude_time", "step_amounts", "land_class_weights", "RegionsWarning"]
 
 #: the unit assumed for values that declare none (the models' own)
 DEFAULT_UNITS = "g C m-2"
@@ -109,13 +113,28 @@ def step_amounts(values: xr.DataArray, name: str | None = None) -> xr.DataArray:
     return out.assign_attrs(time_step=step)
 
 
+class RegionsWarning(UserWarning):
+    """Something about region polygons the totals depend on: overlapping regions, regions that cover no cell."""
+
+
 def zones_from_polygons(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name") -> xr.DataArray:
     """Rasterise region polygons onto the grid of ``like`` (regionmask; cell centres): integer codes, NaN outside.
 
-    The result's ``attrs['names']`` lists the region names by code.
+    The result's ``attrs['names']`` lists the region names by code.  A cell can have one code only: where
+    regions overlap, the cell goes to the region listed last, and a :class:`RegionsWarning` says which
+    regions overlap and on how many cells.
     """
     gdf, r = _regions(regions, like, name_column, overlap=False)
-    mask = r.mask(like["x"], like["y"], wrap_lon=None if _geographic(like) else False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mask = r.mask(like["x"], like["y"], wrap_lon=None if _geographic(like) else False)
+    _reissue(caught, gdf, name_column)
+    pairs = _overlapping_pairs(gdf)
+    if pairs:
+        both = _regions(gdf.iloc[sorted({i for p in pairs for i in p})], like, name_column)[1]
+        w = both.mask_3D(like["x"], like["y"], drop=False, wrap_lon=None if _geographic(like) else False)
+        _warn_overlaps(w.astype(float).assign_coords(region=[str(n) for n in both.names]).rename(region="zone"),
+                       "each of these cells counts for the region listed last only")
     return mask.rename("zone").assign_attrs(names=list(gdf[name_column].astype(str)))
 
 
@@ -124,19 +143,74 @@ def zone_weights(regions, like: xr.DataArray | xr.Dataset, name_column: str = "n
 
     Geographic grids: the fraction of the cell covered by the polygon (regionmask ``mask_3D_frac_approx``);
     projected grids: 1 where the cell centre lies in the polygon.  Regions that cover no cell are kept
-    (all zeros), so that they show up as explicit empty rows.
+    (all zeros), so that they show up as explicit empty rows.  Overlapping regions each count the cells they
+    share (regionmask ``overlap=True``); a :class:`RegionsWarning` names them, since their totals then add up
+    to more than the area's.
     """
     gdf, r = _regions(regions, like, name_column)
     names = list(gdf[name_column].astype(str))
-    if _geographic(like):
-        lon, lat = like["x"].rename({"x": "lon"}), like["y"].rename({"y": "lat"})
-        w = r.mask_3D_frac_approx(lon.values, lat.values).rename({"lat": "y", "lon": "x"})
-    else:
-        w = r.mask_3D(like["x"], like["y"], drop=False, wrap_lon=False).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if _geographic(like):
+            lon, lat = like["x"].rename({"x": "lon"}), like["y"].rename({"y": "lat"})
+            w = r.mask_3D_frac_approx(lon.values, lat.values).rename({"lat": "y", "lon": "x"})
+        else:
+            w = r.mask_3D(like["x"], like["y"], drop=False, wrap_lon=False).astype(float)
+    _reissue(caught, gdf, name_column)
     w = w.reindex(region=range(len(names)), fill_value=0.0)
     w = w.drop_vars([c for c in w.coords if c not in ("region", "y", "x")]).rename(region="zone")
     w = w.assign_coords(zone=names, y=like["y"], x=like["x"])
-    return w.fillna(0.0).astype(float).rename("zone_weight")
+    w = w.fillna(0.0).astype(float).rename("zone_weight")
+    if len(names) > 1 and _overlapping_pairs(gdf):
+        _warn_overlaps(w, "their totals count these cells once in each region, so the regions' totals add up to "
+                          "more than the total of the area")
+    return w
+
+
+def _overlapping_pairs(gdf) -> list[tuple[int, int]]:
+    """Pairs of row positions whose polygons share some area (shared edges are no overlap): shapely/geopandas."""
+    left, right = gdf.sindex.query(gdf.geometry, predicate="intersects")
+    geoms = gdf.geometry.to_numpy()
+    return [(int(i), int(j)) for i, j in zip(left, right) if i < j and geoms[i].intersection(geoms[j]).area > 0]
+
+
+def _warn_overlaps(w: xr.DataArray, consequence: str) -> None:
+    """A RegionsWarning naming the regions that share cells of the grid (none when no cell is shared)."""
+    inside = (w > 0).astype(int)
+    shared = xr.dot(inside, inside.rename(zone="other"), dim=("y", "x")).values
+    zones = [str(z) for z in w["zone"].values]
+    found = [f"{zones[i]!r} and {zones[j]!r} ({int(shared[i, j])} cell(s))"
+             for i in range(len(zones)) for j in range(i + 1, len(zones)) if shared[i, j] > 0]
+    if found:
+        warnings.warn(f"regions overlap: {', '.join(found)} lie in both; {consequence}. If the regions should "
+                      "divide the area between them, fix the polygons (e.g. geopandas.overlay) before totalling",
+                      RegionsWarning, stacklevel=_outside_package())
+
+
+def _outside_package() -> int:
+    """The ``stacklevel`` of the first caller outside carbontools (a warning points at the user's line)."""
+    import sys
+    from pathlib import Path
+
+    package = str(Path(__file__).resolve().parent)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _reissue(caught, gdf, name_column) -> None:
+    """regionmask's warnings, reworded where we know what they mean for the totals; others passed on."""
+    for w in caught:
+        text = str(w.message)
+        if "No gridpoint belongs to any region" in text:
+            b = [round(float(v), 3) for v in gdf.total_bounds]
+            warnings.warn(f"none of the {len(gdf)} regions ({', '.join(map(str, gdf[name_column][:5]))}"
+                          f"{', ...' if len(gdf) > 5 else ''}) covers the centre of a cell of the grid (regions' "
+                          f"bounds {b} in {gdf.crs}): every region's total is empty; check that the regions lie "
+                          "on the grid and share its CRS", RegionsWarning, stacklevel=_outside_package())
+        elif not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _geographic(like) -> bool:
@@ -145,6 +219,8 @@ def _geographic(like) -> bool:
 
 
 def _regions(regions, like, name_column, overlap: bool = True):
+    """The regions as a GeoDataFrame in the grid's CRS and as regionmask Regions (``overlap`` stated, so that
+    regionmask does not guess)."""
     import geopandas as gpd
     import regionmask
 
@@ -156,7 +232,10 @@ def _regions(regions, like, name_column, overlap: bool = True):
     crs = like.rio.crs
     if gdf.crs is not None and crs is not None and gdf.crs != crs:
         gdf = gdf.to_crs(crs)
-    return gdf, regionmask.from_geopandas(gdf, names=name_column, overlap=overlap)
+    # regionmask warns about attrs 'name'/'source'/'overlap' (its own round trip), which io.read_regions sets
+    plain = gdf.copy()
+    plain.attrs = {}
+    return gdf, regionmask.from_geopandas(plain, names=name_column, overlap=overlap)
 
 
 def land_class_weights(fractions: xr.DataArray, non_land=(10,)) -> xr.DataArray:
@@ -180,13 +259,6 @@ def land_class_weights(fractions: xr.DataArray, non_land=(10,)) -> xr.DataArray:
         non_land_classes=str(list(non_land)))
 
 
-def _class_weights(zones: xr.DataArray, names) -> xr.DataArray:
-    codes = [c for c in np.unique(zones.values) if np.isfinite(c)]
-    labels = [_label(names, c) for c in codes]
-    w = xr.concat([(zones == c).astype(float) for c in codes], dim=pd.Index(labels, name="zone"))
-    return w
-
-
 def _label(names, code):
     if names is None:
         return int(code)
@@ -195,20 +267,60 @@ def _label(names, code):
     return names.get(int(code), int(code))
 
 
+def _zoning(zones, values: xr.DataArray, names, name_column: str):
+    """One zoning as cell weights (zone, y, x) on the values' grid, its default level name and the codes left out.
+
+    ``excluded`` lists (code, reason, mask) for the class codes that are no rows (nodata, not in the scheme).
+    """
+    fix = ("put the zones on the values' grid first (carbontools.grid.regrid(zones, values, kind='categorical'))")
+    if isinstance(zones, xr.DataArray) and zones.ndim == 3:
+        weights = zones.rename({zones.dims[0]: "zone"})
+        if names is not None:
+            weights = weights.assign_coords(zone=[_label(names, c) for c in weights["zone"].values])
+        check_same_grid(values, weights, names=("values", "zones"), fix=fix)
+        return weights, zones.dims[0], []
+    if isinstance(zones, xr.DataArray):
+        check_same_grid(values, zones, names=("values", "zones"), fix=fix)
+        labels, left_out = reporting_classes(zones, names if names is not None else zones.attrs.get("names"),
+                                             name=zones.name or "zones")
+        if not labels:
+            raise ValueError(f"the zones {zones.name or ''} have no class to report (codes left out: "
+                             f"{left_out or 'none, the map is all NaN'}); check the map and its nodata")
+        by_label = {}  # one row per class name: codes sharing a name (IGBP 0 and 17, water bodies) count together
+        for code, lab in labels.items():
+            by_label.setdefault(lab, []).append(code)
+        weights = xr.concat([zones.isin(codes).astype(float) for codes in by_label.values()],
+                            dim=pd.Index(list(by_label), name="zone"))
+        level = "landcover" if zones.attrs.get("scheme") else (zones.name or "zone")
+        return weights, level, [(c, why, zones == c) for c, why in left_out.items()]
+    return zone_weights(zones, values, name_column), "region", []
+
+
 def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, name_column: str = "name",
                  include_negative: bool = True, land_fraction: xr.DataArray | None = None) -> pd.DataFrame:
-    """Total, area, mean, pixel count, missing share and contribution of each zone.
+    """Total, its unit, area, mean, pixel count, missing share and contribution of each zone.
 
-    ``zones``: an integer raster on the values' grid (classes or region codes; ``names`` maps codes
-    to labels), a (zone, y, x) array of cell shares (e.g. land-cover fractions with dim ``class``, or
-    :func:`zone_weights`), or region polygons (a GeoDataFrame or a vector file; partial cells at
-    polygon edges count with their covered share on geographic grids).
+    ``zones``: an integer raster on the values' grid (classes or region codes), a (zone, y, x) array of
+    cell shares (e.g. land-cover fractions with dim ``class``, or :func:`zone_weights`), or region polygons
+    (a GeoDataFrame or a vector file; partial cells at polygon edges count with their covered share on
+    geographic grids).  Rows of a class map are labelled by ``names`` (dict code -> label, or list by code),
+    else by the map's ``attrs['names']``, else by its scheme's class names (``attrs['scheme']``: a CLCD or
+    WorldCover map keeps its own classes, e.g. cropland apart from grassland, which the models merge into
+    CASA class 7; :func:`carbontools.landcover.reporting_classes`), else by code.  Codes that are no class
+    (the map's nodata, codes its scheme does not have) are no rows: ``attrs['excluded']`` lists them with
+    their pixels, area and the total of the values on them.
 
-    Returns a DataFrame indexed by zone with ``total`` (in ``unit``), ``area_m2`` (valid area),
+    Several zonings at once: ``zones=[districts, landcover]`` or ``zones={"district": districts,
+    "landcover": landcover}`` gives one row per combination that has a cell (a tidy table indexed by a
+    MultiIndex, levels named by the dict's keys, else ``region`` for polygons, ``landcover`` for a map
+    with a scheme, else the zoning's name); ``names`` is then a list with one entry per zoning (or None).
+
+    Returns a DataFrame indexed by zone with ``total`` (in ``unit``), ``unit``, ``area_m2`` (valid area),
     ``mean`` (the values' unit, area-weighted over valid cells), ``pixels`` (cells touched),
-    ``missing_pct`` (share of the zone's area without a value) and ``contribution_pct`` (100 * zone
-    total / sum of the zone totals; with ``include_negative=False`` negative zones are left out of
-    the denominator and get NaN).  A zone that covers no cell is an explicit row with NaN totals.
+    ``missing_pct`` (share of the zone's area without a value; the valid share is 100 minus it) and
+    ``contribution_pct`` (100 * zone total / sum of the zone totals; with ``include_negative=False``
+    negative zones are left out of the denominator and get NaN).  With one zoning, a zone that covers
+    no cell is an explicit row with NaN totals.
     Over a time axis the values are summed first (monthly fluxes -> the period's total).
     Cells count with their covered share (``coverage`` coordinate) and, for values per m2 of land
     (``attrs['area_basis'] = 'land'``), their ``land_fraction`` (see the module docstring).
@@ -221,40 +333,63 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
         share = share.mean("time") if "time" in share.dims else share
         values = (mass_per_m2 / share.where(share > 0)).assign_attrs(values.attrs)
     share = share.where(values.notnull(), 0.0)
-    if isinstance(zones, xr.DataArray) and zones.ndim == 3:
-        weights = zones.rename({zones.dims[0]: "zone"})
-        if names is not None:
-            weights = weights.assign_coords(zone=[_label(names, c) for c in weights["zone"].values])
-    elif isinstance(zones, xr.DataArray):
-        weights = None
-        names = names or zones.attrs.get("names")
+
+    several = isinstance(zones, (list, tuple, Mapping))
+    if several:
+        keys = list(zones) if isinstance(zones, Mapping) else [None] * len(zones)
+        zonings = list(zones.values()) if isinstance(zones, Mapping) else list(zones)
+        if len(zonings) < 1:
+            raise ValueError("zones is an empty list: give one zoning or several")
+        if names is not None and (not isinstance(names, (list, tuple)) or len(names) != len(zonings)):
+            raise ValueError(f"with {len(zonings)} zonings, names must be a list of {len(zonings)} entries (a dict "
+                             "code -> label or None for each zoning), in the order of zones")
+        per_zoning = names if names is not None else [None] * len(zonings)
     else:
-        weights = zone_weights(zones, values, name_column)
-    check_same_grid(values, zones if weights is None else weights, names=("values", "zones"),
-                    fix="put the zones on the values' grid first (carbontools.grid.regrid(zones, values, "
-                        "kind='categorical'))")
-    if weights is None:
-        weights = _class_weights(zones, names)
-    weights = weights.assign_coords(y=values["y"], x=values["x"])
+        keys, zonings, per_zoning = [None], [zones], [names]
+    weights, levels, left_out = [], [], []
+    for key, zoning, zoning_names in zip(keys, zonings, per_zoning):
+        w, level, codes = _zoning(zoning, values, zoning_names, name_column)
+        level = key or ("zone" if not several else level)
+        while level in levels:
+            level = f"{level}_{len(levels)}"
+        weights.append(w.assign_coords(y=values["y"], x=values["x"]).rename(zone=level))
+        levels.append(level)
+        left_out += [(level, *c) for c in codes]
     area = cell_area(values)
     dims = ("y", "x")
-    mass = (values.fillna(0.0) * area * share * weights).sum(dims)
-    area_valid = (area * share * weights).sum(dims)
-    area_all = (area * weights).sum(dims)
+    field = values.fillna(0.0) * area * share
+    excluded = []
+    for level, code, why, mask in left_out:
+        mask = mask.assign_coords(y=values["y"], x=values["x"])
+        excluded.append({"zoning": level, "code": code, "reason": why, "pixels": int(mask.sum()),
+                         "area_m2": float((area * mask).sum()), "total": float((field * mask).sum()) * to_unit})
+    weights = [w.drop_vars([c for c in w.coords if c not in (*levels, "y", "x")]) for w in weights]
+    mass = xr.dot(field, *weights, dim=dims)
+    area_valid = xr.dot(area * share, *weights, dim=dims)
+    area_all = xr.dot(area, *weights, dim=dims)
+    pixels = xr.dot(*[(w > 0).astype(int) for w in weights], dim=dims) if len(weights) > 1 else (
+        (weights[0] > 0).sum(dims))
     table = pd.DataFrame({
         "total": (mass * to_unit).where(area_valid > 0).to_series(),
+        "unit": unit,
         "area_m2": area_valid.to_series(),
         "mean": (mass / area_valid.where(area_valid > 0)).to_series(),
-        "pixels": (weights > 0).sum(dims).to_series(),
+        "pixels": pixels.to_series(),
         "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).clip(min=0.0).to_series(),
     })
+    if several:  # one row per combination that has a cell
+        table = table[area_all.to_series().reindex(table.index) > 0]
     positive = table["total"] if include_negative else table["total"].where(table["total"] > 0)
     table["contribution_pct"] = 100.0 * positive / positive.sum()
-    table.index.name = "zone"
+    if not several:
+        table.index.name = "zone"
     table.attrs = {"total": unit, "mean": values.attrs.get("units", "per m2"), "area_m2": "m2 (covered)",
                    "missing_pct": "share of the zone's area without a value (%)",
                    "area_basis": f"per m2 of {area_basis(values, label)}",
-                   "contribution": "negative zones included" if include_negative else "negative zones excluded"}
+                   "contribution": "negative zones included" if include_negative else "negative zones excluded",
+                   "excluded": excluded}
+    if several:
+        table.attrs["rows"] = f"combinations of {', '.join(levels)} that have a cell"
     return table
 
 

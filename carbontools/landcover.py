@@ -16,7 +16,8 @@ import xarray as xr
 
 from .params import read_table
 
-__all__ = ["SCHEMES", "scheme_table", "to_casa", "cropland_share", "check_codes", "casa_class_names", "NON_VEGETATED", "CASA_CODES"]
+__all__ = ["SCHEMES", "scheme_table", "to_casa", "cropland_share", "check_codes", "casa_class_names", "class_names",
+           "reporting_classes", "NON_VEGETATED", "CASA_CODES"]
 
 SCHEMES = ("casa", "igbp", "worldcover", "clcd")
 #: CASA codes with NPP = 0 and Rh = 0 (water, permanent snow and ice)
@@ -52,6 +53,43 @@ def cropland_share(landcover: xr.DataArray, scheme: str | None = None) -> xr.Dat
 
 def casa_class_names() -> dict[int, str]:
     return read_table("casa_classes.csv").set_index("code")["name"].to_dict()
+
+
+def class_names(scheme: str) -> dict[int, str]:
+    """Code -> class name in a scheme's own table (``class_names("clcd")[1] == "cropland"``), for reports."""
+    return {int(c): str(n) for c, n in scheme_table(scheme).set_index("code")["name"].items()}
+
+
+def reporting_classes(landcover: xr.DataArray, names=None, name: str = "landcover"):
+    """The classes a table by ``landcover`` reports, by code, and the codes it leaves out with the reason.
+
+    Reports keep the map's own scheme (``attrs['scheme']``: CLCD, WorldCover, IGBP, CASA), so that classes the
+    models merge (CASA class 7: grassland, cropland, wetland) stay apart in tables.  Labels come from
+    ``names`` (a dict code -> label, or a list indexed by code) when given, else from the scheme's table
+    (:func:`class_names`), else the codes themselves.  Left out, never rows: the map's nodata codes
+    (:func:`nodata_values`) and, with a scheme, codes its table does not have.
+
+    Returns ``(labels, excluded)``: dicts code -> label and code -> reason.
+    """
+    nodata = {float(v) for v in nodata_values(landcover)}
+    scheme = landcover.attrs.get("scheme")
+    known = class_names(scheme) if names is None and scheme is not None else None
+    labels, excluded = {}, {}
+    for code in present_codes(landcover):
+        code = int(code) if float(code).is_integer() else float(code)
+        if float(code) in nodata:
+            excluded[code] = f"nodata of {name}"
+        elif known is not None and code not in known:
+            excluded[code] = f"not a class of the {scheme!r} scheme (its table: {sorted(known)})"
+        elif known is not None:
+            labels[code] = known[code]
+        elif names is None:
+            labels[code] = code
+        elif isinstance(names, (list, tuple)):
+            labels[code] = names[int(code)]
+        else:
+            labels[code] = names.get(int(code), int(code))
+    return labels, excluded
 
 
 def _as_mapping(table) -> dict[int, int]:

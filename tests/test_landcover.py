@@ -116,3 +116,19 @@ def test_class_lookup_of_integer_codes_with_nodata():
 def test_class_lookup_values_do_not_wear_the_class_maps_metadata():
     lc = synthetic_scene()["landcover"]
     assert_own_metadata(class_lookup(lc, {1: 0.389}), lc)
+
+
+def test_reporting_classes_keep_the_maps_own_scheme_and_leave_out_nodata_and_unknown_codes():
+    from carbontools.landcover import class_names, reporting_classes
+
+    # WorldCover (ESA PUM v2.0 table 1): 40 cropland, 30 grassland, 90 herbaceous wetland; 0 declared nodata;
+    # 255 is no WorldCover class
+    lc = xr.DataArray([[40, 30, 90], [0, 255, 40]], dims=("y", "x"), name="worldcover",
+                      attrs={"scheme": "worldcover", "nodata": 0})
+    labels, excluded = reporting_classes(lc)
+    assert labels == {30: "grassland", 40: "cropland", 90: "herbaceous wetland"}
+    assert excluded[0] == "nodata of landcover" and "not a class of the 'worldcover' scheme" in excluded[255]
+    # names given: they label the codes; nodata still left out
+    labels, excluded = reporting_classes(lc.where(lc != 255, 40), names={40: "farm", 30: "meadow", 90: "marsh"})
+    assert labels == {30: "meadow", 40: "farm", 90: "marsh"} and list(excluded) == [0]
+    assert class_names("clcd")[1] == "cropland" and class_names("clcd")[9] == "wetland"
