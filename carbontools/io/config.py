@@ -102,13 +102,6 @@ class DriversConfig:
     #: the ``gapfill`` entry as written (gap filling along time is not available yet; see load_drivers)
     gapfill: object = None
 
-    @property
-    def driver_names(self) -> list[str]:
-        """The drivers the config gives, in the order load_drivers returns them."""
-        names = list(ERA5_DRIVERS) if self.era5_land is not None else []
-        names += [n for n in self.monthly if n not in names]
-        return names + ["landcover"] + (["impervious"] if self.impervious is not None else [])
-
 
 # --- reading the config ---------------------------------------------------------------------------
 
@@ -295,18 +288,16 @@ def _raster_spec(c: _Checker, key: str, entry: dict, name: str) -> DriverSpec | 
 
 
 def _modis_spec(c: _Checker, key: str, entry: dict) -> DriverSpec | None:
-    c.keys(key, entry, MODIS_KEYS, skip=("units",))
+    guessed = c.keys(key, entry, MODIS_KEYS, skip=("units",))
     if "units" in entry:
         c.note(f"{key}.units", "MOD13 files are read with the product's own scale (int16 x 0.0001), so units do "
                                "not apply; remove units, or add variable (and kind: raster) to read another raster")
     if "path" in entry and "paths" in entry:
         c.note(key, "give either path or paths, not both")
-    if "path" not in entry and "paths" not in entry and not any(ALIASES.get(str(k).lower()) in ("path", "paths")
-                                                                 for k in entry):
+    if not {"path", "paths"} & (set(entry) | guessed):
         c.note(f"{key}.path", "missing; the MOD13 GeoTIFFs (a list or a wildcard pattern)")
-    if "path" not in entry and "paths" not in entry:
-        return None
-    paths = c.files(f"{key}.{'paths' if 'paths' in entry else 'path'}", entry.get("paths", entry.get("path")))
+    given = "paths" if "paths" in entry else "path"
+    paths = c.files(f"{key}.{given}", entry[given]) if given in entry else None
     qa = c.files(f"{key}.qa_paths", entry["qa_paths"]) if "qa_paths" in entry else None
     crs = c.crs(f"{key}.crs", entry["crs"]) if "crs" in entry else None
     dates = None
@@ -424,8 +415,8 @@ def validate_config(config) -> DriversConfig:
             period = parse_period(raw["period"])
         except ValueError as err:
             c.problems.append(str(err))
-    configured = (list(ERA5_DRIVERS) if "era5_land" in raw else []) + [n for n in MONTHLY if n in raw] + [
-        n for n in ("landcover", "impervious") if n in raw]
+    configured = list(dict.fromkeys((list(ERA5_DRIVERS) if "era5_land" in raw else []) + [
+        n for n in (*MONTHLY, "landcover", "impervious") if n in raw]))
     grid = raw.get("grid", "ndvi" if "ndvi" in raw else "fpar")
     if "grid" in raw:
         grid = _grid(c, grid, configured)

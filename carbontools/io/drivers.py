@@ -71,7 +71,8 @@ def load_drivers(config) -> xr.Dataset:
         sources.update(dict.fromkeys(monthly, cfg.era5_land.name))
     for name, spec in cfg.monthly.items():
         monthly[name] = _read_monthly(spec)
-        sources[name] = (f"its {len(spec.paths)} files" if len(spec.paths) > 1 else spec.path.name)
+        sources[name] = (f"its {len(spec.paths)} {'MOD13 ' if spec.kind == 'modis' else ''}files"
+                         if len(spec.paths) > 1 else spec.path.name)
     months = {name: monthly_index(da["time"].values, name, gaps=True, duplicates=name == "ndvi")
               for name, da in monthly.items()}
     target, missing = _missing_months(months, cfg.period)
@@ -135,7 +136,7 @@ def _span(months) -> str:
 
 
 def _months_text(months) -> str:
-    return str([str(m) for m in months]) if len(months) <= 12 else f"{len(months)} months ({_span(months)})"
+    return str([str(m) for m in months]) if len(months) <= 6 else f"{len(months)} months ({_span(months)})"
 
 
 def _coverage_message(months, missing, sources, period) -> str:
@@ -150,16 +151,16 @@ def _coverage_message(months, missing, sources, period) -> str:
         verb = "lacks" if len(names) == 1 else "lack"
         whose = f"{source} cover" if source.startswith("its ") else f"{source} covers"
         parts.append(f"{who} {verb} {_months_text(list(lacks))} ({whose} {covered})")
-    head = (f"the period {period[0]}..{period[1]} reaches months the data do not have: " if period is not None
+    head = (f"drivers lack months of the period {period[0]}..{period[1]}: " if period is not None
             else "the drivers do not cover the same months: ")
     common = set.intersection(*(set(m) for m in months.values()))
-    if common:
-        first, last = max(_runs(common), key=lambda r: (r[1] - r[0]).n)
-        narrow = (f"or {'narrow' if period is not None else 'set'} period to months every driver covers, "
-                  f"e.g. period: ['{first}', '{last}']")
-    else:
-        narrow = "the drivers share no month at all: check that the files are of the same years"
-    return head + "; ".join(parts) + f". Add the files of the missing months, {narrow}"
+    if not common:
+        return (head + "; ".join(parts) + ". The drivers share no month at all: check that the files are of the "
+                "same years, or add the files of the missing months")
+    first, last = max(_runs(common), key=lambda r: (r[1] - r[0]).n)
+    return (head + "; ".join(parts) + f". Add the files of the missing months, or "
+            f"{'narrow' if period is not None else 'set'} period to months every driver covers, "
+            f"e.g. period: ['{first}', '{last}']")
 
 
 # --- land cover ---------------------------------------------------------------------------------
