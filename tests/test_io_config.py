@@ -150,8 +150,9 @@ def test_missing_june_composites_are_refused_with_the_month_named(files):
         (files / f"MOD13Q1.A2021{doy:03d}.h28v06.061.tif").unlink()
     for period in (None, "2021", ["2021-01", "2021-06"]):
         with pytest.raises(ValueError, match=r"ndvi lacks \['2021-06'\] \(its 21 MOD13 files cover 2021-01\.\.2021-05, "
-                                             r"2021-07\.\.2021-12\)\. Add the files of the missing months, or (set|narrow) "
-                                             r"period to months every driver covers, e\.g\. period: \['2021-07', '2021-12'\]"):
+                                             r"2021-07\.\.2021-12\)\. Add the files of the missing months, or "
+                                             r"(set|narrow) period to months every driver covers, e\.g\. "
+                                             r"period: \['2021-07', '2021-12'\]"):
             io.load_drivers(write_config(files, config(period=period)))
     ds = io.load_drivers(write_config(files, config(period=["2021-07", "2021-12"])))  # the advice works
     check_values_of_the_files(ds, range(7, 13))
@@ -181,14 +182,15 @@ def test_a_period_beyond_the_data_is_refused_naming_each_drivers_missing_months(
     assert text.startswith("drivers lack months of the period 2020-07..2022-06: ")
     assert ("tmean, precip, srad lack 12 months (2020-07..2020-12, 2022-01..2022-06) (era5.nc covers 2021-01..2021-12)"
             in text)
-    assert "ndvi lacks 12 months (2020-07..2020-12, 2022-01..2022-06) (its 23 MOD13 files cover 2021-01..2021-12)" in text
+    assert ("ndvi lacks 12 months (2020-07..2020-12, 2022-01..2022-06) (its 23 MOD13 files cover 2021-01..2021-12)"
+            in text)
     assert text.endswith("or narrow period to months every driver covers, e.g. period: ['2021-01', '2021-12']")
 
 
 def test_drivers_of_different_years_are_told_they_share_no_month(files):
     era5_like(pd.date_range("2022-01-01", periods=12, freq="MS")).to_netcdf(files / "era5_2022.nc")
-    with pytest.raises(ValueError, match=r"ndvi lacks 12 months \(2022-01\.\.2022-12\) .*\. The drivers share no month at "
-                                         r"all: check that the files are of the same years"):
+    with pytest.raises(ValueError, match=r"ndvi lacks 12 months \(2022-01\.\.2022-12\) .*\. The drivers share no "
+                                         r"month at all: check that the files are of the same years"):
         io.load_drivers(write_config(files, config(era5_land="era5_2022.nc")))
 
 
@@ -226,7 +228,8 @@ def test_file_instead_of_path(files, no_reading):
 
 
 def test_every_problem_in_one_message_with_its_key_path(files, no_reading):
-    cfg = {"ndvi": "MOD13Q1.A2022*.tif", "era5_land": 5, "landcover": {"path": "clcd.tif", "scheme": "CLCD", "nodata": "none"},
+    cfg = {"ndvi": "MOD13Q1.A2022*.tif", "era5_land": 5,
+           "landcover": {"path": "clcd.tif", "scheme": "CLCD", "nodata": "none"},
            "impervious": {"path": "imp.tif", "unit": "%"}, "period": "2021-13", "grid": "ndiv", "landcovr": {}}
     problems = problems_of(cfg, files)
     folder = f"in {files} (relative paths start at the config file's folder)"
@@ -297,9 +300,9 @@ def test_a_config_file_that_is_not_a_mapping(files):
 def test_worldcover_codes_declared_as_clcd_name_the_scheme_they_match(files):
     write_geotiff(files / "worldcover.tif", landcover_codes(WORLDCOVER_CODES), lat=LAT, lon=LON)
     cfg = config(landcover={"path": "worldcover.tif", "scheme": "clcd"})
-    with pytest.raises(ValueError, match=r"landcover: worldcover.tif holds the codes 10, 20, 30, 40, 50, 60, 80; "
-                                         r"10, 20, 30, 40, 50, 60, 80 are not CLCD codes \(landcover.scheme: clcd\), "
-                                         r"but all of them match the 'worldcover' scheme; set landcover.scheme: worldcover"):
+    with pytest.raises(ValueError, match=r"landcover: the codes 10, 20, 30, 40, 50, 60, 80 of worldcover.tif are not "
+                                         r"CLCD codes \(landcover.scheme: clcd\), but all of them match the "
+                                         r"'worldcover' scheme; set landcover.scheme: worldcover"):
         io.load_drivers(write_config(files, cfg))
     ds = io.load_drivers(write_config(files, config(landcover={"path": "worldcover.tif", "scheme": "worldcover"})))
     assert ds["landcover"].attrs["scheme"] == "worldcover"
@@ -313,5 +316,6 @@ def test_a_fill_code_in_the_land_cover_asks_for_nodata(files):
     with pytest.raises(ValueError, match=r"255 is not a CLCD code .*no scheme \(casa, igbp, worldcover, clcd\) holds "
                                          r"them all\. If 255 marks pixels without data, set landcover.nodata: 255"):
         io.load_drivers(write_config(files, cfg))
-    ds = io.load_drivers(write_config(files, config(landcover={"path": "clcd255.tif", "scheme": "clcd", "nodata": 255})))
+    fixed = config(landcover={"path": "clcd255.tif", "scheme": "clcd", "nodata": 255})
+    ds = io.load_drivers(write_config(files, fixed))
     assert ds["landcover"].attrs["nodata"] == 255

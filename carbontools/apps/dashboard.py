@@ -84,8 +84,8 @@ def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
         west, south, east, north = (regions.to_crs(crs) if crs is not None and regions.crs is not None
                                     else regions).total_bounds
         raise ValueError(
-            f"none of the {len(regions)} regions covers a cell of the drivers: the regions span x {west:.6g}..{east:.6g}, "
-            f"y {south:.6g}..{north:.6g} and the drivers x {float(like['x'].min()):.6g}..{float(like['x'].max()):.6g}, "
+            f"none of the {len(regions)} regions covers a cell of the drivers: the regions span "
+            f"x {west:.6g}..{east:.6g}, y {south:.6g}..{north:.6g} and the drivers x {float(like['x'].min()):.6g}..{float(like['x'].max()):.6g}, "
             f"y {float(like['y'].min()):.6g}..{float(like['y'].max()):.6g} (CRS {crs}); give the districts of this "
             "region, or check the CRS the regions file declares")
     return zones

@@ -217,7 +217,9 @@ class _Checker:
 
 # --- periods --------------------------------------------------------------------------------------
 
-_YEAR, _MONTH, _DAY = re.compile(r"^\d{4}$"), re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def _bound(value, key: str, end: bool) -> pd.Period:

@@ -180,7 +180,7 @@ def _scheme_hint(spec: LandcoverSpec) -> str | None:
     """Which scheme the codes of the land-cover file belong to, if the declared one is not it."""
     raw = rioxarray.open_rasterio(spec.path, mask_and_scale=False)
     raw = raw.squeeze("band", drop=True) if "band" in raw.dims else raw
-    nodata = [spec.nodata] if spec.nodata is not None else nodata_values(raw)
+    nodata = ([spec.nodata] if spec.nodata is not None else []) + nodata_values(raw)  # as check_codes allows
     present = [int(c) if float(c).is_integer() else float(c) for c in present_codes(raw) if c not in nodata]
     tables = {s: set(scheme_table(s)["code"].astype(int)) for s in SCHEMES}
     outside = [c for c in present if c not in tables[spec.scheme]]
@@ -189,9 +189,14 @@ def _scheme_hint(spec: LandcoverSpec) -> str | None:
     fits = [s for s in SCHEMES if s != spec.scheme and set(present) <= tables[s]]
     codes = lambda cs: ", ".join(map(str, cs[:20])) + (" ..." if len(cs) > 20 else "")  # noqa: E731
     declared = SCHEME_NAMES[spec.scheme]
-    start = (f"landcover: {spec.path.name} holds the codes {codes(present)}; "
-             f"{codes(outside)} {'is not a' if len(outside) == 1 else 'are not'} {declared} code"
-             f"{'' if len(outside) == 1 else 's'} (landcover.scheme: {spec.scheme})")
+    plural = len(outside) > 1
+    not_codes = f"{'are not' if plural else 'is not a'} {declared} code{'s' if plural else ''}"
+    if len(outside) == len(present):
+        start = (f"landcover: the codes {codes(present)} of {spec.path.name} {not_codes} "
+                 f"(landcover.scheme: {spec.scheme})")
+    else:
+        start = (f"landcover: {spec.path.name} holds the codes {codes(present)}; {codes(outside)} {not_codes} "
+                 f"(landcover.scheme: {spec.scheme})")
     if len(fits) == 1:
         return f"{start}, but all of them match the '{fits[0]}' scheme; set landcover.scheme: {fits[0]}"
     if fits:
