@@ -15,21 +15,50 @@ def _parse_value(text: str):
         return text
 
 
-def _serve(args) -> int:
-    import panel as pn
+class CliError(Exception):
+    """A mistake in the command line's arguments: printed without a traceback, exit status 2."""
 
-    from .apps.dashboard import build_dashboard
 
+def _regions(args, drivers):
+    """The --regions polygons, read and put on the drivers' grid once, before serving: a bad file fails here."""
+    if args.regions is None:
+        if args.name_column is not None:
+            raise CliError("--name-column needs --regions FILE (the polygons whose names it holds)")
+        return None
+    from . import demo
+    from .apps.dashboard import district_zones
+    from .io import read_regions
+
+    try:
+        regions = read_regions(args.regions, name_column=args.name_column or "name")
+        district_zones(regions, drivers if drivers is not None else demo.delta_city())
+    except (OSError, ValueError) as err:
+        fix = "; name the column with --name-column COL" if args.name_column is None and "no column" in str(err) else ""
+        raise CliError(f"--regions {args.regions}: {err}{fix}") from err
+    return regions
+
+
+def dashboard_inputs(args):
+    """The drivers (None: the demo region) and the regions (None: the demo's districts, or none) of ``app``."""
     drivers = None
     if args.drivers:
         import xarray as xr
 
         drivers = xr.open_dataset(args.drivers, decode_coords="all")
+    return drivers, _regions(args, drivers)
+
+
+def _serve(args) -> int:
+    import panel as pn
+
+    from .apps.dashboard import build_dashboard
+
+    drivers, regions = dashboard_inputs(args)
     host = "localhost" if args.address in ("127.0.0.1", "localhost") else args.address
     url = f"http://{host}:{args.port}/dashboard"
     print(f"carbontools dashboard: {url}   (Ctrl-C stops it)", flush=True)
     pn.serve(
-        {"dashboard": lambda: build_dashboard(drivers)},
+        {"dashboard": lambda: build_dashboard(drivers, regions=regions)},
         port=args.port,
         address=args.address,
         show=args.show,
@@ -69,6 +98,11 @@ def main(argv=None) -> int:
     app.add_argument("--address", default="127.0.0.1", help="interface to listen on (default: localhost only)")
     app.add_argument("--show", action="store_true", help="open a browser tab")
     app.add_argument("--drivers", help="a NetCDF file of drivers instead of the demo region")
+    app.add_argument("--regions", metavar="FILE",
+                     help="district polygons (GeoJSON, Shapefile, GeoPackage) for the 'Land cover & districts' tab "
+                          "(default: the demo's districts with the demo region, none with --drivers)")
+    app.add_argument("--name-column", metavar="COL",
+                     help="the column of --regions that names the districts (default: 'name')")
     app.set_defaults(func=_serve)
 
     batch = sub.add_parser("run", help="run CASA NPP, Rh and NEP and write a NetCDF file")
@@ -84,7 +118,11 @@ def main(argv=None) -> int:
     batch.set_defaults(func=_run)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CliError as err:
+        print(f"carbontools {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 import xarray as xr
 
 from carbontools.cli import main
@@ -41,3 +43,66 @@ def test_run_on_a_drivers_file(tmp_path):
     assert main(["run", "--drivers", str(path), "--out", str(out)]) == 0
     with xr.open_dataset(out) as ds:
         assert ds["npp"].sizes == {"time": 24, "y": 16, "x": 16}
+
+
+# --- carbontools app --regions FILE --name-column COL (issue 11, item 12) ---------------------------
+
+def user_files(tmp_path, shift=0.0):
+    """A drivers NetCDF of the demo scene and district polygons of the user's own (other names, other column)."""
+    from carbontools import demo
+
+    drivers = tmp_path / "drivers.nc"
+    demo.delta_city(size=16).to_netcdf(drivers, engine="h5netcdf")
+    wards = demo.districts(size=16).rename(columns={"name": "WARD_NAME"})
+    wards["WARD_NAME"] = [f"Ward {c}" for c in "ABCDEF"]
+    wards["geometry"] = wards.translate(xoff=shift)
+    wards.to_file(tmp_path / "wards.geojson")
+    return drivers, tmp_path / "wards.geojson"
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """Capture what `carbontools app` would serve, instead of serving it."""
+    import panel as pn
+
+    apps = {}
+    monkeypatch.setattr(pn, "serve", lambda panels, **kwargs: apps.update(panels, **{"kwargs": kwargs}))
+    return apps
+
+
+def test_app_shows_the_users_districts(tmp_path, served):
+    drivers, wards = user_files(tmp_path)
+    assert main(["app", "--drivers", str(drivers), "--regions", str(wards), "--name-column", "WARD_NAME",
+                 "--port", "5999"]) == 0
+    assert served["kwargs"]["port"] == 5999
+    dash = served["dashboard"]().dashboard
+    table = dash.district_table()
+    assert list(table.index) == [f"Ward {c}" for c in "ABCDEF"]
+    s = dash.summary()
+    assert table["area (km2)"].sum() == pytest.approx(s["area_km2"], rel=1e-3)  # the wards tile the scene
+    assert table["NEP (Gg C/yr)"].sum() == pytest.approx(s["nep_total"], abs=6 * 0.005)  # rounded to 0.01
+
+
+def test_app_regions_default_to_a_name_column_called_name(tmp_path, served):
+    from carbontools import demo
+
+    drivers, _ = user_files(tmp_path)
+    demo.districts(size=16).to_file(tmp_path / "d.gpkg")
+    assert main(["app", "--drivers", str(drivers), "--regions", str(tmp_path / "d.gpkg")]) == 0
+    assert "Old Town" in served["dashboard"]().dashboard.district_table().index
+
+
+def test_app_region_mistakes_are_told_before_serving(tmp_path, served, capsys):
+    drivers, wards = user_files(tmp_path)
+    assert main(["app", "--drivers", str(drivers), "--regions", str(wards)]) == 2
+    err = capsys.readouterr().err
+    assert "has no column 'name'; its columns are ['WARD_NAME']; name the column with --name-column COL" in err
+    assert main(["app", "--name-column", "WARD_NAME"]) == 2
+    assert "--name-column needs --regions FILE" in capsys.readouterr().err
+    assert main(["app", "--regions", str(tmp_path / "nowhere.geojson"), "--name-column", "x"]) == 2
+    assert "regions file" in capsys.readouterr().err
+    (tmp_path / "far").mkdir()
+    far_drivers, far_wards = user_files(tmp_path / "far", shift=5e5)  # 500 km east of the scene
+    assert main(["app", "--drivers", str(far_drivers), "--regions", str(far_wards), "--name-column", "WARD_NAME"]) == 2
+    assert "none of the 6 regions covers a cell of the drivers" in capsys.readouterr().err
+    assert served == {}  # nothing was served

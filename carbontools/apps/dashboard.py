@@ -36,7 +36,7 @@ from ..pipeline import URBAN_SOILS, assemble, casa_stage, prepare, rh_stage
 from ..plots import map_image
 from ..units import convert
 
-__all__ = ["Dashboard", "build_dashboard", "regional_summary"]
+__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones"]
 
 # HoloViews sizes plots by their frame (frame_width/frame_height); Bokeh's validator does not know
 # that and warns W-1005 for every map although the figures render at the set size.
@@ -72,6 +72,25 @@ def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, are
     }
 
 
+def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
+    """The district polygons (a GeoDataFrame or file with ``name``) as zones on the grid of ``like``; an error if none
+    of them covers a cell (polygons elsewhere, or in another CRS than they declare)."""
+    import geopandas as gpd
+
+    regions = regions if isinstance(regions, gpd.GeoDataFrame) else gpd.read_file(regions)
+    zones = zones_from_polygons(regions, like)
+    if not bool(zones.notnull().any()):
+        crs = like.rio.crs
+        west, south, east, north = (regions.to_crs(crs) if crs is not None and regions.crs is not None
+                                    else regions).total_bounds
+        raise ValueError(
+            f"none of the {len(regions)} regions covers a cell of the drivers: the regions span "
+            f"x {west:.6g}..{east:.6g}, y {south:.6g}..{north:.6g} and the drivers x {float(like['x'].min()):.6g}..{float(like['x'].max()):.6g}, "
+            f"y {float(like['y'].min()):.6g}..{float(like['y'].max()):.6g} (CRS {crs}); give the districts of this "
+            "region, or check the CRS the regions file declares")
+    return zones
+
+
 class Dashboard(param.Parameterized):
     """State and views of the dashboard; widgets are generated from these parameters."""
 
@@ -94,7 +113,7 @@ class Dashboard(param.Parameterized):
         self._landcover = self._prep.landcover
         self.area = cell_area(self.drivers)
         regions = demo.districts(size=self.drivers.sizes["x"]) if regions is None and synthetic else regions
-        self._districts = zones_from_polygons(regions, self._npp) if regions is not None else None
+        self._districts = district_zones(regions, self._npp) if regions is not None else None
         self._class_names = casa_class_names()
         self._cache: tuple | None = None
         years = sorted({int(y) for y in self._npp["time"].dt.year.values})

@@ -2,138 +2,206 @@
 
 from __future__ import annotations
 
-import glob
-import json
-from collections.abc import Mapping
-from pathlib import Path
-
+import pandas as pd
+import rioxarray
 import xarray as xr
 
 from ..grid import monthly_index, regrid, to_month_start
-from ..variables import MONTHLY
+from ..landcover import SCHEMES, nodata_values, present_codes, scheme_table
+from .config import ConfigError, DriverSpec, LandcoverSpec, validate_config
 from .era5 import read_era5_land
 from .modis import monthly_max_composite, read_modis_ndvi
 from .rasters import read_landcover, read_raster
 
-__all__ = ["load_drivers"]
+__all__ = ["load_drivers", "ConfigError"]
 
-KNOWN = set(MONTHLY) | {"era5_land", "landcover", "impervious", "grid", "period"}
-
-
-def _read_config(config) -> tuple[dict, Path]:
-    if isinstance(config, Mapping):
-        return dict(config), Path.cwd()
-    p = Path(config)
-    text = p.read_text()
-    if p.suffix.lower() in (".yml", ".yaml"):
-        import yaml
-
-        return yaml.safe_load(text), p.parent
-    return json.loads(text), p.parent
+SCHEME_NAMES = {"casa": "CASA", "igbp": "IGBP", "worldcover": "ESA WorldCover", "clcd": "CLCD"}
 
 
-def _paths(value, base: Path) -> list[Path]:
-    items = [value] if isinstance(value, (str, Path)) else list(value)
-    out = []
-    for item in items:
-        item = Path(item) if Path(item).is_absolute() else base / item
-        matches = sorted(glob.glob(str(item))) if any(ch in str(item) for ch in "*?[") else [str(item)]
-        if not matches:
-            raise FileNotFoundError(f"no file matches {str(item)!r}")
-        out += [Path(m) for m in matches]
-    return out
-
-
-def _entry(value) -> dict:
-    return dict(value) if isinstance(value, Mapping) else {"path": value}
-
-
-def _read_monthly(name: str, spec: dict, base: Path) -> xr.DataArray:
-    kind = spec.get("kind", "modis" if name == "ndvi" and "variable" not in spec else "raster")
-    if kind == "modis":
-        files = _paths(spec.get("paths", spec.get("path")), base)
-        qa = _paths(spec["qa_paths"], base) if "qa_paths" in spec else None
-        da = read_modis_ndvi(files, dates=spec.get("dates"), qa_paths=qa, max_reliability=spec.get("max_reliability", 1))
+def _read_monthly(spec: DriverSpec) -> xr.DataArray:
+    if spec.kind == "modis":
+        da = read_modis_ndvi(list(spec.paths), dates=list(spec.dates) if spec.dates is not None else None,
+                             qa_paths=list(spec.qa_paths) if spec.qa_paths is not None else None,
+                             max_reliability=spec.max_reliability, crs=spec.crs)
     else:
-        (path,) = _paths(spec["path"], base)
-        da = read_raster(path, variable=spec.get("variable"), units=spec.get("units"), crs=spec.get("crs"), driver=name)
-    return da.rename(name)
+        da = read_raster(spec.path, variable=spec.variable, units=spec.units, crs=spec.crs, driver=spec.name)
+    if "time" not in da.dims:
+        raise ValueError(f"{spec.name} ({spec.path.name}) has no time axis (dims {da.dims}); a monthly driver needs "
+                         "one map per month along 'time'")
+    return da.rename(spec.name)
 
 
 def load_drivers(config) -> xr.Dataset:
     """Read, align and regrid the drivers named in ``config`` (a dict, or a JSON/YAML file).
 
-    Keys (paths may be relative to the config file, and may hold wildcards):
+    Keys (relative paths start at the config file's folder, or at the working folder for a dict;
+    paths may hold wildcards):
 
-    - ``ndvi``: MOD13 GeoTIFFs (a list or a pattern; 16-day composites become monthly maximum
-      composites) or ``{"path": ..., "variable": ..., "units": "1"}`` for any raster; or ``fpar``.
+    - ``ndvi``: MOD13 GeoTIFFs (a list or a pattern, or ``{"path": ..., "qa_paths": ..., "dates": ...,
+      "max_reliability": 1}``; 16-day composites become monthly maximum composites) or
+      ``{"path": ..., "variable": ..., "units": "1"}`` for any raster; or ``fpar``.
     - ``era5_land``: an ERA5-Land monthly-means file giving ``tmean``, ``precip`` and ``srad``;
       each of ``tmean``, ``precip``, ``srad`` (and ``et``, ``pet``, ``moisture``) may instead be
-      ``{"path", "variable", "units"}``.
+      ``{"path", "variable", "units"}`` (and ``crs``).
     - ``landcover``: ``{"path": ..., "scheme": "clcd" | "worldcover" | "igbp" | "casa", "nodata": ...}``.
     - ``impervious``: optional ``{"path", "variable", "units"}`` fraction.
     - ``grid``: the target grid, the name of a driver (default ``"ndvi"``) or a raster path.
-    - ``period``: ``["2021-01", "2022-12"]`` (inclusive months).
+    - ``period``: the months to return, inclusive: ``"2021"`` (a whole year), ``"2021-03"`` (one month),
+      ``["2021-01", "2022-12"]`` or ``[2021, 2022]``.  Without it, the months the drivers cover.
 
-    Continuous fields are interpolated bilinearly onto the target grid, land cover by the mode.
-    Every monthly driver must cover the same months without gaps; errors name the months.
+    The config is checked before any data file is read (:func:`carbontools.io.config.validate_config`):
+    an unknown or misspelled key, a value of the wrong type, an unreadable period or a missing file
+    raises a :class:`ConfigError` that lists every such problem with its key path and the fix.
+
+    Every monthly driver must hold every month of the period (or, without ``period``, the same
+    months, without gaps): a missing month is an error that names the months each driver lacks and
+    what the files cover, never a month of NaN.  The land-cover codes must belong to the declared
+    scheme; if they belong to another one, the error names it.  Continuous fields are interpolated
+    bilinearly onto the target grid, land cover by the mode.  ``gapfill`` is reserved for gap filling
+    along time, which is not available yet.
     """
-    cfg, base = _read_config(config)
-    unknown = set(cfg) - KNOWN
-    if unknown:
-        raise ValueError(f"unknown config key(s) {sorted(unknown)}; known keys: {sorted(KNOWN)}")
-    if "landcover" not in cfg:
-        raise ValueError("config lacks 'landcover': {'path': ..., 'scheme': 'clcd' | 'worldcover' | 'igbp' | 'casa'}")
+    cfg = validate_config(config)
+    if cfg.gapfill is not None:
+        raise NotImplementedError(f"{cfg.source}: gapfill: gap filling along time is not available yet; remove "
+                                  "the key, then add the files of the missing months or narrow period")
     monthly: dict[str, xr.DataArray] = {}
-    if "era5_land" in cfg:
-        (path,) = _paths(_entry(cfg["era5_land"])["path"], base)
-        monthly.update(read_era5_land(path).data_vars)
-    for name in MONTHLY:
-        if name in cfg:
-            monthly[name] = _read_monthly(name, _entry(cfg[name]), base)
-    if "ndvi" in monthly and len(monthly_index(monthly["ndvi"]["time"].values, "ndvi", gaps=True, duplicates=True).unique()) != monthly["ndvi"].sizes["time"]:
-        monthly["ndvi"] = monthly_max_composite(monthly["ndvi"])
-    start, end = cfg.get("period", (None, None))
+    sources: dict[str, str] = {}
+    if cfg.era5_land is not None:
+        monthly.update(read_era5_land(cfg.era5_land).data_vars)
+        sources.update(dict.fromkeys(monthly, cfg.era5_land.name))
+    for name, spec in cfg.monthly.items():
+        monthly[name] = _read_monthly(spec)
+        sources[name] = (f"its {len(spec.paths)} {'MOD13 ' if spec.kind == 'modis' else ''}files"
+                         if len(spec.paths) > 1 else spec.path.name)
+    months = {name: monthly_index(da["time"].values, name, gaps=True, duplicates=name == "ndvi")
+              for name, da in monthly.items()}
+    target, missing = _missing_months(months, cfg.period)
+    if any(len(m) for m in missing.values()):
+        # the place for gap filling along time (config key 'gapfill'): fill `missing` in `monthly` here
+        raise ValueError(_coverage_message(months, missing, sources, cfg.period))
     for name, da in monthly.items():
-        da = da.sel(time=slice(start, end)) if start or end else da
-        if da.sizes["time"] == 0:
-            raise ValueError(f"{name} has no months in the period {start}..{end}")
+        if cfg.period is not None:
+            da = da.sel(time=slice(target[0].start_time, target[-1].end_time))
+        if name == "ndvi" and len(months[name].unique()) != len(months[name]):
+            da = monthly_max_composite(da)
         monthly[name] = to_month_start(da, name=name)
-    _check_same_months(monthly)
 
-    lc_spec = _entry(cfg["landcover"])
-    (lc_path,) = _paths(lc_spec["path"], base)
-    landcover = read_landcover(lc_path, scheme=lc_spec.get("scheme"), nodata=lc_spec.get("nodata"),
-                               crs=lc_spec.get("crs"))
+    landcover = _read_landcover(cfg.landcover)
     static = {"landcover": landcover}
-    if "impervious" in cfg:
-        spec = _entry(cfg["impervious"])
-        (path,) = _paths(spec["path"], base)
-        static["impervious"] = read_raster(path, spec.get("variable"), spec.get("units"), spec.get("crs"),
-                                           driver="impervious")
+    if cfg.impervious is not None:
+        spec = cfg.impervious
+        static["impervious"] = read_raster(spec.path, spec.variable, spec.units, spec.crs, driver="impervious")
 
-    grid_spec = cfg.get("grid", "ndvi" if "ndvi" in monthly else "fpar")
     everything = {**monthly, **static}
-    if isinstance(grid_spec, str) and grid_spec in everything:
-        target = everything[grid_spec]
+    if isinstance(cfg.grid, str):
+        target_grid = everything[cfg.grid]
     else:
-        (grid_path,) = _paths(grid_spec, base)
-        target = read_raster(grid_path, units="1")
-    target = target.isel(time=0, drop=True) if "time" in target.dims else target
+        target_grid = read_raster(cfg.grid, units="1")
+    target_grid = target_grid.isel(time=0, drop=True) if "time" in target_grid.dims else target_grid
     out = {}
     for name, da in everything.items():
         kind = "categorical" if name == "landcover" else "continuous"
-        out[name] = regrid(da, target, kind=kind, name=name)
+        out[name] = regrid(da, target_grid, kind=kind, name=name)
     out["landcover"].attrs.update(landcover.attrs)
-    ds = xr.Dataset(out).rio.write_crs(target.rio.crs)
+    ds = xr.Dataset(out).rio.write_crs(target_grid.rio.crs)
     ds.attrs["source"] = "carbontools.io.load_drivers"
     return ds
 
 
-def _check_same_months(monthly: dict[str, xr.DataArray]) -> None:
-    sets = {name: set(map(str, monthly_index(da["time"].values, name))) for name, da in monthly.items()}
-    union = set().union(*sets.values())
-    problems = [f"{name} lacks {sorted(union - s)}" for name, s in sets.items() if union - s]
-    if problems:
-        raise ValueError("the drivers do not cover the same months: " + "; ".join(problems)
-                         + ". Restrict them with config['period'] = [first, last]")
+# --- months -------------------------------------------------------------------------------------
+
+def _missing_months(months: dict[str, pd.PeriodIndex], period) -> tuple[pd.PeriodIndex, dict[str, list]]:
+    """The months asked for (``period``, else the span of all drivers) and, per driver, those it lacks."""
+    if period is not None:
+        target = pd.period_range(period[0], period[1], freq="M")
+    else:
+        union = pd.PeriodIndex(sorted(set().union(*map(set, months.values()))), freq="M")
+        target = pd.period_range(union.min(), union.max(), freq="M")
+    return target, {name: sorted(set(target) - set(m)) for name, m in months.items()}
+
+
+def _runs(months) -> list[tuple[pd.Period, pd.Period]]:
+    """Consecutive months as (first, last) pairs."""
+    runs: list[list[pd.Period]] = []
+    for m in sorted(set(months)):
+        if runs and m == runs[-1][1] + 1:
+            runs[-1][1] = m
+        else:
+            runs.append([m, m])
+    return [tuple(r) for r in runs]
+
+
+def _span(months) -> str:
+    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in _runs(months)) or "no month"
+
+
+def _months_text(months) -> str:
+    return str([str(m) for m in months]) if len(months) <= 6 else f"{len(months)} months ({_span(months)})"
+
+
+def _coverage_message(months, missing, sources, period) -> str:
+    groups: dict[tuple, list[str]] = {}
+    for name, lacks in missing.items():
+        if lacks:
+            groups.setdefault((sources[name], tuple(lacks)), []).append(name)
+    parts = []
+    for (source, lacks), names in groups.items():
+        covered = _span(months[names[0]].unique())
+        who = names[0] if len(names) == 1 else ", ".join(names)
+        verb = "lacks" if len(names) == 1 else "lack"
+        whose = f"{source} cover" if source.startswith("its ") else f"{source} covers"
+        parts.append(f"{who} {verb} {_months_text(list(lacks))} ({whose} {covered})")
+    head = (f"drivers lack months of the period {period[0]}..{period[1]}: " if period is not None
+            else "the drivers do not cover the same months: ")
+    common = set.intersection(*(set(m) for m in months.values()))
+    if not common:
+        return (head + "; ".join(parts) + ". The drivers share no month at all: check that the files are of the "
+                "same years, or add the files of the missing months")
+    first, last = max(_runs(common), key=lambda r: (r[1] - r[0]).n)
+    return (head + "; ".join(parts) + f". Add the files of the missing months, or "
+            f"{'narrow' if period is not None else 'set'} period to months every driver covers, "
+            f"e.g. period: ['{first}', '{last}']")
+
+
+# --- land cover ---------------------------------------------------------------------------------
+
+def _read_landcover(spec: LandcoverSpec) -> xr.DataArray:
+    """read_landcover, and when the codes do not fit the declared scheme, the scheme they do fit."""
+    try:
+        return read_landcover(spec.path, scheme=spec.scheme, nodata=spec.nodata, crs=spec.crs)
+    except ValueError as err:
+        hint = _scheme_hint(spec)
+        if hint is None:
+            raise
+        raise ValueError(hint) from err
+
+
+def _scheme_hint(spec: LandcoverSpec) -> str | None:
+    """Which scheme the codes of the land-cover file belong to, if the declared one is not it."""
+    raw = rioxarray.open_rasterio(spec.path, mask_and_scale=False)
+    raw = raw.squeeze("band", drop=True) if "band" in raw.dims else raw
+    nodata = ([spec.nodata] if spec.nodata is not None else []) + nodata_values(raw)  # as check_codes allows
+    present = [int(c) if float(c).is_integer() else float(c) for c in present_codes(raw) if c not in nodata]
+    tables = {s: set(scheme_table(s)["code"].astype(int)) for s in SCHEMES}
+    outside = [c for c in present if c not in tables[spec.scheme]]
+    if not outside:
+        return None  # the codes fit: the error was about something else
+    fits = [s for s in SCHEMES if s != spec.scheme and set(present) <= tables[s]]
+    codes = lambda cs: ", ".join(map(str, cs[:20])) + (" ..." if len(cs) > 20 else "")  # noqa: E731
+    declared = SCHEME_NAMES[spec.scheme]
+    plural = len(outside) > 1
+    not_codes = f"{'are not' if plural else 'is not a'} {declared} code{'s' if plural else ''}"
+    if len(outside) == len(present):
+        start = (f"landcover: the codes {codes(present)} of {spec.path.name} {not_codes} "
+                 f"(landcover.scheme: {spec.scheme})")
+    else:
+        start = (f"landcover: {spec.path.name} holds the codes {codes(present)}; {codes(outside)} {not_codes} "
+                 f"(landcover.scheme: {spec.scheme})")
+    if len(fits) == 1:
+        return f"{start}, but all of them match the '{fits[0]}' scheme; set landcover.scheme: {fits[0]}"
+    if fits:
+        return (f"{start}, but all of them match the schemes {', '.join(repr(s) for s in fits)}; set "
+                f"landcover.scheme to the one the map is in")
+    return (f"{start}, and no scheme ({', '.join(SCHEMES)}) holds them all. If "
+            f"{codes(outside)} mark{'s' if len(outside) == 1 else ''} pixels without data, set landcover.nodata: "
+            f"{outside[0]}; otherwise check the file and the scheme")
