@@ -279,6 +279,10 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share
         "parameters": json.dumps({"casa": prep.casa.to_dict(), "rh": prep.rh.to_dict()}),
         "carbontools_version": __version__,
     }
+    filled = {k: v for k, v in prep.drivers["ndvi"].attrs.items() if k.startswith("gapfill_")} \
+        if "ndvi" in prep.drivers else {}
+    if filled:  # NDVI's gaps were filled by the loader: say how much of it is not observed
+        out.attrs["ndvi_gap_filling"] = json.dumps({**filled, "rule": prep.drivers["ndvi"].attrs.get("gap_filling")})
     return out
 
 

@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 import yaml
 
+import carbontools as ct
 from carbontools import io
 from carbontools.io import drivers as drivers_module
 from carbontools.io.config import ConfigError, parse_period
@@ -168,9 +169,38 @@ def test_a_gap_in_a_raster_driver_is_refused_too(files):
         io.load_drivers(write_config(files, config(et={"path": "et.nc"})))
 
 
-def test_gapfill_is_reserved_for_gap_filling_and_refused_for_now(files):
-    with pytest.raises(NotImplementedError, match=r"gapfill: gap filling along time is not available yet"):
-        io.load_drivers(write_config(files, config(gapfill={"method": "linear"})))
+def test_gapfill_fills_a_missing_ndvi_month_and_says_so(files):
+    """June's composites deleted: with gapfill, June is the line between May and July (a 1-month gap <= 2)."""
+    for doy in (161, 177):  # the two composites that start in June
+        (files / f"MOD13Q1.A2021{doy:03d}.h28v06.061.tif").unlink()
+    ds = io.load_drivers(write_config(files, config(gapfill=True)))
+    assert ds.sizes["time"] == 12
+    june = ds["ndvi"].sel(time="2021-06-01")
+    # linear in the month index: June = (May + July) / 2 wherever both are observed
+    np.testing.assert_allclose(june, (expected_ndvi(5) + expected_ndvi(7)) / 2, rtol=1e-6)
+    # 1 month of 12 filled on every pixel where May and July are observed (the fill pixel of the first
+    # composites is NaN in January only, and January is not next to June)
+    assert ds["ndvi"].attrs["gapfill_interpolated_pct"] == pytest.approx(100 / 12)
+    result = ct.run(ds)
+    assert json.loads(result.attrs["ndvi_gap_filling"])["gapfill_interpolated_pct"] == pytest.approx(100 / 12)
+
+
+def test_gapfill_fills_only_ndvi(files):
+    da = xr.DataArray(np.full((11, 10, 10), 60.0), dims=("time", "y", "x"), name="et", attrs={"units": "mm month-1"},
+                      coords={"time": pd.date_range("2021-01-01", periods=12, freq="MS").delete(4), "y": LAT, "x": LON})
+    da.to_netcdf(files / "et.nc")
+    with pytest.raises(ValueError, match=r"et lacks \['2021-05'\]"):
+        io.load_drivers(write_config(files, config(et={"path": "et.nc"}, gapfill={"max_gap": 1})))
+
+
+def test_gapfill_entries_are_checked():
+    with pytest.raises(ConfigError) as err:
+        io.load_drivers({"ndvi": "x.tif", "landcover": {"path": "lc.tif", "scheme": "clcd"},
+                         "gapfill": {"max_gap": 1.5, "method": "linear"}})
+    text = str(err.value)
+    assert "gapfill.method: unknown key" in text and "gapfill.max_gap: expected a whole number of months" in text
+    with pytest.raises(ConfigError, match=r"gapfill: expected true, false or \{max_gap"):
+        io.load_drivers({"ndvi": "x.tif", "landcover": {"path": "lc.tif", "scheme": "clcd"}, "gapfill": "yes"})
 
 
 # --- item 5: a period beyond the data ----------------------------------------------------------------

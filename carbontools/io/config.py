@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..gapfill import GapFillParams
 from ..landcover import SCHEMES
 from ..variables import MONTHLY
 
@@ -99,8 +100,8 @@ class DriversConfig:
     impervious: DriverSpec | None = None
     grid: str | Path = "ndvi"
     period: tuple[pd.Period, pd.Period] | None = None
-    #: the ``gapfill`` entry as written (gap filling along time is not available yet; see load_drivers)
-    gapfill: object = None
+    #: how to fill NDVI's cloud gaps and missing months along time (None: no filling; see load_drivers)
+    gapfill: GapFillParams | None = None
 
 
 # --- reading the config ---------------------------------------------------------------------------
@@ -144,6 +145,31 @@ def _suggest(key, allowed) -> str:
         close = difflib.get_close_matches(text.lower(), list(allowed), n=1, cutoff=0.6)
         guess = close[0] if close else None
     return f"did you mean {guess!r}?" if guess else f"the keys here are {', '.join(allowed)}"
+
+
+GAPFILL_KEYS = ("max_gap", "climatology")
+
+
+def _gapfill_spec(c: "_Checker", value) -> GapFillParams | None:
+    """``gapfill: true`` (the defaults), ``false``, or ``{max_gap: 2, climatology: true}``."""
+    if isinstance(value, bool):
+        return GapFillParams() if value else None
+    if not isinstance(value, Mapping):
+        c.note("gapfill", f"expected true, false or {{max_gap: 2, climatology: true}}, got {value!r}")
+        return None
+    c.keys("gapfill", value, GAPFILL_KEYS)
+    fields = {k: v for k, v in value.items() if k in GAPFILL_KEYS}
+    if "climatology" in fields and not isinstance(fields["climatology"], bool):
+        c.note("gapfill.climatology", f"expected true or false, got {fields['climatology']!r}")
+        return None
+    if "max_gap" in fields and (isinstance(fields["max_gap"], bool) or not isinstance(fields["max_gap"], int)):
+        c.note("gapfill.max_gap", f"expected a whole number of months (0..12), got {fields['max_gap']!r}")
+        return None
+    try:
+        return GapFillParams(**fields)
+    except ValueError as err:
+        c.note("gapfill", str(err))
+        return None
 
 
 class _Checker:
@@ -422,8 +448,9 @@ def validate_config(config) -> DriversConfig:
     grid = raw.get("grid", "ndvi" if "ndvi" in raw else "fpar")
     if "grid" in raw:
         grid = _grid(c, grid, configured)
+    gapfill = _gapfill_spec(c, raw["gapfill"]) if "gapfill" in raw else None
     if c.problems:
         raise ConfigError(source, c.problems)
     return DriversConfig(source=source, base=base, landcover=landcover, monthly=monthly, era5_land=era5,
                          impervious=impervious, grid=grid if isinstance(grid, Path) else str(grid), period=period,
-                         gapfill=raw.get("gapfill"))
+                         gapfill=gapfill)

@@ -6,6 +6,7 @@ import pandas as pd
 import rioxarray
 import xarray as xr
 
+from ..gapfill import fill_gaps
 from ..grid import monthly_index, regrid, to_month_start
 from ..landcover import SCHEMES, nodata_values, present_codes, scheme_table
 from .config import ConfigError, DriverSpec, LandcoverSpec, validate_config
@@ -57,13 +58,15 @@ def load_drivers(config) -> xr.Dataset:
     months, without gaps): a missing month is an error that names the months each driver lacks and
     what the files cover, never a month of NaN.  The land-cover codes must belong to the declared
     scheme; if they belong to another one, the error names it.  Continuous fields are interpolated
-    bilinearly onto the target grid, land cover by the mode.  ``gapfill`` is reserved for gap filling
-    along time, which is not available yet.
+    bilinearly onto the target grid, land cover by the mode.
+
+    ``gapfill``: ``true`` or ``{max_gap: 2, climatology: true}`` fills NDVI's cloud gaps and missing
+    months along time before regridding (:func:`carbontools.gapfill.fill_gaps`: linear interpolation
+    over at most ``max_gap`` months, then the calendar month's mean over the other years); the shares
+    of observed, interpolated, climatology and still-missing values are in ``ndvi.attrs``
+    (``gapfill_*_pct``) and :func:`carbontools.run` carries them into its result.  Off by default.
     """
     cfg = validate_config(config)
-    if cfg.gapfill is not None:
-        raise NotImplementedError(f"{cfg.source}: gapfill: gap filling along time is not available yet; remove "
-                                  "the key, then add the files of the missing months or narrow period")
     monthly: dict[str, xr.DataArray] = {}
     sources: dict[str, str] = {}
     if cfg.era5_land is not None:
@@ -76,15 +79,18 @@ def load_drivers(config) -> xr.Dataset:
     months = {name: monthly_index(da["time"].values, name, gaps=True, duplicates=name == "ndvi")
               for name, da in monthly.items()}
     target, missing = _missing_months(months, cfg.period)
-    if any(len(m) for m in missing.values()):
-        # the place for gap filling along time (config key 'gapfill'): fill `missing` in `monthly` here
+    fillable = ("ndvi",) if cfg.gapfill is not None else ()  # NDVI's missing months are gaps to fill
+    if any(len(m) for n, m in missing.items() if n not in fillable):
         raise ValueError(_coverage_message(months, missing, sources, cfg.period))
     for name, da in monthly.items():
         if cfg.period is not None:
             da = da.sel(time=slice(target[0].start_time, target[-1].end_time))
         if name == "ndvi" and len(months[name].unique()) != len(months[name]):
             da = monthly_max_composite(da)
-        monthly[name] = to_month_start(da, name=name)
+        da = to_month_start(da, name=name)
+        if name in fillable:
+            da = fill_gaps(da.reindex(time=target.to_timestamp()), cfg.gapfill, name=name).values
+        monthly[name] = da
 
     landcover = _read_landcover(cfg.landcover)
     static = {"landcover": landcover}
