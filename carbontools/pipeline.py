@@ -268,6 +268,9 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share
         out[name] = out[name].where(valid)
     if "spatial_ref" in prep.drivers.coords:
         out = out.assign_coords(spatial_ref=prep.drivers["spatial_ref"])
+    if prep.drivers["landcover"].attrs.get("scheme") not in (None, "casa"):
+        # the user's own classes, for tables that keep apart what the CASA class merges (accounting.zonal_totals)
+        out["landcover"] = prep.drivers["landcover"]
     if not any(out[name].chunks for name in RESULT_VARIABLES):
         _record_valid_shares(out, min_valid_share)
     out.attrs = {
@@ -365,7 +368,8 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
     xarray.Dataset
         Monthly ``npp``, ``rh``, ``nep`` (g C m-2 month-1) and the factors ``fpar``, ``apar``, ``topt``,
         ``te1``, ``te2``, ``we``, ``pet``, ``eps``; annual sums ``npp_annual``, ``rh_annual``,
-        ``nep_annual`` (g C m-2 yr-1, dim ``year``); ``landcover_casa``.  Every variable has
+        ``nep_annual`` (g C m-2 yr-1, dim ``year``); ``landcover_casa``, and ``landcover`` (the
+        drivers' own class map, when its scheme is not CASA: tables by its class names).  Every variable has
         ``units`` and ``long_name``; the fluxes a ``sign_convention``; ``attrs['parameters']`` holds
         the parameters as JSON.
 

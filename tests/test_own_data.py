@@ -188,3 +188,22 @@ def test_valid_shares_of_a_dask_result_are_left_to_the_caller(scene):
     result = ct.run(scene.chunk({"time": 6}))
     assert "valid_share" not in result["nep"].attrs
     assert pipeline.valid_shares(result)["nep"] == pytest.approx(1.0)
+
+
+# --- item 11: the user's own classes stay in the result for reporting ----------------------------
+
+def test_result_keeps_the_drivers_classes_for_tables_by_their_names(scene):
+    from carbontools.accounting import zonal_totals
+    from carbontools.landcover import class_names
+
+    result = ct.run(scene)
+    xr.testing.assert_identical(result["landcover"], scene["landcover"])  # CLCD codes, scheme attrs and all
+    table = zonal_totals(result["nep_annual"].isel(year=-1), zones=result["landcover"])
+    clcd = class_names("clcd")
+    assert set(table.index) == {clcd[int(c)] for c in np.unique(scene["landcover"])}
+    # the CASA class map merges CLCD cropland (1) and grassland (4) into class 7; the CLCD rows add up to it
+    merged = zonal_totals(result["nep_annual"].isel(year=-1), zones=result["landcover_casa"])
+    casa_seven = merged.loc[class_names("casa")[7], "total"]
+    from_clcd = sum(table.loc[clcd[c], "total"] for c in np.unique(scene["landcover"])
+                    if int(c) in (1, 4, 9) and clcd[int(c)] in table.index)  # CLCD 1, 4, 9 -> CASA 7
+    assert from_clcd == pytest.approx(casa_seven, rel=1e-9)
