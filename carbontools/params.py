@@ -300,10 +300,33 @@ def widget_spec(params: "ParamSet | type", name: str, **override) -> dict:
         field.default if field.default is not dataclasses.MISSING else field.default_factory())
     start, end = meta["soft"]
     unit = meta.get("unit") or ""
+    scalar = isinstance(value, (int, float)) and not isinstance(value, bool)
     spec = {"start": start, "end": end, "value": value, "unit": unit,
-            "label": f"{name} ({unit})" if unit and unit != "1" else name, "doc": meta.get("doc", "")}
+            "step": slider_step(start, end, value) if scalar else None,  # per-class tables: the caller's step
+            "label": f"{name} ({unit})" if unit and unit != "1" else name, "doc": meta.get("doc", ""),
+            "source": meta.get("source", "")}
     spec.update(override)
     return spec
+
+
+def slider_step(start: float, end: float, value: float, max_steps: int = 500) -> float:
+    """A slider step of 1, 2 or 5 x 10^k on which a slider from ``start`` lands on ``value`` exactly (a slider
+    snaps to start + n step: a default off that grid is never shown): the coarsest that also lands on
+    ``end`` with 20..``max_steps`` steps, else the coarsest that lands on ``value`` (e.g. 0.0001 for Te2's
+    1.1814)."""
+    steps = [m * 10.0 ** e for e in range(3, -7, -1) for m in (5, 2, 1)]
+
+    def on(x, step):
+        return abs(x / step - round(x / step)) < 1e-9
+
+    for step in steps:
+        if on(value - start, step) and on(end - start, step) and 20 <= (end - start) / step <= max_steps:
+            return step
+    for step in steps:
+        if on(value - start, step) and (end - start) / step >= 20:
+            return step
+    raise ValueError(f"no slider step from {start} to {end} lands on {value}: round the default")
+    raise ValueError(f"no slider step from {start} to {end} lands on {value}: round the default")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,6 +7,7 @@ import time
 import urllib.request
 
 import numpy as np
+import panel as pn
 import pytest
 
 from carbontools import demo
@@ -88,10 +89,12 @@ def test_dashboard_builds_its_views():
     dash = template.dashboard
     maps = dash.maps()
     assert len(maps.objects) == 3  # NPP, Rh, NEP
-    indicators = dash.indicators()
-    assert len(indicators.objects) == 7
-    assert indicators.objects[0].value == pytest.approx(dash.summary()["nep_total"])
-    assert len(dash.downloads().objects) == 5  # a heading and four files
+    numbers, note = dash.indicators().objects
+    assert len(numbers.objects) == 7
+    assert numbers.objects[0].value == pytest.approx(dash.summary()["nep_total"])
+    s = dash.summary()  # the note names the area that is neither sink nor source (water, ice)
+    assert f"{100 - s['sink_area_pct'] - s['source_area_pct']:.1f} %" in note.object
+    assert len(dash.downloads().objects) == 6  # a heading and five files
 
 
 def _free_port():
@@ -170,3 +173,60 @@ def test_parameters_follow_the_knobs(dash):
     assert p["casa"]["eps_max"]["4"] == pytest.approx(0.692 * 1.2)
     assert p["rh_model"] == "q10" and p["rh"]["q10"] == 2.5
     dash.param.update(eps_scale=1.0, rh_model="pei2009", q10=2.0)
+
+
+# --- what a lecturer expects (issue 12) ------------------------------------------------------------
+
+def test_sessions_share_the_prepared_drivers_and_the_results():
+    """A class opening the dashboard: the second session reads what the first computed (one CASA run)."""
+    drivers = demo.delta_city(size=24)
+    first, second = Dashboard(drivers), Dashboard(drivers)
+    assert first._shared is second._shared and first._casa is second._casa
+    assert first.results() is second.results()  # the same knobs: computed once for both
+    second.eps_scale = 1.2
+    assert second.results() is not first.results()
+    assert Dashboard(demo.delta_city(size=24))._shared is not first._shared  # other drivers, other state
+
+
+def test_knobs_the_rh_model_does_not_use_are_greyed_out():
+    dash = Dashboard(demo.delta_city(size=24))
+    controls = dash.controls()
+    sliders = {w.label: w for w in controls.select(pn.widgets.FloatSlider)}
+    q10, ref = sliders[dash.param.q10.label], sliders[dash.param.rh_ref.label]
+    dash.rh_model = "pei2009"  # temperature and precipitation only
+    assert q10.disabled and ref.disabled
+    dash.rh_model = "q10"
+    assert not q10.disabled and not ref.disabled
+    dash.rh_model = "lloyd_taylor"  # its reference rate, no Q10
+    assert q10.disabled and not ref.disabled
+    summary = dash.summary()
+    dash.q10 = 3.0  # greyed out: moving it changes nothing
+    assert dash.summary() == summary
+
+
+def test_reset_puts_every_knob_back_to_its_default():
+    dash = Dashboard(demo.delta_city(size=24))
+    dash.param.update(eps_scale=1.4, rh_model="q10", q10=3.1, rh_ref=20.0, urban_soils="climate")
+    dash.reset()
+    assert {k: getattr(dash, k) for k in ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils")} == {
+        "eps_scale": 1.0, "rh_model": "pei2009", "q10": 2.0, "rh_ref": 16.3, "urban_soils": "unsealed"}
+
+
+def test_every_slider_lands_on_its_default():
+    """A slider snaps to start + n * step: the default 16.3 on a 0.5 step from 5 showed as 16.5."""
+    dash = Dashboard(demo.delta_city(size=24))
+    for slider in dash.controls().select(pn.widgets.FloatSlider):
+        n = (slider.value - slider.start) / slider.step
+        assert abs(n - round(n)) < 1e-9, f"{slider.label}: {slider.value} is not on the grid of step {slider.step}"
+        assert slider.value == dash.param[[k for k in ("eps_scale", "q10", "rh_ref")
+                                          if dash.param[k].label == slider.label][0]].default
+
+
+def test_compact_download_holds_the_annual_maps_only():
+    import xarray as xr
+
+    dash = Dashboard(demo.delta_city(size=24))
+    compact = xr.open_dataset(dash.annual_netcdf_bytes(), engine="h5netcdf")
+    assert set(compact.data_vars) == {"npp_annual", "rh_annual", "nep_annual"}
+    assert compact["nep_annual"].dtype == np.float32 and compact.attrs["parameters"]
+    np.testing.assert_allclose(compact["nep_annual"], dash.results()["nep_annual"], rtol=1e-6)

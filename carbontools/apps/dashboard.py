@@ -15,6 +15,8 @@ import dataclasses
 import io as _io
 import json
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import holoviews as hv
@@ -36,7 +38,7 @@ from ..pipeline import URBAN_SOILS, assemble, casa_stage, prepare, rh_stage
 from ..plots import map_image
 from ..units import convert
 
-__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones"]
+__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState"]
 
 # HoloViews sizes plots by their frame (frame_width/frame_height); Bokeh's validator does not know
 # that and warns W-1005 for every map although the figures render at the set size.
@@ -45,13 +47,17 @@ silence(FIXED_SIZING_MODE, True)
 KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils")
 #: the Rh knobs; each applies to the models whose parameter set has a field of that name
 RH_KNOBS = ("q10", "rh_ref")
+#: map frames (px): three maps with their colour bars side by side in the main area from a 1280 px window,
+#: two from 1024 px (a projector); a narrower window wraps them
+MAP_WIDTH = 200
 #: the variables the dashboard shows and downloads
 SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover_casa"]
 
 
-def _number(name: str, label: str, step: float):
+def _number(name: str, label: str):
     spec = widget_spec(Q10Params, name)
-    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=step, label=label, doc=spec["doc"])
+    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=spec["step"], label=label,
+                        doc=f"{spec['doc']} (source: {spec['source']})" if spec["source"] else spec["doc"])
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
@@ -91,31 +97,92 @@ def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
     return zones
 
 
+@dataclasses.dataclass
+class SharedState:
+    """What every session of one dashboard reads and nobody changes: the prepared drivers, CASA once, the
+    cell areas and the district zones; and the results of the knob settings asked so far (a few kept)."""
+
+    drivers: xr.Dataset
+    prep: object
+    casa: xr.Dataset
+    area: xr.DataArray
+    districts: xr.DataArray | None
+    #: the objects the state was built from, held so that their identities (the cache key) stay theirs
+    given: tuple = ()
+    results: OrderedDict = dataclasses.field(default_factory=OrderedDict)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    #: results of this many knob settings are kept for all sessions (each about the size of the drivers)
+    KEEP = 8
+
+    def result(self, key, compute):
+        """The result for ``key``, computed by ``compute()`` once for all sessions."""
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        value = compute()
+        with self.lock:
+            self.results[key] = value
+            while len(self.results) > self.KEEP:
+                self.results.popitem(last=False)
+        return value
+
+
+def _build_shared(drivers: xr.Dataset | None, regions) -> SharedState:
+    given = (drivers, regions)
+    drivers = demo.delta_city() if drivers is None else drivers
+    prep = prepare(drivers)
+    prep = dataclasses.replace(prep, drivers=prep.drivers.compute(), landcover=prep.landcover.compute())
+    casa = casa_stage(prep).compute()  # CASA once; eps_max moves reuse it
+    if regions is None and drivers.attrs.get("synthetic"):
+        regions = demo.districts(size=drivers.sizes["x"])
+    districts = district_zones(regions, casa["npp"]) if regions is not None else None
+    return SharedState(drivers, prep, casa, cell_area(drivers), districts, given)
+
+
+def shared_state(drivers: xr.Dataset | None = None, regions=None) -> SharedState:
+    """The :class:`SharedState` of these drivers and regions, built once per process (in ``pn.state.cache``).
+
+    A served dashboard opened by a class builds it on the first tab only; the next tabs start from it.
+    Keyed by the objects' identity (the drivers given to ``carbontools app``; the state holds them, so
+    the identity stays theirs), or ``"demo"``.  (``pn.state.as_cached`` would hash the Dataset.)
+    """
+    key = "carbontools-dashboard-" + ("demo" if drivers is None and regions is None else f"{id(drivers)}-{id(regions)}")
+    with _SHARED_LOCK:
+        if key not in pn.state.cache:
+            pn.state.cache[key] = _build_shared(drivers, regions)
+        return pn.state.cache[key]
+
+
+_SHARED_LOCK = threading.Lock()
+
+
 class Dashboard(param.Parameterized):
     """State and views of the dashboard; widgets are generated from these parameters."""
 
-    eps_scale = param.Number(1.0, bounds=(0.5, 1.5), step=0.05, label="eps_max scaling (x class values)")
-    rh_model = param.Selector(default="pei2009", objects=list(RH_MODELS), label="Rh model")
-    q10 = _number("q10", "Q10", 0.05)
-    rh_ref = _number("rh_ref", "reference Rh at 10 degC (g C m-2 month-1)", 0.5)
+    eps_scale = param.Number(1.0, bounds=(0.5, 1.5), step=0.05, label="eps_max scaling (x class values)",
+                             doc="maximum light-use efficiency of every class times this factor (NPP is "
+                                 "proportional to it); the class values are the preset's (zhu2007: Zhu et al. 2006)")
+    rh_model = param.Selector(default="pei2009", objects=list(RH_MODELS), label="Rh model",
+                              doc="; ".join(f"{name}: {variant.description}" for name, variant in RH_MODELS.items()))
+    q10 = _number("q10", "Q10")
+    rh_ref = _number("rh_ref", "reference Rh at 10 degC (g C m-2 month-1)")
     urban_soils = param.Selector(default="unsealed", objects=list(URBAN_SOILS), label="urban soils (Rh)",
-                                 doc="unsealed: Rh x (1 - impervious); climate: Rh from climate on all land")
+                                 doc="; ".join(f"{k}: {v}" for k, v in URBAN_SOILS.items()))
     year = param.Selector(default=None, objects=[])
 
     def __init__(self, drivers: xr.Dataset | None = None, regions=None, **params):
         super().__init__(**params)
-        self.drivers = demo.delta_city() if drivers is None else drivers
-        synthetic = bool(self.drivers.attrs.get("synthetic"))
-        prep = prepare(self.drivers)
-        self._prep = dataclasses.replace(prep, drivers=prep.drivers.compute(), landcover=prep.landcover.compute())
-        self._casa = casa_stage(self._prep).compute()  # CASA once; eps_max moves reuse it
+        self._shared = shared_state(drivers, regions)
+        self.drivers = self._shared.drivers
+        self._prep = self._shared.prep
+        self._casa = self._shared.casa
         self._npp = self._casa["npp"]
         self._landcover = self._prep.landcover
-        self.area = cell_area(self.drivers)
-        regions = demo.districts(size=self.drivers.sizes["x"]) if regions is None and synthetic else regions
-        self._districts = district_zones(regions, self._npp) if regions is not None else None
+        self.area = self._shared.area
+        self._districts = self._shared.districts
         self._class_names = casa_class_names()
-        self._cache: tuple | None = None
         years = sorted({int(y) for y in self._npp["time"].dt.year.values})
         self.param.year.objects = years
         self.year = years[-1]
@@ -139,14 +206,14 @@ class Dashboard(param.Parameterized):
 
     def results(self) -> xr.Dataset:
         """Monthly and annual NPP, Rh, NEP for the current knobs (computed once per knob setting)."""
-        key = tuple(getattr(self, k) for k in KNOBS)
-        if self._cache is None or self._cache[0] != key:
-            prep = self.prepared()
-            ds = assemble(casa_stage(prep, reuse=self._casa), rh_stage(prep), prep)[SHOWN]
-            ds.attrs = {"title": "carbontools dashboard results", "parameters": json.dumps(self.parameters()),
-                        "synthetic_demo": str(bool(self.drivers.attrs.get("synthetic")))}
-            self._cache = (key, ds.rio.write_crs(self.drivers.rio.crs))
-        return self._cache[1]
+        return self._shared.result(tuple(getattr(self, k) for k in KNOBS), self._compute)
+
+    def _compute(self) -> xr.Dataset:
+        prep = self.prepared()
+        ds = assemble(casa_stage(prep, reuse=self._casa), rh_stage(prep), prep)[SHOWN]
+        ds.attrs = {"title": "carbontools dashboard results", "parameters": json.dumps(self.parameters()),
+                    "synthetic_demo": str(bool(self.drivers.attrs.get("synthetic")))}
+        return ds.rio.write_crs(self.drivers.rio.crs)
 
     def annual(self) -> xr.Dataset:
         """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year."""
@@ -186,11 +253,18 @@ class Dashboard(param.Parameterized):
         by_month = by_class.groupby("time.month").mean().to_pandas()
         by_month.columns = [self._class_names[int(c)] for c in by_month.columns]
         by_month["region (area mean)"] = nep.weighted(self.area.fillna(0)).mean(("y", "x")).groupby("time.month").mean()
-        return by_month
+        return by_month.rename_axis(columns="land cover")
 
     # --- downloads ---------------------------------------------------------------------------
     def netcdf_bytes(self) -> _io.BytesIO:
         return _io.BytesIO(self.results().drop_vars("spatial_ref", errors="ignore").to_netcdf(engine="h5netcdf"))
+
+    def annual_netcdf_bytes(self) -> _io.BytesIO:
+        """The annual maps of NPP, Rh and NEP only, as float32: a compact result for a class to share."""
+        r = self.results()
+        annual = r[["npp_annual", "rh_annual", "nep_annual"]].drop_vars("spatial_ref", errors="ignore")
+        annual = annual.astype("float32").assign_attrs(r.attrs)
+        return _io.BytesIO(annual.to_netcdf(engine="h5netcdf"))
 
     def geotiff_bytes(self) -> _io.BytesIO:
         nep = self.annual()["nep"].rio.write_crs(self.drivers.rio.crs)
@@ -214,7 +288,7 @@ class Dashboard(param.Parameterized):
 
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
-        return map_image(da, title, cmap, symmetric=symmetric, frame_width=235, clabel="g C m-2 yr-1",
+        return map_image(da, title, cmap, symmetric=symmetric, frame_width=MAP_WIDTH, clabel="g C m-2 yr-1",
                          toolbar="above", xaxis=None, yaxis=None)
 
     @param.depends(*KNOBS, "year")
@@ -231,56 +305,82 @@ class Dashboard(param.Parameterized):
     def indicators(self):
         s = self.summary()
         fmt = "{value:,.1f}"
-        return pn.FlexBox(
-            pn.indicators.Number(label="Regional NEP (Gg C/yr)", value=s["nep_total"], format=fmt, font_size="28pt",
-                                 colors=[(0, "#b2182b"), (1e12, "#1a9850")], css_classes=["nep-total"]),
-            pn.indicators.Number(label="NPP (Gg C/yr)", value=s["npp_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(label="Rh (Gg C/yr)", value=s["rh_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(label="Sinks (Gg C/yr)", value=s["sink_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(label="Sources (Gg C/yr)", value=s["source_total"], format=fmt, font_size="20pt"),
-            pn.indicators.Number(label="Sink area (%)", value=s["sink_area_pct"], format="{value:.1f}",
-                                 font_size="20pt"),
-            pn.indicators.Number(label="Source area (%)", value=s["source_area_pct"], format="{value:.1f}",
-                                 font_size="20pt"),
-        )
+        small = dict(font_size="16pt", title_size="10pt")
+        rest = 100.0 - s["sink_area_pct"] - s["source_area_pct"]
+        return pn.Column(pn.FlexBox(
+            pn.indicators.Number(label="Regional NEP (Gg C/yr)", value=s["nep_total"], format=fmt, font_size="24pt",
+                                 title_size="11pt", colors=[(0, "#b2182b"), (1e12, "#1a9850")],
+                                 css_classes=["nep-total"]),
+            pn.indicators.Number(label="NPP (Gg C/yr)", value=s["npp_total"], format=fmt, **small),
+            pn.indicators.Number(label="Rh (Gg C/yr)", value=s["rh_total"], format=fmt, **small),
+            pn.indicators.Number(label="Sinks (Gg C/yr)", value=s["sink_total"], format=fmt, **small),
+            pn.indicators.Number(label="Sources (Gg C/yr)", value=s["source_total"], format=fmt, **small),
+            pn.indicators.Number(label="Sink area (%)", value=s["sink_area_pct"], format="{value:.1f}", **small),
+            pn.indicators.Number(label="Source area (%)", value=s["source_area_pct"], format="{value:.1f}", **small),
+        ), pn.pane.Markdown(f"Sink and source areas are shares of the mapped area in {self.year}; the other "
+                            f"{rest:.1f} % is water and permanent ice (NEP = 0 there by definition) or pixels "
+                            "with NEP exactly 0.", styles={"font-size": "9pt"}, margin=(0, 10)))
 
     @param.depends(*KNOBS, "year")
     def tables(self):
         items = [pn.pane.Markdown(f"### By land cover, {self.year}"),
-                 pn.widgets.Tabulator(self.landcover_table(), disabled=True, layout="fit_columns", sizing_mode="stretch_width")]
+                 pn.widgets.Tabulator(self.landcover_table(), disabled=True, layout="fit_data_table", sizing_mode="stretch_width")]
         districts = self.district_table()
         if districts is not None:
             items += [pn.pane.Markdown(f"### By district, {self.year}"),
-                      pn.widgets.Tabulator(districts, disabled=True, layout="fit_columns", sizing_mode="stretch_width")]
+                      pn.widgets.Tabulator(districts, disabled=True, layout="fit_data_table", sizing_mode="stretch_width")]
         items.append(pn.pane.Markdown("Shares are of the regional NEP including negative zones (sources)."))
         return pn.Column(*items, sizing_mode="stretch_width")
 
     @param.depends(*KNOBS)
     def seasonal_plot(self):
+        months = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
         return self.seasonal().hvplot.line(x="month", ylabel="NEP (g C m-2 month-1)", xlabel="month",
-                                           legend="right", width=850, height=380,
+                                           legend="right", responsive=True, height=380, xticks=months,
                                            title="Seasonal cycle of NEP by land cover (mean over the years)")
 
     @param.depends(*KNOBS)
     def parameter_view(self):
         return pn.pane.JSON(self.parameters(), depth=2, theme="light", sizing_mode="stretch_width")
 
+    def applies(self, knob: str) -> bool:
+        """Whether ``knob`` (an Rh knob) changes anything under the chosen Rh model."""
+        return knob not in RH_KNOBS or knob in {f.name for f in dataclasses.fields(RH_MODELS[self.rh_model].params)}
+
+    def reset(self, *_):
+        """Every knob back to its default (the preset's and the Rh model's values)."""
+        self.param.update({k: self.param[k].default for k in KNOBS})
+
     def controls(self):
-        widgets = pn.Param(
-            self.param,
-            parameters=["eps_scale", "rh_model", "q10", "rh_ref", "urban_soils", "year"],
-            widgets={"eps_scale": pn.widgets.FloatSlider, "q10": pn.widgets.FloatSlider,
-                     "rh_ref": pn.widgets.FloatSlider},
-            show_name=False,
-        )
-        return pn.Column(widgets, pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width"))
+        sliders = {k: pn.widgets.FloatSlider.from_param(self.param[k], sizing_mode="stretch_width")
+                   for k in ("eps_scale", "q10", "rh_ref")}
+        # sliders take no description: the parameter's explanation and source sit in an icon beside them
+        explained = {k: pn.Row(w, pn.widgets.TooltipIcon(value=self.param[k].doc, margin=(28, 0, 0, 0)),
+                               sizing_mode="stretch_width") for k, w in sliders.items()}
+        selects = {k: pn.widgets.Select.from_param(self.param[k], description=self.param[k].doc,
+                                                   sizing_mode="stretch_width")
+                   for k in ("rh_model", "urban_soils", "year")}
+
+        def enable(*_):  # a knob the chosen Rh model does not use is shown, greyed out
+            for k in RH_KNOBS:
+                sliders[k].disabled = not self.applies(k)
+
+        self.param.watch(enable, "rh_model")
+        enable()
+        reset = pn.widgets.Button(label="Reset to defaults", color="light", sizing_mode="stretch_width")
+        reset.on_click(self.reset)
+        return pn.Column(explained["eps_scale"], selects["rh_model"], explained["q10"], explained["rh_ref"],
+                         pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width"), selects["urban_soils"],
+                         selects["year"], reset, sizing_mode="stretch_width")
 
     def downloads(self):
         button = dict(color="success", variant="outline", sizing_mode="stretch_width")
         return pn.Column(
             "**Download the current results**",
+            pn.widgets.FileDownload(callback=self.annual_netcdf_bytes, filename="carbontools_annual.nc",
+                                    label="NetCDF: annual maps of NPP, Rh, NEP", **button),
             pn.widgets.FileDownload(callback=self.netcdf_bytes, filename="carbontools_results.nc",
-                                    label="NetCDF: monthly and annual NPP, Rh, NEP", **button),
+                                    label="NetCDF: all monthly and annual results", **button),
             pn.widgets.FileDownload(callback=self.geotiff_bytes, filename="carbontools_nep_annual.tif",
                                     label="GeoTIFF: annual NEP of the selected year", **button),
             pn.widgets.FileDownload(callback=self.csv_text, filename="carbontools_totals.csv",
