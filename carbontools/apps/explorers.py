@@ -55,8 +55,8 @@ def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tup
         extra = {}
         if name in RH_KNOBS and "rh_model" in owner.param:
             extra["disabled"] = pn.bind(lambda model, knob=name: knob not in rh_knobs(model), owner.param.rh_model)
-        widgets.append(kind.from_param(owner.param[name], **extra))
-    return pn.Column(*widgets)
+        widgets.append(kind.from_param(owner.param[name], sizing_mode="stretch_width", **extra))
+    return pn.Column(*widgets, width=380)
 
 
 def _number(params, name: str, step: float, label: str | None = None):
@@ -162,9 +162,9 @@ class CasaExplorer(param.Parameterized):
 class RespirationExplorer(param.Parameterized):
     """The three Rh models side by side: response curves, maps, and where they disagree."""
 
-    q10 = _number(Q10Params(), "q10", 0.05, label=f"Q10 (used by {' and '.join(models_using('q10'))})")
+    q10 = _number(Q10Params(), "q10", 0.05, label=f"Q10 (1), used by {', '.join(models_using('q10'))}")
     rh_ref = _number(Q10Params(), "rh_ref", 0.5,
-                     label=f"reference Rh at 10 degC, g C m-2 month-1 (used by {' and '.join(models_using('rh_ref'))})")
+                     label=f"Rh at 10 degC (g C m-2 month-1), used by {', '.join(models_using('rh_ref'))}")
     precip_curve = param.Number(100.0, bounds=(0.0, 400.0), step=10.0, label="precipitation for the curves (mm/month)")
 
     def __init__(self, drivers: xr.Dataset, **params):
