@@ -1,12 +1,11 @@
 """Notebook widgets, set from code: the results change the way the science says."""
 
 import numpy as np
+import panel as pn
+import param
 import pytest
 
 from carbontools import demo
-import panel as pn
-import param
-
 from carbontools.apps.explorers import CasaExplorer, RespirationExplorer, knob_widgets, rh_knobs
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import panel as pn
 
-__all__ = ["TAG", "NOTEBOOK_ONLY", "lesson", "serve"]
+__all__ = ["NOTEBOOK_ONLY", "TAG", "lesson", "serve"]
 
 #: code cells with this tag show their output in the served app
 TAG = "app"
