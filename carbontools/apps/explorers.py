@@ -140,8 +140,8 @@ class CasaExplorer(param.Parameterized):
     @param.depends("month", "fpar_method", "te2_c", "te2_half_rule")
     def npp_map(self):
         da = self.results()["npp"].sel(time=self.month).drop_vars(["time", "spatial_ref"], errors="ignore")
-        img = map_image(da, f"NPP {self.month[:7]} (g C m-2 month-1): click a pixel", "YlGn", frame_width=330,
-                        xaxis=None, yaxis=None)
+        img = map_image(da, f"NPP {self.month[:7]}: click a pixel", "YlGn", clabel="NPP (g C m-2 month-1)",
+                        frame_width=330, xaxis=None, yaxis=None)
         tap = hv.streams.Tap(source=img, x=self.pixel[0], y=self.pixel[1])
         tap.add_subscriber(lambda x, y: self.param.update(pixel=(x, y)) if x is not None else None)
         return img
