@@ -140,7 +140,9 @@ def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "en
     ensemble_panel = (means.opts(color="#7570b3") * spread.opts(line_width=2, color="black")).opts(
         width=850, height=300, xrotation=15, title=f"{ensemble_label}: mean and min-max across members",
         ylabel=table.attrs.get("units", ""))
-    return (bars + ensemble_panel).cols(1)
+    # not shared: the grouped bars map (zone, product) factors, the ensemble panel zones alone; a shared
+    # "zone" axis gave both one level of factors and Bokeh drew neither (L1FactorMap error)
+    return (bars + ensemble_panel).cols(1).opts(shared_axes=False)
 
 
 def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,

@@ -1,10 +1,12 @@
 """Notebook widgets, set from code: the results change the way the science says."""
 
 import numpy as np
+import panel as pn
+import param
 import pytest
 
 from carbontools import demo
-from carbontools.apps.explorers import CasaExplorer, RespirationExplorer
+from carbontools.apps.explorers import CasaExplorer, RespirationExplorer, knob_widgets, rh_knobs
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +64,51 @@ def test_reference_rate_scales_q10_and_lloyd_taylor(drivers):
     for model in ("q10", "lloyd_taylor"):
         np.testing.assert_allclose(doubled.sel(model=model), 2 * base.sel(model=model), rtol=1e-6)
     np.testing.assert_allclose(doubled.sel(model="pei2009"), base.sel(model="pei2009"))
+
+
+def test_rh_knobs_apply_only_to_models_with_that_parameter():
+    assert rh_knobs("pei2009") == ()
+    assert rh_knobs("q10") == ("q10", "rh_ref")
+    assert rh_knobs("lloyd_taylor") == ("rh_ref",)
+    with pytest.raises(ValueError, match="unknown Rh model 'q11'.*pei2009"):
+        rh_knobs("q11")
+
+
+def test_knobs_that_cannot_change_the_result_are_disabled():
+    class Owner(param.Parameterized):
+        rh_model = param.Selector(default="pei2009", objects=["pei2009", "q10", "lloyd_taylor"])
+        q10 = param.Number(2.0, bounds=(1.0, 4.0))
+        rh_ref = param.Number(16.3, bounds=(1.0, 40.0))
+
+    owner = Owner()
+    model, q10, rh_ref = knob_widgets(owner, ["rh_model", "q10", "rh_ref"], sliders=("q10", "rh_ref"))
+    assert isinstance(q10, pn.widgets.FloatSlider) and isinstance(model, pn.widgets.Select)
+    assert (q10.disabled, rh_ref.disabled) == (True, True)  # pei2009 has neither
+    owner.rh_model = "lloyd_taylor"
+    assert (q10.disabled, rh_ref.disabled) == (True, False)
+    owner.rh_model = "q10"
+    assert (q10.disabled, rh_ref.disabled) == (False, False)
+    q10.value = 3.0  # the widgets drive the owner
+    assert owner.q10 == 3.0
+
+
+def test_rh_maps_share_one_colour_scale_and_say_what_they_show(drivers):
+    import holoviews as hv
+    from bokeh.models import ColorBar
+
+    from carbontools.plots import color_limits
+
+    hv.extension("bokeh")
+    e = RespirationExplorer(drivers)
+    annual = e.annual()
+    assert annual.attrs["units"] == "g C m-2 yr-1" and "impervious" not in annual.attrs["long_name"]
+    bars = []
+    for pane in e.maps().objects:
+        figure = hv.render(pane.object)
+        (bar,) = figure.select({"type": ColorBar})
+        bars.append((figure.title.text, bar.title, bar.color_mapper.low, bar.color_mapper.high))
+    lo, hi = color_limits(annual, symmetric=False)
+    assert [b[:2] for b in bars[:3]] == [(f"{m}: annual Rh 2022", "Rh (g C m-2 yr-1)")
+                                         for m in ("pei2009", "q10", "lloyd_taylor")]
+    assert [b[2:] for b in bars[:3]] == [pytest.approx((lo, hi))] * 3  # one scale over all three maps
+    assert bars[3][1] == "Rh spread (g C m-2 yr-1)"

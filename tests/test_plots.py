@@ -122,3 +122,26 @@ def test_figures_are_still_importable_from_compare_and_validate():
     assert compare.bar_plot is plots.bar_plot and compare.seasonal_plot is plots.seasonal_plot
     assert compare.latitude_time_plots is plots.latitude_time_plots
     assert validate.density_scatter is plots.density_scatter and validate.residual_map is plots.residual_map
+
+
+def test_bar_plot_with_an_ensemble_gives_each_panel_the_factor_levels_it_draws():
+    # a shared "zone" axis gave the grouped bars one level of factors for two-level data: BokehJS refused
+    # to draw the figure ("Attempted to map 2 levels of factors with an L1FactorMap") and Python saw nothing
+    import holoviews as hv
+    import pandas as pd
+    from bokeh.models import FactorRange, Plot
+
+    hv.extension("bokeh")
+    columns = pd.MultiIndex.from_product([["a", "b", "ensemble"], ["mean", "min", "max"]])
+    table = pd.DataFrame(np.arange(18.0).reshape(2, 9), index=["north", "south"], columns=columns)
+    figure = hv.render(plots.bar_plot(table, ["a", "b"]))
+    checked = 0
+    for plot in figure.select({"type": Plot}):
+        assert isinstance(plot.x_range, FactorRange)
+        levels = {len(f) if isinstance(f, tuple) else 1 for f in plot.x_range.factors}
+        for renderer in plot.renderers:
+            xs = renderer.data_source.data.get("xoffsets", renderer.data_source.data.get("zone"))
+            data_levels = {len(x) if isinstance(x, (list, tuple)) else 1 for x in xs}
+            assert data_levels == levels, (plot.title.text, plot.x_range.factors, list(xs))
+            checked += 1
+    assert checked >= 2

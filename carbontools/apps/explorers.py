@@ -23,11 +23,40 @@ from ..params import CASA_PRESETS, FPAR_METHODS, RH_MODELS, CasaParams, Q10Param
 from ..pipeline import prepare, rh_response, rh_stage, run
 from ..plots import color_limits, map_image
 
-__all__ = ["CasaExplorer", "RespirationExplorer"]
+__all__ = ["CasaExplorer", "RespirationExplorer", "RH_KNOBS", "rh_knobs", "models_using", "knob_widgets"]
 
 FACTORS = ["srad", "par", "fpar", "apar", "te1", "te2", "we", "eps_max", "eps", "npp"]
 #: the Rh knobs; each applies to the models whose parameter set has a field of that name
 RH_KNOBS = ("q10", "rh_ref")
+
+
+def rh_knobs(model: str) -> tuple[str, ...]:
+    """The Rh knobs (:data:`RH_KNOBS`) that change the results of Rh model ``model``."""
+    if model not in RH_MODELS:
+        raise ValueError(f"unknown Rh model {model!r}; choose one of {', '.join(RH_MODELS)}")
+    fields = {f.name for f in dataclasses.fields(RH_MODELS[model].params)}
+    return tuple(k for k in RH_KNOBS if k in fields)
+
+
+def models_using(knob: str) -> list[str]:
+    """The Rh models whose results an Rh knob changes (for labels: "Q10 (q10 model)")."""
+    return [m for m in RH_MODELS if knob in rh_knobs(m)]
+
+
+def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tuple[str, ...] = ()) -> pn.Column:
+    """Widgets for ``owner``'s ``parameters`` (a FloatSlider for those in ``sliders``), in that order.
+
+    When ``owner`` has an ``rh_model`` parameter, each Rh knob is disabled (greyed out) while the chosen
+    model has no parameter of that name, so a knob that cannot change the result never looks live.
+    """
+    widgets = []
+    for name in parameters:
+        kind = pn.widgets.FloatSlider if name in sliders else pn.Param.widget_type(owner.param[name])
+        extra = {}
+        if name in RH_KNOBS and "rh_model" in owner.param:
+            extra["disabled"] = pn.bind(lambda model, knob=name: knob not in rh_knobs(model), owner.param.rh_model)
+        widgets.append(kind.from_param(owner.param[name], sizing_mode="stretch_width", **extra))
+    return pn.Column(*widgets, width=380)
 
 
 def _number(params, name: str, step: float, label: str | None = None):
@@ -111,8 +140,8 @@ class CasaExplorer(param.Parameterized):
     @param.depends("month", "fpar_method", "te2_c", "te2_half_rule")
     def npp_map(self):
         da = self.results()["npp"].sel(time=self.month).drop_vars(["time", "spatial_ref"], errors="ignore")
-        img = map_image(da, f"NPP {self.month[:7]} (g C m-2 month-1): click a pixel", "YlGn", frame_width=330,
-                        xaxis=None, yaxis=None)
+        img = map_image(da, f"NPP {self.month[:7]}: click a pixel", "YlGn", clabel="NPP (g C m-2 month-1)",
+                        frame_width=330, xaxis=None, yaxis=None)
         tap = hv.streams.Tap(source=img, x=self.pixel[0], y=self.pixel[1])
         tap.add_subscriber(lambda x, y: self.param.update(pixel=(x, y)) if x is not None else None)
         return img
@@ -133,9 +162,9 @@ class CasaExplorer(param.Parameterized):
 class RespirationExplorer(param.Parameterized):
     """The three Rh models side by side: response curves, maps, and where they disagree."""
 
-    q10 = _number(Q10Params(), "q10", 0.05, label="Q10")
+    q10 = _number(Q10Params(), "q10", 0.05, label=f"Q10 (1), used by {', '.join(models_using('q10'))}")
     rh_ref = _number(Q10Params(), "rh_ref", 0.5,
-                     label="reference rate at 10 degC, Q10 and Lloyd-Taylor (g C m-2 month-1)")
+                     label=f"Rh at 10 degC (g C m-2 month-1), used by {', '.join(models_using('rh_ref'))}")
     precip_curve = param.Number(100.0, bounds=(0.0, 400.0), step=10.0, label="precipitation for the curves (mm/month)")
 
     def __init__(self, drivers: xr.Dataset, **params):
@@ -145,8 +174,7 @@ class RespirationExplorer(param.Parameterized):
         self._casa = self._prep.landcover
 
     def _prepared(self, model: str):
-        fields = {f.name for f in dataclasses.fields(RH_MODELS[model].params)}
-        return self._prep.with_parameters(rh=model, **{k: getattr(self, k) for k in RH_KNOBS if k in fields})
+        return self._prep.with_parameters(rh=model, **{k: getattr(self, k) for k in rh_knobs(model)})
 
     def model_params(self) -> dict:
         return {name: self._prepared(name).rh for name in RH_MODELS}
@@ -164,19 +192,28 @@ class RespirationExplorer(param.Parameterized):
         return frame.hvplot.line(ylabel="Rh (g C m-2 month-1)", width=520, height=320, legend="top_left",
                                  title=f"Response to temperature (pei2009 at P = {self.precip_curve:.0f} mm)")
 
+    def annual(self) -> xr.DataArray:
+        """Annual Rh of every model in the last year (g C m-2 yr-1), dims (model, y, x); water and ice blank."""
+        rh = self.results()["rh"]
+        annual = rh.groupby("time.year").sum().isel(year=-1)
+        year = int(annual["year"])
+        annual = annual.where(~self._casa.isin(NON_VEGETATED)).drop_vars(["spatial_ref", "year"], errors="ignore")
+        return annual.rename("rh_annual").assign_attrs(long_name="annual soil heterotrophic respiration",
+                                                       units="g C m-2 yr-1", year=year)
+
     @param.depends("q10", "rh_ref")
     def maps(self):
-        annual = self.results()["rh"].groupby("time.year").sum().isel(year=-1)
-        annual = annual.where(~self._casa.isin(NON_VEGETATED)).drop_vars(["spatial_ref", "year"], errors="ignore")
+        annual = self.annual()
         spread = (annual.max("model") - annual.min("model")).rename("spread")
-        opts = dict(frame_width=230, xaxis=None, yaxis=None, clabel="g C m-2 yr-1")
+        unit, year = annual.attrs["units"], annual.attrs["year"]
+        opts = dict(frame_width=230, xaxis=None, yaxis=None)
         shared = color_limits(annual, symmetric=False)  # one scale for the three models, so they compare
-        panels = [map_image(annual.sel(model=m), f"{m} (g C m-2 yr-1)", "YlOrBr", shared, **opts)
-                  for m in annual["model"].values]
-        panels.append(map_image(spread, "max - min of the three", "Purples", **opts))
+        panels = [map_image(annual.sel(model=m), f"{m}: annual Rh {year}", "YlOrBr", shared,
+                            clabel=f"Rh ({unit})", **opts) for m in annual["model"].values]
+        panels.append(map_image(spread, f"spread: max - min of the three, {year}", "Purples",
+                                clabel=f"Rh spread ({unit})", **opts))
         return pn.FlexBox(*panels)
 
     def view(self):
-        knobs = pn.Param(self.param, widgets={"q10": pn.widgets.FloatSlider, "rh_ref": pn.widgets.FloatSlider,
-                                              "precip_curve": pn.widgets.FloatSlider}, show_name=False)
+        knobs = knob_widgets(self, ["q10", "rh_ref", "precip_curve"], sliders=("q10", "rh_ref", "precip_curve"))
         return pn.Column(pn.Row(knobs, self.curves), self.maps)
