@@ -33,7 +33,8 @@ from .. import demo
 from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names
-from ..params import RH_MODELS, Q10Params, widget_spec
+from ..params import RH_MODELS, Q10Params
+from .explorers import RH_KNOBS, number_knob, rh_knobs
 from ..pipeline import URBAN_SOILS, assemble, casa_stage, prepare, rh_stage
 from ..plots import map_image
 from ..units import convert
@@ -45,19 +46,11 @@ __all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones",
 silence(FIXED_SIZING_MODE, True)
 
 KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils")
-#: the Rh knobs; each applies to the models whose parameter set has a field of that name
-RH_KNOBS = ("q10", "rh_ref")
 #: map frames (px): three maps with their colour bars side by side in the main area from a 1280 px window,
 #: two from 1024 px (a projector); a narrower window wraps them
 MAP_WIDTH = 200
 #: the variables the dashboard shows and downloads
 SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover_casa"]
-
-
-def _number(name: str, label: str):
-    spec = widget_spec(Q10Params, name)
-    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=spec["step"], label=label,
-                        doc=f"{spec['doc']} (source: {spec['source']})" if spec["source"] else spec["doc"])
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
@@ -166,8 +159,8 @@ class Dashboard(param.Parameterized):
                                  "proportional to it); the class values are the preset's (zhu2007: Zhu et al. 2006)")
     rh_model = param.Selector(default="pei2009", objects=list(RH_MODELS), label="Rh model",
                               doc="; ".join(f"{name}: {variant.description}" for name, variant in RH_MODELS.items()))
-    q10 = _number("q10", "Q10")
-    rh_ref = _number("rh_ref", "reference Rh at 10 degC (g C m-2 month-1)")
+    q10 = number_knob(Q10Params(), "q10", "Q10")
+    rh_ref = number_knob(Q10Params(), "rh_ref", "reference Rh at 10 degC (g C m-2 month-1)")
     urban_soils = param.Selector(default="unsealed", objects=list(URBAN_SOILS), label="urban soils (Rh)",
                                  doc="; ".join(f"{k}: {v}" for k, v in URBAN_SOILS.items()))
     year = param.Selector(default=None, objects=[])
@@ -190,10 +183,9 @@ class Dashboard(param.Parameterized):
     # --- computation -------------------------------------------------------------------------
     def prepared(self):
         """The pipeline's prepared state for the current knobs (same drivers, other parameters)."""
-        fields = {f.name for f in dataclasses.fields(RH_MODELS[self.rh_model].params)}
-        rh_knobs = {k: getattr(self, k) for k in RH_KNOBS if k in fields}
+        knobs = {k: getattr(self, k) for k in rh_knobs(self.rh_model)}
         eps_max = self._prep.casa.eps_max.scaled(self.eps_scale)
-        return self._prep.with_parameters(rh=self.rh_model, urban_soils=self.urban_soils, eps_max=eps_max, **rh_knobs)
+        return self._prep.with_parameters(rh=self.rh_model, urban_soils=self.urban_soils, eps_max=eps_max, **knobs)
 
     def rh_params(self):
         return self.prepared().rh
@@ -345,7 +337,7 @@ class Dashboard(param.Parameterized):
 
     def applies(self, knob: str) -> bool:
         """Whether ``knob`` (an Rh knob) changes anything under the chosen Rh model."""
-        return knob not in RH_KNOBS or knob in {f.name for f in dataclasses.fields(RH_MODELS[self.rh_model].params)}
+        return knob not in RH_KNOBS or knob in rh_knobs(self.rh_model)
 
     def reset(self, *_):
         """Every knob back to its default (the preset's and the Rh model's values)."""

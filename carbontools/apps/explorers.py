@@ -59,11 +59,16 @@ def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tup
     return pn.Column(*widgets, width=380)
 
 
-def _number(params, name: str, step: float, label: str | None = None):
-    """A param.Number whose default and range come from the parameter object's field metadata."""
+def number_knob(params, name: str, label: str | None = None) -> param.Number:
+    """A param.Number whose default, range and step come from the parameter object's field metadata.
+
+    The step lands on the default (:func:`carbontools.params.slider_step`); the doc is the field's
+    description with its source (shown beside the knob in the apps).
+    """
     spec = widget_spec(params, name)
-    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=step, label=label or spec["label"],
-                        doc=spec["doc"])
+    doc = f"{spec['doc']} (source: {spec['source']})" if spec["source"] else spec["doc"]
+    return param.Number(spec["value"], bounds=(spec["start"], spec["end"]), step=spec["step"],
+                        label=label or spec["label"], doc=doc)
 
 
 class CasaExplorer(param.Parameterized):
@@ -71,7 +76,7 @@ class CasaExplorer(param.Parameterized):
 
     preset = param.Selector(default="zhu2007", objects=list(CASA_PRESETS))
     fpar_method = param.Selector(default="ndvi_sr", objects=list(FPAR_METHODS), label="FPAR method")
-    te2_c = _number(CasaParams(), "te2_c", 0.0013, label="Te2 constant C")
+    te2_c = number_knob(CasaParams(), "te2_c", label="Te2 constant C")
     te2_half_rule = param.Boolean(True, label="Te2 half rule outside [Topt-13, Topt+10]")
     month = param.Selector(default=None, objects=[])
     pixel = param.XYCoordinates(default=None, label="pixel (x, y)")
@@ -162,8 +167,8 @@ class CasaExplorer(param.Parameterized):
 class RespirationExplorer(param.Parameterized):
     """The three Rh models side by side: response curves, maps, and where they disagree."""
 
-    q10 = _number(Q10Params(), "q10", 0.05, label=f"Q10 (1), used by {', '.join(models_using('q10'))}")
-    rh_ref = _number(Q10Params(), "rh_ref", 0.5,
+    q10 = number_knob(Q10Params(), "q10", label=f"Q10 (1), used by {', '.join(models_using('q10'))}")
+    rh_ref = number_knob(Q10Params(), "rh_ref",
                      label=f"Rh at 10 degC (g C m-2 month-1), used by {', '.join(models_using('rh_ref'))}")
     precip_curve = param.Number(100.0, bounds=(0.0, 400.0), step=10.0, label="precipitation for the curves (mm/month)")
 
