@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["delta_city", "districts", "DEMO_CRS"]
+__all__ = ["delta_city", "districts", "tower_daily", "DEMO_CRS"]
 
 DEMO_CRS = "EPSG:32649"  # WGS 84 / UTM zone 49N
 ORIGIN = (700_000.0, 2_560_000.0)  # upper-left corner (easting, northing), about 113.0 E, 23.1 N
@@ -320,3 +320,40 @@ def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> d
     land = (1.0 - fractions.sel({"class": 10}, drop=True)).drop_vars("coverage", errors="ignore").rename("land_fraction")
     return {"products": {"model_a": model_a, "model_b": model_b, **members}, "fractions": fractions,
             "land": land, "regions": china_regions()}
+
+
+def tower_daily(years: tuple[int, ...] = (2012, 2013, 2014), rh_ref: float = 60.0, q10: float = 2.5,
+                t_ref: float = 10.0, noise: float = 0.1, seed: int = 1) -> xr.Dataset:
+    """A SYNTHETIC daily flux-tower record shaped like :func:`carbontools.io.read_fluxnet` of a ``..._DD_...`` file.
+
+    Nothing here is observed.  ``TA_F`` (degC) is a seasonal cycle of a temperate site (about 6-22 degC in
+    monthly means) with day-to-day weather; ``RECO_NT_VUT_REF`` (g C m-2 d-1) follows a Q10 model,
+    ``rh_ref * q10**((T - t_ref)/10)`` per 30.44-day month (the mean month), with lognormal day-to-day noise of
+    relative size ``noise``.  ``NEE_VUT_REF_QC`` and ``TA_F_QC`` are 1 (every day measured) except for one
+    gap of two months in the first winter (QC 0), so that a quality rule has something to drop.  A fit of
+    monthly totals against monthly mean temperature comes close to ``rh_ref`` and ``q10`` but not exactly
+    (daily weather, month lengths and the noise).  For notebooks and tests without a tower file.
+    """
+    rng = np.random.default_rng(seed)
+    time = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-12-31", freq="D")
+    doy = time.day_of_year.values
+    weather = np.zeros(time.size)  # day-to-day weather: AR(1), lag-1 correlation 0.8, standard deviation 2 degC
+    shocks = rng.standard_normal(time.size) * 2.0 * np.sqrt(1 - 0.8 ** 2)
+    for i in range(1, time.size):
+        weather[i] = 0.8 * weather[i - 1] + shocks[i]
+    ta = 14.0 - 8.0 * np.cos(2 * np.pi * (doy - 15) / 365.25) + weather
+    rate = rh_ref * q10 ** ((ta - t_ref) / 10.0) / (365.25 / 12.0)
+    reco = rate * np.exp(noise * rng.standard_normal(time.size) - noise ** 2 / 2)
+    qc = np.ones(time.size)
+    qc[(time >= f"{min(years)}-11-01") & (time < f"{min(years) + 1}-01-01")] = 0.0
+    ds = xr.Dataset(
+        {"TA_F": ("time", ta, {"units": "degC", "long_name": "air temperature (synthetic)"}),
+         "TA_F_QC": ("time", qc, {"units": "1"}),
+         "RECO_NT_VUT_REF": ("time", reco, {"units": "g C m-2 d-1",
+                                            "long_name": "ecosystem respiration (synthetic)"}),
+         "NEE_VUT_REF_QC": ("time", qc, {"units": "1"})},
+        coords={"time": time},
+        attrs={"site_id": "SYNTHETIC", "resolution": "DD", "product": "synthetic",
+               "title": f"SYNTHETIC tower: Q10 {q10}, rh_ref {rh_ref} g C m-2 month-1 at {t_ref} degC, "
+                        f"noise {noise}"})
+    return ds
