@@ -248,7 +248,7 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
         "pixels": (weights > 0).sum(dims).to_series(),
         "missing_pct": (100.0 * (1 - area_valid / area_all.where(area_all > 0))).clip(min=0.0).to_series(),
     })
-    positive = table["total"] if include_negative else table["total"].where(table["total"] > 0)
+    positive = table["total"] if include_negative else table["total"].where(table["total"] >= 0)
     table["contribution_pct"] = 100.0 * positive / positive.sum()
     table.index.name = "zone"
     table.attrs = {"total": unit, "mean": values.attrs.get("units", "per m2"), "area_m2": "m2 (covered)",

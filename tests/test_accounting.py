@@ -201,3 +201,113 @@ def test_zone_weights_on_numpy_and_dask(nep, regions):
     np.testing.assert_allclose(eager.sel(zone="west").values, np.where(nep["x"].values < 103, 1.0, 0.0)[None, :]
                                * np.ones((5, 1)), atol=1e-6)
     np.testing.assert_allclose(eager.sum("zone"), 1.0, atol=1e-6)
+
+
+# --- by hand on 1 m cells, numpy only (the fast selection `make mutation` runs) -------------------------
+
+def strip(values, months=None, coverage=None, units="g C m-2 month-1", pad=np.nan):
+    """A row of 1 m x 1 m UTM cells (1 m2 each, so areas are the weights themselves), (time, y, x) with months.
+
+    A grid needs two rows to know its cell size: the second row holds ``pad`` (NaN: no value, no zone).
+    """
+    values = np.asarray(values, float)
+    nt = len(months) if months is not None else 1
+    rows = values.reshape(nt, 1, -1)
+    rows = np.concatenate([rows, np.full_like(rows, pad)], axis=1)
+    coords = {"y": [0.5, -0.5], "x": 0.5 + np.arange(rows.shape[2])}
+    if months is not None:
+        da = xr.DataArray(rows, dims=("time", "y", "x"), coords={"time": pd.to_datetime(months), **coords})
+    else:
+        da = xr.DataArray(rows[0], dims=("y", "x"), coords=coords)
+    if coverage is not None:
+        cov = np.concatenate([np.reshape(coverage, (1, -1)), np.zeros((1, rows.shape[2]))])
+        da = da.assign_coords(coverage=(("y", "x"), cov))
+    return da.rio.write_crs("EPSG:32649").assign_attrs(units=units)
+
+
+def test_zonal_totals_full_table_with_time_coverage_and_class_shares():
+    # January and February on three 1 m2 cells; the middle cell is covered by half, the last misses February.
+    values = strip([[10.0, 20.0, 30.0], [1.0, 2.0, np.nan]], months=["2021-01-01", "2021-02-01"],
+                   coverage=[1.0, 0.5, 1.0])
+    shares = np.array([[1.0, 0.5, 0.0],    # class 1 forest
+                       [0.0, 0.5, 1.0],    # class 2 city
+                       [0.0, 0.0, 0.5],    # class 3 lake: only the cell without February
+                       [0.0, 0.0, 0.0],    # class 4: no cell, and no name (labelled by its code)
+                       [1.0, 0.0, 0.0]])   # class 5 field
+    shares = np.stack([shares, np.zeros_like(shares)], axis=1)  # the padding row is in no class
+    # coordinates off by float noise (1e-9 of a cell, as after a regrid): the same grid, aligned to the values'
+    weights = xr.DataArray(shares, dims=("class", "y", "x"),
+                           coords={"class": [1, 2, 3, 4, 5], "y": [0.5 + 1e-9, -0.5 + 1e-9], "x": values["x"].values + 1e-9})
+    t = zonal_totals(values, weights, unit="kg C", names={1: "forest", 2: "city", 3: "lake", 5: "field"})
+    # per m2 of the period (covered share counted): cell 0: 10 + 1 = 11; cell 1: (20 + 2) x 0.5 = 11 g on 0.5 m2
+    # (22 g m-2 of its covered half); cell 2 misses February: missing, never 30.
+    # forest: 11 x 1 + 22 x 0.5 (covered) x 0.5 (share) = 16.5 g on 1 + 0.25 = 1.25 m2 of 1.5 m2
+    # city:   22 x 0.5 x 0.5 = 5.5 g on 0.25 m2 of 0.5 + 1 = 1.5 m2; lake: nothing valid on 0.5 m2
+    # field:  11 g on 1 m2 of 1 m2; sum of the totals 16.5 + 5.5 + 11 = 33 g
+    expected = pd.DataFrame({
+        "total": [16.5e-3, 5.5e-3, np.nan, np.nan, 11e-3],
+        "area_m2": [1.25, 0.25, 0.0, 0.0, 1.0],
+        "mean": [16.5 / 1.25, 5.5 / 0.25, np.nan, np.nan, 11.0],
+        "pixels": [2, 2, 1, 0, 1],
+        "missing_pct": [100 * (1 - 1.25 / 1.5), 100 * (1 - 0.25 / 1.5), 100.0, np.nan, 0.0],
+        "contribution_pct": [100 * 16.5 / 33, 100 * 5.5 / 33, np.nan, np.nan, 100 * 11 / 33],
+    }, index=pd.Index(["forest", "city", "lake", "4", "field"], name="zone"))
+    pd.testing.assert_frame_equal(t, expected, check_dtype=False, rtol=1e-12)
+    assert t.attrs == {"total": "kg C", "mean": "g C m-2 month-1", "area_m2": "m2 (covered)",
+                       "missing_pct": "share of the zone's area without a value (%)",
+                       "area_basis": "per m2 of cell", "contribution": "negative zones included"}
+
+
+def test_zonal_totals_of_a_class_raster_named_by_its_attrs():
+    # codes 0, 0, 1 with attrs['names'] (as zones_from_polygons gives); 1 m2 cells of a yearly map
+    values = strip([4.0, -1.0, 3.0], units="Mg C ha-1")  # 1 Mg C ha-1 = 100 g C m-2
+    zones = strip([0.0, 0.0, 1.0]).assign_attrs(names=["old town", "new town"])
+    t = zonal_totals(values, zones, unit="g C", include_negative=False)
+    # old town: (4 - 1) x 100 g m-2 x 1 m2 = 300 g; new town: 300 g
+    assert list(t.index) == ["old town", "new town"] and t.index.name == "zone"
+    np.testing.assert_allclose(t["total"], [300.0, 300.0])
+    np.testing.assert_allclose(t["mean"], [1.5, 3.0])  # in the values' unit
+    assert t.attrs["mean"] == "Mg C ha-1" and t.attrs["contribution"] == "negative zones excluded"
+    by_code = zonal_totals(values, zones.assign_attrs(names=None), unit="g C")
+    assert list(by_code.index) == [0, 1]
+    named = zonal_totals(values, zones, unit="g C", names={0: "a"})  # a code without a name keeps its code
+    assert list(named.index) == ["a", 1]
+
+
+def test_a_zone_whose_total_is_zero_contributes_zero_not_nan():
+    # a water zone's NEP is 0 exactly: excluding negative zones leaves it in with 0 % (0 is not negative)
+    values = strip([6.0, 0.0, -2.0], units="g C m-2 yr-1")
+    zones = strip([1.0, 2.0, 3.0])
+    t = zonal_totals(values, zones, unit="g C", include_negative=False)
+    # positive and zero zones: 6 + 0 = 6 g; zone 3 (-2 g) is left out of the denominator and gets NaN
+    np.testing.assert_allclose(t["contribution_pct"], [100.0, 0.0, np.nan])
+    small = zonal_totals(strip([0.5, 0.25, -2.0], units="g C m-2 yr-1"), zones, unit="g C", include_negative=False)
+    np.testing.assert_allclose(small["contribution_pct"], [100 * 0.5 / 0.75, 100 * 0.25 / 0.75, np.nan])
+
+
+def test_zonal_totals_by_polygons_with_their_own_name_column():
+    # 10 m UTM cells (100 m2); two districts split the row between x = 0..20 and 20..30; one covers nothing
+    values = strip([1.0, 2.0, 3.0], units="g C m-2 yr-1").assign_coords(x=[5.0, 15.0, 25.0], y=[5.0, -5.0])
+    districts = gpd.GeoDataFrame({"district": ["west", "east", "away"]},
+                                 geometry=[box(0, 0, 20, 10), box(20, 0, 30, 10), box(500, 500, 510, 510)],
+                                 crs="EPSG:32649")
+    t = zonal_totals(values, districts, unit="g C", name_column="district")
+    # west: (1 + 2) x 100 m2 = 300 g, east: 300 g; 'away' is an explicit empty row
+    assert list(t.index) == ["west", "east", "away"]
+    np.testing.assert_allclose(t["total"], [300.0, 300.0, np.nan])
+    np.testing.assert_allclose(t["pixels"], [2, 1, 0])
+    w = zone_weights(districts, values, name_column="district")
+    assert w.name == "zone_weight" and set(w.coords) == {"zone", "y", "x", "spatial_ref"} and w.dtype == float
+    np.testing.assert_array_equal(w.values[:, 0], [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(w.values[:, 1], 0.0)  # the second row (y = -5) is in no district
+    z = zones_from_polygons(districts, values, name_column="district")
+    assert z.name == "zone" and z.attrs["names"] == ["west", "east", "away"]
+    np.testing.assert_array_equal(z.values, [[0.0, 0.0, 1.0], [np.nan, np.nan, np.nan]])
+
+
+def test_zones_from_polygons_on_a_0_to_360_longitude_grid():
+    # cell centres at 250.5 and 251.5 E are -109.5 and -108.5; the polygon is given in -180..180
+    like = xr.DataArray(np.ones((2, 2)), dims=("y", "x"), coords={"y": [40.5, 39.5], "x": [250.5, 251.5]}).rio.write_crs("EPSG:4326")
+    region = gpd.GeoDataFrame({"name": ["west"]}, geometry=[box(-110.0, 40.0, -109.0, 41.0)], crs="EPSG:4326")
+    z = zones_from_polygons(region, like)
+    np.testing.assert_array_equal(z.values, [[0.0, np.nan], [np.nan, np.nan]])
