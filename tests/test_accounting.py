@@ -5,6 +5,7 @@ import pytest
 import xarray as xr
 
 import carbontools as ct
+from carbontools import accounting
 from carbontools import demo
 from carbontools.accounting import zonal_totals, zones_from_polygons
 from carbontools.grid import cell_area
@@ -311,3 +312,108 @@ def test_zones_from_polygons_on_a_0_to_360_longitude_grid():
     region = gpd.GeoDataFrame({"name": ["west"]}, geometry=[box(-110.0, 40.0, -109.0, 41.0)], crs="EPSG:4326")
     z = zones_from_polygons(region, like)
     np.testing.assert_array_equal(z.values, [[0.0, np.nan], [np.nan, np.nan]])
+
+
+MONTHS_2020 = [f"2020-{m:02d}-01" for m in range(1, 13)]
+
+
+def year_and_a_month(cells):
+    """(13, 3) monthly values: cells[i] every month of 2020 and January 2021."""
+    return np.tile(np.asarray(cells, float), (13, 1))
+
+
+def test_annual_totals_by_hand_with_coverage_missing_months_and_an_incomplete_year():
+    v = year_and_a_month([1.0, 2.0, 3.0])
+    v[5, 2] = np.nan  # the third cell misses June 2020
+    values = strip(v, months=MONTHS_2020 + ["2021-01-01"], coverage=[1.0, 0.5, 1.0]).rename("nep")
+    out = annual_totals(values, unit="g C")
+    # 2020: cell 0: 12 x 1 g m-2 on 1 m2 = 12 g; cell 1: 12 x 2 g m-2 on its covered 0.5 m2 = 12 g; cell 2 misses June:
+    # left out (never counted as 0 in June). Valid area 1 + 0.5 = 1.5 m2 of 6 m2 (the padding row has no value).
+    # 2021: January only, so NaN; its valid area 1 + 0.5 + 1 = 2.5 m2 of 6.
+    np.testing.assert_allclose(out.values, [24.0, np.nan])
+    np.testing.assert_allclose(out["missing_pct"].values, [100 * (1 - 1.5 / 6), 100 * (1 - 2.5 / 6)])
+    assert out["months"].values.tolist() == [12, 1] and out["months"].dtype.kind == "i"
+    assert out.attrs == {"units": "g C yr-1", "long_name": "annual total of nep", "area_basis": "per m2 of cell",
+                         "incomplete_years": "NaN (a year needs all 12 months; see the 'months' coordinate)"}
+    assert out["months"].attrs == {"long_name": "months of the year present", "units": "1"}
+    assert out["missing_pct"].attrs == {"long_name": "share of the area without a value in every step of the year",
+                                        "units": "%"}
+    default = annual_totals(values.assign_attrs(long_name="net ecosystem production"))
+    np.testing.assert_allclose(default.values, [24e-12, np.nan])  # the default unit: Tg C (1 Tg = 1e12 g)
+    assert default.attrs["units"] == "Tg C yr-1" and default.attrs["long_name"] == "annual total of net ecosystem production"
+
+
+def test_annual_totals_by_zone_with_fractional_shares():
+    v = year_and_a_month([1.0, 2.0, 3.0])[:12]
+    v[5, 2] = np.nan
+    values = strip(v, months=MONTHS_2020, coverage=[1.0, 0.5, 1.0])
+    shares = np.array([[1.0, 0.5, 0.0],   # a: all of cell 0, half of cell 1
+                       [0.0, 1.0, 0.0],   # b: cell 1 only (covered by half)
+                       [0.0, 0.0, 0.5],   # c: half of cell 2, which misses June
+                       [1.0, 0.0, 0.0]])  # d: cell 0, fully covered
+    weights = xr.DataArray(np.stack([shares, np.zeros_like(shares)], axis=1), dims=("zone", "y", "x"),
+                           coords={"zone": list("abcd"), "y": values["y"], "x": values["x"]})
+    out = annual_totals(values, weights, unit="g C").sel(year=2020)
+    # a: 12 x 1 x 1 + 12 x 2 x 0.5 (covered) x 0.5 (share) = 18 g on 1 + 0.25 m2 of 1.5 m2
+    # b: 12 x 2 x 0.5 = 12 g on 0.5 m2 of 1 m2; c: nothing valid (NaN, not 0) on 0.5 m2; d: 12 g, nothing missing
+    np.testing.assert_allclose(out.values, [18.0, 12.0, np.nan, 12.0])
+    np.testing.assert_allclose(out["missing_pct"].values, [100 * (1 - 1.25 / 1.5), 50.0, 100.0, 0.0])
+
+
+def test_annual_totals_of_yearly_values():
+    # one value a year stands for its 12 months: 2020 and 2021 are complete; 5 Mg C ha-1 yr-1 = 500 g C m-2 yr-1
+    values = strip([[5.0, 1.0, 0.0], [7.0, 1.0, 0.0]], months=["2020-01-01", "2021-01-01"], units="Mg C ha-1 yr-1")
+    out = annual_totals(values, unit="kg C")
+    np.testing.assert_allclose(out.values, [(500 + 100) * 1e-3, (700 + 100) * 1e-3])
+    assert out["months"].values.tolist() == [12, 12]
+
+
+def test_step_amounts_read_the_unit_against_the_time_axis():
+    months = ["2020-01-01", "2020-02-01"]
+    plain = accounting.step_amounts(strip([[3.0], [4.0]], months=months, units="g C m-2"))
+    np.testing.assert_allclose(plain.values[:, 0, 0], [3.0, 4.0])  # no time base: the amount of each step
+    assert plain.attrs["units"] == "g C m-2 month-1" and plain.attrs["time_step"] == "month"
+    default = accounting.step_amounts(strip([[3.0], [4.0]], months=months).drop_attrs(deep=False))
+    np.testing.assert_allclose(default.values[:, 0, 0], [3.0, 4.0])  # no units: g C m-2, each step's amount
+    rate = accounting.step_amounts(strip([[366.0], [366.0]], months=months, units="g C m-2 yr-1"))
+    np.testing.assert_allclose(rate.values[:, 0, 0], [31.0, 29.0])  # 366 g a year of 366 days: 1 g a day
+    one = accounting.step_amounts(strip([[2.0]], months=["2020-01-01"], units="Mg C ha-1 yr-1"))
+    assert one.attrs["time_step"] == "year" and float(one[0, 0, 0]) == pytest.approx(200.0)  # a single stamp
+    with pytest.raises(ValueError, match="needs a 'time' dimension of dates"):
+        accounting.step_amounts(strip([1.0]))
+    with pytest.raises(ValueError, match="needs a 'time' dimension of dates"):
+        accounting.step_amounts(strip([[1.0], [2.0]], months=months).assign_coords(time=[2020, 2021]))
+
+
+def test_seasonal_cycle_by_hand_with_coverage_and_weights():
+    # January and February of 2020 and 2021 on three 1 m2 cells; the middle cell is covered by half
+    v = np.array([[1.0, 4.0, np.nan], [2.0, 2.0, 2.0], [3.0, 4.0, 6.0], [4.0, 2.0, 2.0]])
+    values = strip(v, months=["2020-01-01", "2020-02-01", "2021-01-01", "2021-02-01"], coverage=[1.0, 0.5, 1.0],
+                   units="g C m-2 month-1").assign_attrs(long_name="net ecosystem production").rename("nep")
+    out = seasonal_cycle(values)
+    # Jan 2020: (1 x 1 + 4 x 0.5) / 1.5 = 2; Jan 2021: (3 + 2 + 6) / 2.5 = 4.4 -> January 3.2
+    # Feb 2020: (2 + 1 + 2) / 2.5 = 2; Feb 2021: (4 + 1 + 2) / 2.5 = 2.8 -> February 2.4
+    np.testing.assert_allclose(out.values, [3.2, 2.4])
+    assert out.name == "nep" and out.attrs == {
+        "units": "g C m-2 month-1",
+        "long_name": "seasonal cycle of net ecosystem production (area-weighted mean by calendar month)"}
+    assert seasonal_cycle(values.drop_attrs(deep=False)).attrs["long_name"].startswith("seasonal cycle of nep ")
+    weights = xr.DataArray(np.array([[[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]]), dims=("zone", "y", "x"),
+                           coords={"zone": ["east"], "y": values["y"], "x": values["x"]})
+    east = seasonal_cycle(values, weights)
+    # Jan 2020: 4 (cell 2 has no value); Jan 2021: (2 + 6) / 1.5; Feb 2020: 2; Feb 2021: (1 + 2) / 1.5 = 2
+    np.testing.assert_allclose(east.sel(zone="east").values, [(4 + 8 / 1.5) / 2, 2.0])
+
+
+def test_latitude_time_by_hand_with_coverage_and_land_share():
+    v = np.array([[1.0, 4.0, np.nan], [2.0, 2.0, 2.0]])
+    values = strip(v, months=["2020-01-01", "2020-02-01"], coverage=[1.0, 0.5, 1.0], units="g C m-2 month-1")
+    land = xr.DataArray([[1.0, 0.5, 1.0], [0.0, 0.0, 0.0]], dims=("y", "x"),
+                        coords={"y": values["y"], "x": values["x"], "band": 1})
+    out = latitude_time(values, land)
+    # row 0, January: (1 x 1 + 4 x 0.5 x 0.5) / (1 + 0.25) = 1.6; February: 2; row 1 has no land: NaN
+    np.testing.assert_allclose(out.values, [[1.6, 2.0], [np.nan, np.nan]])
+    assert out.dims == ("y", "time") and "band" not in out.coords
+    assert out.attrs == {"units": "g C m-2 month-1", "long_name": "zonal mean over land"}
+    small = latitude_time(values, land * 0.1)  # rows with a little land (0.1 m2) are still means, not NaN
+    np.testing.assert_allclose(small.values[0], [1.6, 2.0])
