@@ -671,3 +671,59 @@ def test_default_table_and_impervious_before():
     assert float(change[0, 0]) == pytest.approx(33.9 - 21.4) and float(change[0, 1]) == 0.0
     with pytest.raises(ValueError, match=r"landcover has class code\(s\) \[4\]"):
         st.storage_density(projected([[4]]), st.read_pools(ORACLE, scheme="oracle"))
+
+
+# --- pixels with their own climate; defaults; CRS and nodata of the pools (numpy only) -------------------------
+
+def test_pool_schemes_are_the_shipped_ones():
+    assert st.pool_schemes() == ["casa", "clcd"]  # carbon_pools_<scheme>_<zone>.csv in carbontools/tables
+
+
+def test_climate_zone_per_pixel_uses_each_pixels_own_climate():
+    """Four pixels with four climates; each pixel's zone is the one its own climate gives in a region of its own.
+
+    Pixels 0 and 1 are the oracle years of test_climate_zone_from_monthly_drivers_with_the_thornthwaite_oracle
+    (warm temperate moist: 648 mm > PET 643 mm; tropical wet: MAT 29.5, MAP 2,400 mm).  Pixel 2: -20 degC in
+    December to May, 15 degC in June to November (MAT -2.5, warmest month 15 >= 10: boreal); pixel 3: -20 degC
+    except 5 degC in July (MAT -17.9, warmest 5 < 10: polar); both 100 mm a month, more than their PET
+    (Thornthwaite: nothing below 0 degC, at most 6 x 16 (10 x 15 / I)^a with I = 6 (15/5)^1.514 = 31.7: about 450 mm).
+    Pooling any of MAP, PET or the warmest month over the pixels changes at least one of them."""
+    from .test_oracles import THORN_T
+
+    boreal = [-20.0] * 5 + [15.0] * 6 + [-20.0]
+    polar = [-20.0] * 6 + [5.0] + [-20.0] * 5
+    temps = [list(THORN_T), [t + 20 for t in THORN_T], boreal, polar]
+    rains = [54.0, 200.0, 100.0, 100.0]
+    time = pd.date_range("2020-01-01", periods=24, freq="MS")
+    tmean = xr.DataArray(np.array([t * 2 for t in temps], float).T[:, None, :], dims=("time", "y", "x"),
+                         coords={"time": time, "y": [0.5], "x": np.arange(4) + 0.5}, attrs={"units": "degC"})
+    precip = xr.DataArray(np.broadcast_to(np.array(rains)[None, None, :], (24, 1, 4)).copy(), dims=tmean.dims,
+                          coords=tmean.coords, attrs={"units": "mm month-1"})
+    zones = st.climate_zone(tmean, precip, per_pixel=True)
+    expected = ["warm_temperate_moist", "tropical_wet", "boreal_moist", "polar_moist"]
+    assert zones.values.tolist() == [expected]
+    for i, zone in enumerate(expected):
+        assert st.climate_zone(tmean.isel(x=[i]), precip.isel(x=[i])) == zone
+    assert zones.name == "ipcc_climate_zone"
+    assert zones.attrs == {"long_name": "IPCC climate zone (IPCC 2006 Vol. 4 Ch. 3 Annex 3A.5)"}
+
+
+def test_storage_pools_and_sequestration_keep_the_maps_crs_and_default_table():
+    lc = projected([[8, 2]], crs="EPSG:32650").assign_attrs(scheme="casa")
+    pools = st.storage_pools(lc)  # the default table: warm temperate moist (test_default_table_and_impervious_before)
+    np.testing.assert_allclose(sum(pools.data_vars.values()).values, [[41.6, 180.9]])
+    for name, da in pools.data_vars.items():
+        assert da.rio.crs == "EPSG:32650" and da.attrs["units"] == "Mg C ha-1"
+    change = st.sequestration(lc, lc.copy(data=[[2.0, 2.0]]))
+    np.testing.assert_allclose(change.values, [[180.9 - 41.6, 0.0]])
+    assert change.rio.crs == "EPSG:32650" and change.name == "sequestration"
+
+
+def test_a_nodata_code_gets_no_soil_even_where_its_class_follows_the_impervious_fraction():
+    pools = st.read_pools({0: (0, 0, 0, 0), 8: (6.1, 1.6, 33.9, 0)}, scheme="x")
+    pools["soil_open"], pools["soil_sealed"] = [np.nan, 63.0], [np.nan, 21.4]
+    lc = projected([[0, 8]]).assign_attrs(nodata=8)  # here 8 is the fill value and 0 a class
+    soil = st.storage_pools(lc, pools, impervious=impervious_map([[0.5, 0.5]]))["soil"]
+    assert float(soil[0, 0]) == 0.0 and np.isnan(soil[0, 1])
+    plain = st.storage_pools(lc.assign_attrs(nodata=0), pools)["soil"]
+    assert np.isnan(plain[0, 0]) and float(plain[0, 1]) == pytest.approx(33.9)
