@@ -727,3 +727,14 @@ def test_a_nodata_code_gets_no_soil_even_where_its_class_follows_the_impervious_
     assert float(soil[0, 0]) == 0.0 and np.isnan(soil[0, 1])
     plain = st.storage_pools(lc.assign_attrs(nodata=0), pools)["soil"]
     assert np.isnan(plain[0, 0]) and float(plain[0, 1]) == pytest.approx(33.9)
+
+
+def test_majority_class_by_hand_with_a_class_without_data():
+    # cell 0: class 2 has 0.4 and class 5 no value (NaN): 2 wins; cell 1: 0.3 / 0.7: 5 wins; cell 2: nothing: NaN
+    fractions = xr.DataArray([[[0.4, 0.3, np.nan], [0.0, 0.0, 0.0]], [[np.nan, 0.7, np.nan], [0.0, 0.0, 0.0]]],
+                             dims=("class", "y", "x"),
+                             coords={"class": [2, 5], "y": [1005.0, 995.0], "x": [5.0, 15.0, 25.0]}).rio.write_crs("EPSG:32649")
+    out = st.majority_class(fractions)
+    np.testing.assert_array_equal(out.values[0], [2.0, 5.0, np.nan])
+    assert out.name == "majority_class" and "class" not in out.coords and out.rio.crs == "EPSG:32649"
+    assert out.attrs == {"long_name": "class with the largest fraction of the cell", "units": "1"}
