@@ -417,3 +417,15 @@ def test_latitude_time_by_hand_with_coverage_and_land_share():
     assert out.attrs == {"units": "g C m-2 month-1", "long_name": "zonal mean over land"}
     small = latitude_time(values, land * 0.1)  # rows with a little land (0.1 m2) are still means, not NaN
     np.testing.assert_allclose(small.values[0], [1.6, 2.0])
+
+
+def test_zonal_totals_per_m2_of_land_count_the_land_share():
+    # 10 g C m-2 of land on 1 m2 cells whose land shares are 1, 0.5 and 0 (sea): 10 + 5 + 0 = 15 g C
+    values = strip([10.0, 10.0, 10.0], units="g C m-2 yr-1").assign_attrs(area_basis="land")
+    land = strip([1.0, 0.5, 0.0], pad=0.0).drop_attrs(deep=False)
+    zones = strip([1.0, 1.0, 1.0])
+    t = zonal_totals(values, zones, unit="g C", land_fraction=land)
+    assert t.loc[1, "total"] == pytest.approx(15.0) and t.loc[1, "area_m2"] == pytest.approx(1.5)
+    assert t.attrs["area_basis"] == "per m2 of land"
+    with pytest.raises(ValueError, match="per m2 of land"):
+        zonal_totals(values, zones, unit="g C")
