@@ -738,3 +738,41 @@ def test_majority_class_by_hand_with_a_class_without_data():
     np.testing.assert_array_equal(out.values[0], [2.0, 5.0, np.nan])
     assert out.name == "majority_class" and "class" not in out.coords and out.rio.crs == "EPSG:32649"
     assert out.attrs == {"long_name": "class with the largest fraction of the cell", "units": "1"}
+
+
+def test_pool_tables_from_dicts_of_dicts_and_frames_say_where_they_come_from():
+    # the oracle's class 1 (15, 10, 60, 1) given by pool name
+    table = st.read_pools({1: {"above": 15, "below": 10, "soil": 60, "dead": 1}}, scheme="oracle")
+    assert table.loc[1, list(st.POOLS)].tolist() == [15.0, 10.0, 60.0, 1.0] and table.attrs["source"] == "dict"
+    frame = st.read_pools(pd.DataFrame({"code": [1], "above": [15], "below": [10], "soil": [60], "dead": [1]}))
+    assert frame.attrs["source"] == "DataFrame"
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['code'\]"):  # row numbers are no class codes
+        st.read_pools(pd.DataFrame({"above": [15], "below": [10], "soil": [60], "dead": [1]}))
+    with pytest.raises(ValueError, match="class codes must be integers >= 0, got \\['forest'\\]"):
+        st.read_pools(pd.DataFrame({"code": ["forest"], "above": [15], "below": [10], "soil": [60], "dead": [1]}))
+
+
+def test_storage_outputs_keep_the_crs_and_name_a_table_without_a_source(pools):
+    from carbontools.grid import class_fractions
+
+    lc = projected([[1, 2], [3, 1]], crs="EPSG:32650")
+    density = st.storage_density(lc, pools)
+    np.testing.assert_allclose(density.values, [[86, 28], [8, 86]])  # the oracle's sums
+    assert density.rio.crs == "EPSG:32650"
+    stripped = pools.copy()
+    stripped.attrs = {}
+    assert st.storage_density(lc, stripped).attrs["pools_source"] == ""  # a text, never None (netCDF attrs)
+    fractions = class_fractions(fine_map(), factor=2).rio.write_crs("EPSG:32650")
+    assert st.storage_from_fractions(fractions, pools).rio.crs == "EPSG:32650"
+    casa = fractions.assign_coords({"class": [2, 7, 8][:fractions.sizes["class"]]})
+    default = st.storage_from_fractions(casa)  # the default (warm temperate moist casa) table
+    table = st.read_pools()
+    share = casa.isel(y=0, x=0).values
+    expected = sum(s * table.loc[c, list(st.POOLS)].sum() for s, c in zip(share, casa["class"].values))
+    assert float(default[0, 0]) == pytest.approx(expected)
+
+
+def test_fractions_of_one_class_must_still_sum_to_one(pools):
+    half = xr.DataArray([[[0.5, 1.0]]], dims=("class", "y", "x"), coords={"class": [1], "y": [5.0], "x": [5.0, 15.0]})
+    with pytest.raises(ValueError, match=r"class fractions of 1 cell\(s\) of fractions do not sum to 1"):
+        st.storage_from_fractions(half, pools)
