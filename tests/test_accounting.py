@@ -420,12 +420,41 @@ def test_latitude_time_by_hand_with_coverage_and_land_share():
 
 
 def test_zonal_totals_per_m2_of_land_count_the_land_share():
-    # 10 g C m-2 of land on 1 m2 cells whose land shares are 1, 0.5 and 0 (sea): 10 + 5 + 0 = 15 g C
+    # 10 g C m-2 of land on 1 m2 cells whose land shares are 1, 0.5 and unknown (NaN: no land counted):
+    # 10 + 5 + 0 = 15 g C
     values = strip([10.0, 10.0, 10.0], units="g C m-2 yr-1").assign_attrs(area_basis="land")
-    land = strip([1.0, 0.5, 0.0], pad=0.0).drop_attrs(deep=False)
+    land = strip([1.0, 0.5, np.nan], pad=0.0).drop_attrs(deep=False)
     zones = strip([1.0, 1.0, 1.0])
     t = zonal_totals(values, zones, unit="g C", land_fraction=land)
     assert t.loc[1, "total"] == pytest.approx(15.0) and t.loc[1, "area_m2"] == pytest.approx(1.5)
     assert t.attrs["area_basis"] == "per m2 of land"
     with pytest.raises(ValueError, match="per m2 of land"):
         zonal_totals(values, zones, unit="g C")
+
+
+def test_overlapping_polygons_files_and_other_crs(tmp_path):
+    # 1 degree cells at x = 100.5, 101.5, 102.5; 'a' covers x 100..102, 'b' x 101..103: they share the middle column
+    like = xr.DataArray(np.ones((2, 3)), dims=("y", "x"),
+                        coords={"y": [41.5, 40.5], "x": [100.5, 101.5, 102.5]}).rio.write_crs("EPSG:4326")
+    regions = gpd.GeoDataFrame({"name": ["a", "b", "far"]}, geometry=[box(100, 40, 102, 42), box(101, 40, 103, 42),
+                                                                      box(150, 0, 151, 1)], crs="EPSG:4326")
+    w = zone_weights(regions, like)
+    # shares: each region all of the cells it covers (the shared column counts for both); 'far' covers none
+    np.testing.assert_allclose(w.sel(zone="a").values, [[1, 1, 0], [1, 1, 0]], atol=1e-6)
+    np.testing.assert_allclose(w.sel(zone="b").values, [[0, 1, 1], [0, 1, 1]], atol=1e-6)
+    np.testing.assert_array_equal(w.sel(zone="far").values, 0.0)
+    z = zones_from_polygons(regions, like)  # one region a cell: the shared column goes to the later polygon
+    np.testing.assert_array_equal(z.values, [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+    path = tmp_path / "regions.geojson"
+    regions.to_crs("EPSG:3857").to_file(path, driver="GeoJSON")  # a file, in another CRS
+    np.testing.assert_allclose(zone_weights(str(path), like).values, w.values, atol=1e-6)
+    np.testing.assert_array_equal(zones_from_polygons(str(path), like).values, z.values)
+
+
+def test_values_without_units_say_so_in_their_outputs():
+    values = strip([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], months=["2020-01-01", "2020-02-01"]).drop_attrs(deep=False)
+    assert seasonal_cycle(values).attrs["units"] == ""
+    land = xr.ones_like(values.isel(time=0, drop=True))
+    section = latitude_time(values, land)
+    assert section.attrs["units"] == "" and section.rio.crs == "EPSG:32649"  # the grid's CRS stays
+    assert zonal_totals(values, strip([1.0, 1.0, 1.0]), unit="g C").attrs["mean"] == "per m2"
