@@ -136,9 +136,16 @@ def test_convert_scales_offsets_and_keeps_the_attrs():
 
 
 def test_a_given_year_length_still_takes_the_month_lengths_from_the_axis():
-    da = xr.DataArray([365.0, 365.0], dims="time", coords={"time": pd.to_datetime(["2021-01-01", "2021-02-01"])})
+    da = xr.DataArray([365.0, 365.0], dims="time", coords={"time": pd.to_datetime(["2020-01-01", "2020-02-01"])})
     out = units.convert(da, "g m-2 yr-1", "g m-2 month-1", year_days=365.0)
-    np.testing.assert_allclose(out.values, [31.0, 28.0])  # 365 g a year of 365 days: 1 g a day
+    # the given year of 365 days is used (2020 itself has 366): 365 g a year = 1 g a day; 31 and 29 days
+    np.testing.assert_allclose(out.values, [31.0, 29.0])
+
+
+def test_to_canonical_uses_the_month_lengths_it_is_given():
+    rain = xr.DataArray([2.0, 3.0], dims="x", attrs={"units": "mm d-1"})  # no time axis: the lengths are given
+    out = units.to_canonical("precip", rain, days=xr.DataArray([30.0, 31.0], dims="x"))
+    np.testing.assert_allclose(out.values, [60.0, 93.0])  # 2 mm a day x 30 days, 3 x 31
 
 
 def test_area_total_factor_refuses_what_is_not_a_carbon_mass():
