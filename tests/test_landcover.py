@@ -149,3 +149,11 @@ def test_to_casa_states_the_scheme_it_mapped_from():
     assert to_casa(lc, table=table).attrs["mapped_from"] == "user table"
     assert to_casa(lc.assign_attrs(scheme="igbp"), table=table).attrs["mapped_from"] == "igbp"
     np.testing.assert_array_equal(to_casa(lc, table=table).values, [[4.0, 8.0], [10.0, np.nan]])
+
+
+def test_integer_codes_just_past_the_table_are_nan():
+    from carbontools.landcover import class_lookup
+
+    # values for codes 0 and 17: the look-up table has 19 slots (0..17 and the NaN slot 18); 18, 19 and 255 are past it
+    codes = xr.DataArray(np.array([[0, 17], [18, 19]], dtype="uint8"), dims=("y", "x"))
+    np.testing.assert_array_equal(class_lookup(codes, {0: 1.0, 17: 2.0}).values, [[1.0, 2.0], [np.nan, np.nan]])
