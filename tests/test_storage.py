@@ -725,8 +725,9 @@ def test_a_nodata_code_gets_no_soil_even_where_its_class_follows_the_impervious_
     lc = projected([[0, 8]]).assign_attrs(nodata=8)  # here 8 is the fill value and 0 a class
     soil = st.storage_pools(lc, pools, impervious=impervious_map([[0.5, 0.5]]))["soil"]
     assert float(soil[0, 0]) == 0.0 and np.isnan(soil[0, 1])
-    plain = st.storage_pools(lc.assign_attrs(nodata=0), pools)["soil"]
-    assert np.isnan(plain[0, 0]) and float(plain[0, 1]) == pytest.approx(33.9)
+    plain = st.storage_pools(lc.assign_attrs(nodata=0), pools)
+    assert np.isnan(plain["soil"][0, 0]) and float(plain["soil"][0, 1]) == pytest.approx(33.9)
+    assert np.isnan(plain["above"][0, 0]) and float(plain["above"][0, 1]) == pytest.approx(6.1)  # every pool
 
 
 def test_majority_class_by_hand_with_a_class_without_data():
@@ -776,3 +777,9 @@ def test_fractions_of_one_class_must_still_sum_to_one(pools):
     half = xr.DataArray([[[0.5, 1.0]]], dims=("class", "y", "x"), coords={"class": [1], "y": [5.0], "x": [5.0, 15.0]})
     with pytest.raises(ValueError, match=r"class fractions of 1 cell\(s\) of fractions do not sum to 1"):
         st.storage_from_fractions(half, pools)
+
+
+def test_fractions_of_a_single_class(pools):
+    # a region all forest (class 1 of the oracle, 86 Mg C/ha): one class, fraction 1
+    forest = xr.DataArray([[[1.0, 1.0]]], dims=("class", "y", "x"), coords={"class": [1], "y": [5.0], "x": [5.0, 15.0]})
+    np.testing.assert_allclose(st.storage_from_fractions(forest, pools).values, [[86.0, 86.0]])
