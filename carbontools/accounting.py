@@ -379,7 +379,7 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
     })
     if several:  # one row per combination that has a cell
         table = table[area_all.to_series().reindex(table.index) > 0]
-    positive = table["total"] if include_negative else table["total"].where(table["total"] > 0)
+    positive = table["total"] if include_negative else table["total"].where(table["total"] >= 0)
     table["contribution_pct"] = 100.0 * positive / positive.sum()
     if not several:
         table.index.name = "zone"
@@ -435,7 +435,7 @@ def annual_totals(values: xr.DataArray, weights=None, unit: str = "Tg C",
                             missing_pct=missing.transpose(*out.dims))
     out["months"].attrs = {"long_name": "months of the year present", "units": "1"}
     out["missing_pct"].attrs = {"long_name": "share of the area without a value in every step of the year", "units": "%"}
-    return out.assign_attrs(units=f"{unit} yr-1", long_name=f"annual total of {values.attrs.get('long_name', values.name)}",
+    return out.drop_attrs(deep=False).assign_attrs(units=f"{unit} yr-1", long_name=f"annual total of {values.attrs.get('long_name', values.name)}",
                             area_basis=f"per m2 of {area_basis(values, label)}",
                             incomplete_years="NaN (a year needs all 12 months; see the 'months' coordinate)")
 
@@ -471,5 +471,5 @@ def latitude_time(values: xr.DataArray, land_fraction: xr.DataArray | None = Non
     w = w.where(values.notnull(), 0.0)
     out = (values.fillna(0.0) * w).sum("x") / w.sum("x").where(w.sum("x") > 0)
     out = out.drop_vars("coverage", errors="ignore")
-    return out.transpose("y", "time").assign_attrs(units=values.attrs.get("units", ""),
+    return out.transpose("y", "time").drop_attrs(deep=False).assign_attrs(units=values.attrs.get("units", ""),
                                                     long_name="zonal mean over land")

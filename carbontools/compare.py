@@ -41,9 +41,10 @@ def _per_area_per_step(da: xr.DataArray, name: str) -> xr.DataArray:
     declared = da.attrs.get("units")
     if declared is None:
         raise ValueError(f"{name} declares no units; set attrs['units'] (e.g. 'g C m-2 month-1', 'kg C m-2 s-1')")
-    tokens = declared.replace("/", " ").split()
+    tokens = declared.split()
     per_cell = "cell-1" in tokens
-    text = " ".join(t for t in tokens if t != "cell-1")
+    # only a per-cell total loses its 'cell-1'; any other unit goes on as declared ('kg C/m2/s' keeps its '/')
+    text = " ".join(t for t in tokens if t != "cell-1") if per_cell else declared
     try:
         if per_cell:
             if units.parse(text, name).parts()["area_m2"] is not None:

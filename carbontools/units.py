@@ -337,7 +337,7 @@ def to_canonical(name: str, da: xr.DataArray, days: xr.DataArray | None = None) 
     identity = isinstance(scale, float) and scale == 1.0 and offset == 0.0
     out = da if identity else (da * scale + offset if offset else da * scale)
     attrs = {k: v for k, v in da.attrs.items() if k not in ("units", "scale_factor", "add_offset")}
-    out = out.assign_attrs(attrs, units=canonical)
+    out = out.drop_attrs(deep=False).assign_attrs(attrs, units=canonical)  # without the packing attrs
     if not identity:
         out.attrs["converted_from"] = str(units)
     return out

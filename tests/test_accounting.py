@@ -5,6 +5,7 @@ import pytest
 import xarray as xr
 
 import carbontools as ct
+from carbontools import accounting
 from carbontools import demo
 from carbontools.accounting import zonal_totals, zones_from_polygons
 from carbontools.grid import cell_area
@@ -343,3 +344,261 @@ def test_codes_that_share_a_class_name_are_one_row():
     t = zonal_totals(values, igbp, unit="t C")
     assert list(t.index) == ["water bodies", "croplands"]
     assert t["total"].tolist() == pytest.approx([0.1, 0.06])
+
+
+# --- by hand on 1 m cells, numpy only (the fast selection `make mutation` runs) -------------------------
+
+def row_strip(values, months=None, coverage=None, units="g C m-2 month-1", pad=np.nan):
+    """A row of 1 m x 1 m UTM cells (1 m2 each, so areas are the weights themselves), (time, y, x) with months.
+
+    A grid needs two rows to know its cell size: the second row holds ``pad`` (NaN: no value, no zone).
+    """
+    values = np.asarray(values, float)
+    nt = len(months) if months is not None else 1
+    rows = values.reshape(nt, 1, -1)
+    rows = np.concatenate([rows, np.full_like(rows, pad)], axis=1)
+    coords = {"y": [0.5, -0.5], "x": 0.5 + np.arange(rows.shape[2])}
+    if months is not None:
+        da = xr.DataArray(rows, dims=("time", "y", "x"), coords={"time": pd.to_datetime(months), **coords})
+    else:
+        da = xr.DataArray(rows[0], dims=("y", "x"), coords=coords)
+    if coverage is not None:
+        cov = np.concatenate([np.reshape(coverage, (1, -1)), np.zeros((1, rows.shape[2]))])
+        da = da.assign_coords(coverage=(("y", "x"), cov))
+    return da.rio.write_crs("EPSG:32649").assign_attrs(units=units)
+
+
+def test_zonal_totals_full_table_with_time_coverage_and_class_shares():
+    # January and February on three 1 m2 cells; the middle cell is covered by half, the last misses February.
+    values = row_strip([[10.0, 20.0, 30.0], [1.0, 2.0, np.nan]], months=["2021-01-01", "2021-02-01"],
+                   coverage=[1.0, 0.5, 1.0])
+    shares = np.array([[1.0, 0.5, 0.0],    # class 1 forest
+                       [0.0, 0.5, 1.0],    # class 2 city
+                       [0.0, 0.0, 0.5],    # class 3 lake: only the cell without February
+                       [0.0, 0.0, 0.0],    # class 4: no cell, and no name (labelled by its code)
+                       [1.0, 0.0, 0.0]])   # class 5 field
+    shares = np.stack([shares, np.zeros_like(shares)], axis=1)  # the padding row is in no class
+    # coordinates off by float noise (1e-9 of a cell, as after a regrid): the same grid, aligned to the values'
+    weights = xr.DataArray(shares, dims=("class", "y", "x"),
+                           coords={"class": [1, 2, 3, 4, 5], "y": [0.5 + 1e-9, -0.5 + 1e-9], "x": values["x"].values + 1e-9})
+    t = zonal_totals(values, weights, unit="kg C", names={1: "forest", 2: "city", 3: "lake", 5: "field"})
+    # per m2 of the period (covered share counted): cell 0: 10 + 1 = 11; cell 1: (20 + 2) x 0.5 = 11 g on 0.5 m2
+    # (22 g m-2 of its covered half); cell 2 misses February: missing, never 30.
+    # forest: 11 x 1 + 22 x 0.5 (covered) x 0.5 (share) = 16.5 g on 1 + 0.25 = 1.25 m2 of 1.5 m2
+    # city:   22 x 0.5 x 0.5 = 5.5 g on 0.25 m2 of 0.5 + 1 = 1.5 m2; lake: nothing valid on 0.5 m2
+    # field:  11 g on 1 m2 of 1 m2; sum of the totals 16.5 + 5.5 + 11 = 33 g
+    expected = pd.DataFrame({
+        "total": [16.5e-3, 5.5e-3, np.nan, np.nan, 11e-3],
+        "unit": ["kg C"] * 5,
+        "area_m2": [1.25, 0.25, 0.0, 0.0, 1.0],
+        "mean": [16.5 / 1.25, 5.5 / 0.25, np.nan, np.nan, 11.0],
+        "pixels": [2, 2, 1, 0, 1],
+        "missing_pct": [100 * (1 - 1.25 / 1.5), 100 * (1 - 0.25 / 1.5), 100.0, np.nan, 0.0],
+        "contribution_pct": [100 * 16.5 / 33, 100 * 5.5 / 33, np.nan, np.nan, 100 * 11 / 33],
+    }, index=pd.Index(["forest", "city", "lake", "4", "field"], name="zone"))
+    pd.testing.assert_frame_equal(t, expected, check_dtype=False, rtol=1e-12)
+    assert t.attrs == {"total": "kg C", "mean": "g C m-2 month-1", "area_m2": "m2 (covered)",
+                       "missing_pct": "share of the zone's area without a value (%)",
+                       "area_basis": "per m2 of cell", "contribution": "negative zones included",
+                       "excluded": []}  # fractions: no class code is left out
+
+
+def test_zonal_totals_of_a_class_raster_named_by_its_attrs():
+    # codes 0, 0, 1 with attrs['names'] (as zones_from_polygons gives); 1 m2 cells of a yearly map
+    values = row_strip([4.0, -1.0, 3.0], units="Mg C ha-1")  # 1 Mg C ha-1 = 100 g C m-2
+    zones = row_strip([0.0, 0.0, 1.0]).assign_attrs(names=["old town", "new town"])
+    t = zonal_totals(values, zones, unit="g C", include_negative=False)
+    # old town: (4 - 1) x 100 g m-2 x 1 m2 = 300 g; new town: 300 g
+    assert list(t.index) == ["old town", "new town"] and t.index.name == "zone"
+    np.testing.assert_allclose(t["total"], [300.0, 300.0])
+    np.testing.assert_allclose(t["mean"], [1.5, 3.0])  # in the values' unit
+    assert t.attrs["mean"] == "Mg C ha-1" and t.attrs["contribution"] == "negative zones excluded"
+    by_code = zonal_totals(values, zones.assign_attrs(names=None), unit="g C")
+    assert list(by_code.index) == [0, 1]
+    named = zonal_totals(values, zones, unit="g C", names={0: "a"})  # a code without a name keeps its code
+    assert list(named.index) == ["a", 1]
+
+
+def test_a_zone_whose_total_is_zero_contributes_zero_not_nan():
+    # a water zone's NEP is 0 exactly: excluding negative zones leaves it in with 0 % (0 is not negative)
+    values = row_strip([6.0, 0.0, -2.0], units="g C m-2 yr-1")
+    zones = row_strip([1.0, 2.0, 3.0])
+    t = zonal_totals(values, zones, unit="g C", include_negative=False)
+    # positive and zero zones: 6 + 0 = 6 g; zone 3 (-2 g) is left out of the denominator and gets NaN
+    np.testing.assert_allclose(t["contribution_pct"], [100.0, 0.0, np.nan])
+    small = zonal_totals(row_strip([0.5, 0.25, -2.0], units="g C m-2 yr-1"), zones, unit="g C", include_negative=False)
+    np.testing.assert_allclose(small["contribution_pct"], [100 * 0.5 / 0.75, 100 * 0.25 / 0.75, np.nan])
+
+
+def test_zonal_totals_by_polygons_with_their_own_name_column():
+    # 10 m UTM cells (100 m2); two districts split the row between x = 0..20 and 20..30; one covers nothing
+    values = row_strip([1.0, 2.0, 3.0], units="g C m-2 yr-1").assign_coords(x=[5.0, 15.0, 25.0], y=[5.0, -5.0])
+    districts = gpd.GeoDataFrame({"district": ["west", "east", "away"]},
+                                 geometry=[box(0, 0, 20, 10), box(20, 0, 30, 10), box(500, 500, 510, 510)],
+                                 crs="EPSG:32649")
+    t = zonal_totals(values, districts, unit="g C", name_column="district")
+    # west: (1 + 2) x 100 m2 = 300 g, east: 300 g; 'away' is an explicit empty row
+    assert list(t.index) == ["west", "east", "away"]
+    np.testing.assert_allclose(t["total"], [300.0, 300.0, np.nan])
+    np.testing.assert_allclose(t["pixels"], [2, 1, 0])
+    w = zone_weights(districts, values, name_column="district")
+    assert w.name == "zone_weight" and set(w.coords) == {"zone", "y", "x", "spatial_ref"} and w.dtype == float
+    np.testing.assert_array_equal(w.values[:, 0], [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(w.values[:, 1], 0.0)  # the second row (y = -5) is in no district
+    z = zones_from_polygons(districts, values, name_column="district")
+    assert z.name == "zone" and z.attrs["names"] == ["west", "east", "away"]
+    np.testing.assert_array_equal(z.values, [[0.0, 0.0, 1.0], [np.nan, np.nan, np.nan]])
+
+
+def test_zones_from_polygons_on_a_0_to_360_longitude_grid():
+    # cell centres at 250.5 and 251.5 E are -109.5 and -108.5; the polygon is given in -180..180
+    like = xr.DataArray(np.ones((2, 2)), dims=("y", "x"), coords={"y": [40.5, 39.5], "x": [250.5, 251.5]}).rio.write_crs("EPSG:4326")
+    region = gpd.GeoDataFrame({"name": ["west"]}, geometry=[box(-110.0, 40.0, -109.0, 41.0)], crs="EPSG:4326")
+    z = zones_from_polygons(region, like)
+    np.testing.assert_array_equal(z.values, [[0.0, np.nan], [np.nan, np.nan]])
+
+
+MONTHS_2020 = [f"2020-{m:02d}-01" for m in range(1, 13)]
+
+
+def year_and_a_month(cells):
+    """(13, 3) monthly values: cells[i] every month of 2020 and January 2021."""
+    return np.tile(np.asarray(cells, float), (13, 1))
+
+
+def test_annual_totals_by_hand_with_coverage_missing_months_and_an_incomplete_year():
+    v = year_and_a_month([1.0, 2.0, 3.0])
+    v[5, 2] = np.nan  # the third cell misses June 2020
+    values = row_strip(v, months=MONTHS_2020 + ["2021-01-01"], coverage=[1.0, 0.5, 1.0]).rename("nep")
+    out = annual_totals(values, unit="g C")
+    # 2020: cell 0: 12 x 1 g m-2 on 1 m2 = 12 g; cell 1: 12 x 2 g m-2 on its covered 0.5 m2 = 12 g; cell 2 misses June:
+    # left out (never counted as 0 in June). Valid area 1 + 0.5 = 1.5 m2 of 6 m2 (the padding row has no value).
+    # 2021: January only, so NaN; its valid area 1 + 0.5 + 1 = 2.5 m2 of 6.
+    np.testing.assert_allclose(out.values, [24.0, np.nan])
+    np.testing.assert_allclose(out["missing_pct"].values, [100 * (1 - 1.5 / 6), 100 * (1 - 2.5 / 6)])
+    assert out["months"].values.tolist() == [12, 1] and out["months"].dtype.kind == "i"
+    assert out.attrs == {"units": "g C yr-1", "long_name": "annual total of nep", "area_basis": "per m2 of cell",
+                         "incomplete_years": "NaN (a year needs all 12 months; see the 'months' coordinate)"}
+    assert out["months"].attrs == {"long_name": "months of the year present", "units": "1"}
+    assert out["missing_pct"].attrs == {"long_name": "share of the area without a value in every step of the year",
+                                        "units": "%"}
+    default = annual_totals(values.assign_attrs(long_name="net ecosystem production"))
+    np.testing.assert_allclose(default.values, [24e-12, np.nan])  # the default unit: Tg C (1 Tg = 1e12 g)
+    assert default.attrs["units"] == "Tg C yr-1" and default.attrs["long_name"] == "annual total of net ecosystem production"
+
+
+def test_annual_totals_by_zone_with_fractional_shares():
+    v = year_and_a_month([1.0, 2.0, 3.0])[:12]
+    v[5, 2] = np.nan
+    values = row_strip(v, months=MONTHS_2020, coverage=[1.0, 0.5, 1.0])
+    shares = np.array([[1.0, 0.5, 0.0],   # a: all of cell 0, half of cell 1
+                       [0.0, 1.0, 0.0],   # b: cell 1 only (covered by half)
+                       [0.0, 0.0, 0.5],   # c: half of cell 2, which misses June
+                       [1.0, 0.0, 0.0]])  # d: cell 0, fully covered
+    weights = xr.DataArray(np.stack([shares, np.zeros_like(shares)], axis=1), dims=("zone", "y", "x"),
+                           coords={"zone": list("abcd"), "y": values["y"], "x": values["x"]})
+    out = annual_totals(values, weights, unit="g C").sel(year=2020)
+    # a: 12 x 1 x 1 + 12 x 2 x 0.5 (covered) x 0.5 (share) = 18 g on 1 + 0.25 m2 of 1.5 m2
+    # b: 12 x 2 x 0.5 = 12 g on 0.5 m2 of 1 m2; c: nothing valid (NaN, not 0) on 0.5 m2; d: 12 g, nothing missing
+    np.testing.assert_allclose(out.values, [18.0, 12.0, np.nan, 12.0])
+    np.testing.assert_allclose(out["missing_pct"].values, [100 * (1 - 1.25 / 1.5), 50.0, 100.0, 0.0])
+
+
+def test_annual_totals_of_yearly_values():
+    # one value a year stands for its 12 months: 2020 and 2021 are complete; 5 Mg C ha-1 yr-1 = 500 g C m-2 yr-1
+    values = row_strip([[5.0, 1.0, 0.0], [7.0, 1.0, 0.0]], months=["2020-01-01", "2021-01-01"], units="Mg C ha-1 yr-1")
+    out = annual_totals(values, unit="kg C")
+    np.testing.assert_allclose(out.values, [(500 + 100) * 1e-3, (700 + 100) * 1e-3])
+    assert out["months"].values.tolist() == [12, 12]
+
+
+def test_step_amounts_read_the_unit_against_the_time_axis():
+    months = ["2020-01-01", "2020-02-01"]
+    plain = accounting.step_amounts(row_strip([[3.0], [4.0]], months=months, units="g C m-2"))
+    np.testing.assert_allclose(plain.values[:, 0, 0], [3.0, 4.0])  # no time base: the amount of each step
+    assert plain.attrs["units"] == "g C m-2 month-1" and plain.attrs["time_step"] == "month"
+    default = accounting.step_amounts(row_strip([[3.0], [4.0]], months=months).drop_attrs(deep=False))
+    np.testing.assert_allclose(default.values[:, 0, 0], [3.0, 4.0])  # no units: g C m-2, each step's amount
+    rate = accounting.step_amounts(row_strip([[366.0], [366.0]], months=months, units="g C m-2 yr-1"))
+    np.testing.assert_allclose(rate.values[:, 0, 0], [31.0, 29.0])  # 366 g a year of 366 days: 1 g a day
+    one = accounting.step_amounts(row_strip([[2.0]], months=["2020-01-01"], units="Mg C ha-1 yr-1"))
+    assert one.attrs["time_step"] == "year" and float(one[0, 0, 0]) == pytest.approx(200.0)  # a single stamp
+    with pytest.raises(ValueError, match="needs a 'time' dimension of dates"):
+        accounting.step_amounts(row_strip([1.0]))
+    with pytest.raises(ValueError, match="needs a 'time' dimension of dates"):
+        accounting.step_amounts(row_strip([[1.0], [2.0]], months=months).assign_coords(time=[2020, 2021]))
+
+
+def test_seasonal_cycle_by_hand_with_coverage_and_weights():
+    # January and February of 2020 and 2021 on three 1 m2 cells; the middle cell is covered by half
+    v = np.array([[1.0, 4.0, np.nan], [2.0, 2.0, 2.0], [3.0, 4.0, 6.0], [4.0, 2.0, 2.0]])
+    values = row_strip(v, months=["2020-01-01", "2020-02-01", "2021-01-01", "2021-02-01"], coverage=[1.0, 0.5, 1.0],
+                   units="g C m-2 month-1").assign_attrs(long_name="net ecosystem production").rename("nep")
+    out = seasonal_cycle(values)
+    # Jan 2020: (1 x 1 + 4 x 0.5) / 1.5 = 2; Jan 2021: (3 + 2 + 6) / 2.5 = 4.4 -> January 3.2
+    # Feb 2020: (2 + 1 + 2) / 2.5 = 2; Feb 2021: (4 + 1 + 2) / 2.5 = 2.8 -> February 2.4
+    np.testing.assert_allclose(out.values, [3.2, 2.4])
+    assert out.name == "nep" and out.attrs == {
+        "units": "g C m-2 month-1",
+        "long_name": "seasonal cycle of net ecosystem production (area-weighted mean by calendar month)"}
+    assert seasonal_cycle(values.drop_attrs(deep=False)).attrs["long_name"].startswith("seasonal cycle of nep ")
+    weights = xr.DataArray(np.array([[[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]]), dims=("zone", "y", "x"),
+                           coords={"zone": ["east"], "y": values["y"], "x": values["x"]})
+    east = seasonal_cycle(values, weights)
+    # Jan 2020: 4 (cell 2 has no value); Jan 2021: (2 + 6) / 1.5; Feb 2020: 2; Feb 2021: (1 + 2) / 1.5 = 2
+    np.testing.assert_allclose(east.sel(zone="east").values, [(4 + 8 / 1.5) / 2, 2.0])
+
+
+def test_latitude_time_by_hand_with_coverage_and_land_share():
+    v = np.array([[1.0, 4.0, np.nan], [2.0, 2.0, 2.0]])
+    values = row_strip(v, months=["2020-01-01", "2020-02-01"], coverage=[1.0, 0.5, 1.0], units="g C m-2 month-1")
+    land = xr.DataArray([[1.0, 0.5, 1.0], [0.0, 0.0, 0.0]], dims=("y", "x"),
+                        coords={"y": values["y"], "x": values["x"], "band": 1})
+    out = latitude_time(values, land)
+    # row 0, January: (1 x 1 + 4 x 0.5 x 0.5) / (1 + 0.25) = 1.6; February: 2; row 1 has no land: NaN
+    np.testing.assert_allclose(out.values, [[1.6, 2.0], [np.nan, np.nan]])
+    assert out.dims == ("y", "time") and "band" not in out.coords
+    assert out.attrs == {"units": "g C m-2 month-1", "long_name": "zonal mean over land"}
+    small = latitude_time(values, land * 0.1)  # rows with a little land (0.1 m2) are still means, not NaN
+    np.testing.assert_allclose(small.values[0], [1.6, 2.0])
+
+
+def test_zonal_totals_per_m2_of_land_count_the_land_share():
+    # 10 g C m-2 of land on 1 m2 cells whose land shares are 1, 0.5 and unknown (NaN: no land counted):
+    # 10 + 5 + 0 = 15 g C
+    values = row_strip([10.0, 10.0, 10.0], units="g C m-2 yr-1").assign_attrs(area_basis="land")
+    land = row_strip([1.0, 0.5, np.nan], pad=0.0).drop_attrs(deep=False)
+    zones = row_strip([1.0, 1.0, 1.0])
+    t = zonal_totals(values, zones, unit="g C", land_fraction=land)
+    assert t.loc[1, "total"] == pytest.approx(15.0) and t.loc[1, "area_m2"] == pytest.approx(1.5)
+    assert t.attrs["area_basis"] == "per m2 of land"
+    with pytest.raises(ValueError, match="per m2 of land"):
+        zonal_totals(values, zones, unit="g C")
+
+
+def test_overlapping_polygons_files_and_other_crs(tmp_path):
+    # 1 degree cells at x = 100.5, 101.5, 102.5; 'a' covers x 100..102, 'b' x 101..103: they share the middle column
+    like = xr.DataArray(np.ones((2, 3)), dims=("y", "x"),
+                        coords={"y": [41.5, 40.5], "x": [100.5, 101.5, 102.5]}).rio.write_crs("EPSG:4326")
+    regions = gpd.GeoDataFrame({"name": ["a", "b", "far"]}, geometry=[box(100, 40, 102, 42), box(101, 40, 103, 42),
+                                                                      box(150, 0, 151, 1)], crs="EPSG:4326")
+    w = zone_weights(regions, like)
+    # shares: each region all of the cells it covers (the shared column counts for both); 'far' covers none
+    np.testing.assert_allclose(w.sel(zone="a").values, [[1, 1, 0], [1, 1, 0]], atol=1e-6)
+    np.testing.assert_allclose(w.sel(zone="b").values, [[0, 1, 1], [0, 1, 1]], atol=1e-6)
+    np.testing.assert_array_equal(w.sel(zone="far").values, 0.0)
+    z = zones_from_polygons(regions, like)  # one region a cell: the shared column goes to the later polygon
+    np.testing.assert_array_equal(z.values, [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+    path = tmp_path / "regions.geojson"
+    regions.to_crs("EPSG:3857").to_file(path, driver="GeoJSON")  # a file, in another CRS
+    np.testing.assert_allclose(zone_weights(str(path), like).values, w.values, atol=1e-6)
+    np.testing.assert_array_equal(zones_from_polygons(str(path), like).values, z.values)
+
+
+def test_values_without_units_say_so_in_their_outputs():
+    values = row_strip([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], months=["2020-01-01", "2020-02-01"]).drop_attrs(deep=False)
+    assert seasonal_cycle(values).attrs["units"] == ""
+    land = xr.ones_like(values.isel(time=0, drop=True))
+    section = latitude_time(values, land)
+    assert section.attrs["units"] == "" and section.rio.crs == "EPSG:32649"  # the grid's CRS stays
+    assert zonal_totals(values, row_strip([1.0, 1.0, 1.0]), unit="g C").attrs["mean"] == "per m2"

@@ -226,7 +226,7 @@ def test_harmonise_reprojects_a_utm_product_instead_of_nesting_steps():
     src = utm_product(rng.uniform(5.0, 15.0, (12, 12, 12)))
     target = geo(np.zeros((12, 16, 16)), res=0.25, lat0=23.75, lon0=111.75)  # covers the product and beyond
     out = compare.harmonise({"p": src}, target)["p"]
-    assert "reprojected" in out.attrs["regridding"]
+    assert out.attrs["regridding"] == "reprojected: area-weighted average with a coverage band (rasterio)"
     by_hand = float(src.sum()) * 25_000.0**2
     area = cell_area(out) * out["coverage"]
     assert float((out.fillna(0) * area).sum()) == pytest.approx(by_hand, rel=5e-3)
@@ -382,3 +382,126 @@ def test_by_zone_and_land_class_weights_on_numpy_and_dask():
                                      max_computes=None)
     assert table[("p", "mean")].sum() == pytest.approx(
         compare.by_zone({"p": fine}, zone_weights_all(fine), unit="Tg C").loc["all", ("p", "mean")], rel=1e-12)
+
+
+# --- by hand on 1 m2 UTM cells, numpy only (the fast selection `make mutation` runs) ----------------------
+
+def utm(values, start="2020-01-01", freq="MS", units="g C m-2 month-1", convention="NEP", **attrs):
+    """(time, 2, 2) on 1 m x 1 m UTM cells: every cell is 1 m2, so a total in g C is the sum of the values."""
+    values = np.asarray(values, float)
+    da = xr.DataArray(values, dims=("time", "y", "x"),
+                      coords={"time": pd.date_range(start, periods=values.shape[0], freq=freq),
+                              "y": [1.5, 0.5], "x": [0.5, 1.5]},
+                      attrs={"units": units, "convention": convention, **attrs})
+    return da.rio.write_crs("EPSG:32649")
+
+
+def test_units_written_with_slashes_are_read_as_pint_reads_them():
+    # 'kg C m-2/s' is kg C m-2 s-1 (as for accounting.step_amounts); 1e-9 kg C m-2 s-1 in January (31 days) of NEP
+    # = 1e-9 x 1000 x 86400 x 31 = 2.6784 g C m-2
+    slash = compare.to_flux_density(utm(np.full((2, 2, 2), 1e-9), units="kg C m-2/s"))
+    np.testing.assert_allclose(slash[:, 0, 0], [2.6784, 1e-9 * 1000 * 86400 * 29])
+    per_month = compare.to_flux_density(utm(np.full((2, 2, 2), 3.0), units="g C m-2/month"))
+    np.testing.assert_allclose(per_month.values, 3.0)
+    per_day = compare.to_flux_density(utm(np.full((2, 2, 2), 1.0), units="g C / m2 / d"))
+    np.testing.assert_allclose(per_day[:, 0, 0], [31.0, 29.0])
+
+
+def test_to_flux_density_states_its_attrs():
+    nee = compare.to_flux_density(utm(np.full((2, 2, 2), 2.0), units="g C m-2 d-1", convention="NEE",
+                                      long_name="net ecosystem exchange"), "tower")
+    np.testing.assert_allclose(nee[:, 0, 0], [-62.0, -58.0])  # -2 g a day x 31 and x 29 days (2020 is a leap year)
+    assert nee.attrs == {"units": "g C m-2 month-1", "time_step": "month", "convention": "sink positive",
+                         "source_convention": "NEE", "source_units": "g C m-2 d-1", "long_name": "net ecosystem exchange"}
+    unnamed = compare.to_flux_density(utm(np.full((2, 2, 2), 2.0)))
+    assert unnamed.attrs["long_name"] == "product"
+
+
+def test_harmonise_states_its_path_crs_and_area_basis():
+    land = xr.DataArray([[1.0, 0.5], [0.5, 0.0]], dims=("y", "x"), coords={"y": [1.5, 0.5], "x": [0.5, 1.5], "band": 1})
+    target = utm(np.zeros((1, 2, 2)))
+    # the cell product's coordinates are off by float noise (1e-9 of a cell): the same grid, given the target's
+    products = {"cell": utm(np.full((12, 2, 2), 4.0)).assign_coords(y=[1.5 + 1e-9, 0.5 + 1e-9], x=[0.5 - 1e-9, 1.5]),
+                "land": utm(np.full((12, 2, 2), 4.0), area_basis="land")}
+    out = compare.harmonise(products, target, land_fraction={"land": land})
+    np.testing.assert_allclose(out["land"].isel(time=0).values, [[4.0, 2.0], [2.0, 0.0]])  # 4 per m2 of land x share
+    np.testing.assert_allclose(out["cell"].isel(time=0).values, 4.0)
+    for name, da in out.items():
+        assert da.name == name and da.rio.crs == target.rio.crs and da.attrs["area_basis"] == "cell"
+        assert da.attrs["regridding"] == "none (already on the target grid)" and "band" not in da.coords
+        np.testing.assert_array_equal(da["y"].values, target["y"].values)  # the target's own coordinates
+        np.testing.assert_array_equal(da["x"].values, target["x"].values)
+    assert out["land"].attrs["area_basis_source"] == "land (multiplied by the land share before regridding)"
+    assert "area_basis_source" not in out["cell"].attrs
+    fine = xr.DataArray(np.full((12, 4, 4), 4.0), dims=("time", "y", "x"),
+                        coords={"time": products["cell"]["time"], "y": [3.5, 2.5, 1.5, 0.5], "x": [0.5, 1.5, 2.5, 3.5]},
+                        attrs={"units": "g C m-2 month-1", "convention": "NEP"}).rio.write_crs("EPSG:32649")
+    coarse = xr.DataArray(np.zeros((2, 2)), dims=("y", "x"), coords={"y": [3.0, 1.0], "x": [1.0, 3.0]}).rio.write_crs("EPSG:32649")
+    regridded = compare.harmonise({"cell": fine}, coarse)["cell"]
+    assert regridded.attrs["regridding"] == "conservative (xarray-regrid)" and regridded.rio.crs == coarse.rio.crs
+    np.testing.assert_allclose(regridded.isel(time=0).values, 4.0)
+
+
+def test_harmonise_gives_a_product_without_a_crs_geographic_coordinates():
+    da = geo(np.full((12, 2, 2), 1.0))
+    no_crs = xr.DataArray(da.values, dims=da.dims, coords={c: da[c].values for c in ("time", "y", "x")},
+                          attrs={"units": "g C m-2 month-1", "convention": "NEP"})
+    assert no_crs.rio.crs is None
+    out = compare.harmonise({"p": no_crs}, no_crs.isel(time=0))["p"]
+    assert out.rio.crs == "EPSG:4326"
+    np.testing.assert_allclose(out.values, 1.0)
+
+
+def test_by_zone_by_hand_over_three_years_and_two_zones():
+    # two products on 1 m2 cells, 2020-2022; zone 'a' = cell (0, 0), zone 'b' = the other three cells
+    a = np.zeros((36, 2, 2))
+    a[:, 0, 0] = np.repeat([1.0, 2.0, 6.0], 12)   # 12, 24, 72 g C a year in zone a
+    a[:, 0, 1] = a[:, 1, 0] = a[:, 1, 1] = 1.0     # 3 cells x 12 = 36 g C a year in zone b
+    b = a.copy()
+    b[3, 1, 1] = np.nan                           # product q misses April 2020 in one cell of zone b
+    products = {"p": utm(a), "q": utm(b)}
+    w = xr.DataArray([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 1.0], [1.0, 1.0]]], dims=("zone", "y", "x"),
+                     coords={"zone": ["a", "b"], "y": [1.5, 0.5], "x": [0.5, 1.5]})
+    t = compare.by_zone(products, w, unit="g C", ensemble_members=["p", "q"])
+    # zone a: mean (12 + 24 + 72) / 3 = 36; std (ddof=1) of 12, 24, 72 = sqrt(((-24)^2 + (-12)^2 + 36^2) / 2) = sqrt(1008)
+    # zone b, common mask: the cell q misses in April 2020 is left out of every year of both: 2 cells x 12 = 24 g C
+    for name in ("p", "q"):
+        assert t.loc["a", (name, "mean")] == pytest.approx(36.0)
+        assert t.loc["a", (name, "interannual_std")] == pytest.approx(np.sqrt(1008.0))
+        assert t.loc["b", (name, "mean")] == pytest.approx(24.0)
+        assert t.loc["b", (name, "interannual_std")] == pytest.approx(0.0)
+        assert t.loc["b", (name, "missing_pct")] == pytest.approx(100 / 3)
+        assert t.loc["a", (name, "years")] == 3
+    assert t.columns.names == ["product", "statistic"]
+    assert t.attrs == {"units": "g C yr-1 (sink positive)", "years": "complete calendar years only",
+                       "missing_pct": "share of the zone's area without a value (%)",
+                       "mask": "cells with a value in every product at every step",
+                       "area_basis": "per m2 of cell (products per m2 of land multiplied by land_fraction)"}
+    reversed_order = compare.by_zone({"q": products["q"], "p": products["p"]}, w, unit="g C")
+    assert reversed_order.loc["b", ("p", "mean")] == pytest.approx(24.0)  # the mask of every product, not the last
+    own = compare.by_zone(products, w, unit="g C", common_mask=False)
+    # each product's own mask: p keeps 36 g C in zone b; q leaves its cell out of 2020 only: (24 + 36 + 36) / 3 = 32
+    assert own.loc["b", ("p", "mean")] == pytest.approx(36.0) and own.loc["b", ("q", "mean")] == pytest.approx(32.0)
+    assert own.attrs["mask"] == "each product's own"
+    default = compare.by_zone(products, w)
+    assert default.loc["a", ("p", "mean")] == pytest.approx(36e-12) and default.attrs["units"] == "Tg C yr-1 (sink positive)"
+
+
+def test_by_zone_common_mask_keeps_each_products_own_coverage():
+    # product p covers its cells by half (a coarsened field), q fully: the common mask must not swap them
+    p = utm(np.ones((12, 2, 2))).assign_coords(coverage=(("y", "x"), np.full((2, 2), 0.5)))
+    q = utm(np.ones((12, 2, 2)))
+    w = xr.DataArray(np.ones((1, 2, 2)), dims=("zone", "y", "x"), coords={"zone": ["all"], "y": p["y"], "x": p["x"]})
+    t = compare.by_zone({"p": p, "q": q}, w, unit="g C")
+    # p: 12 g m-2 on 4 x 0.5 m2 = 24 g C; q: 12 x 4 = 48 g C
+    assert t.loc["all", ("p", "mean")] == pytest.approx(24.0) and t.loc["all", ("q", "mean")] == pytest.approx(48.0)
+
+
+def test_ensemble_row_by_row():
+    members = pd.DataFrame({"a": [1.0, 10.0], "b": [3.0, 20.0], "c": [5.0, 60.0]}, index=["x", "y"])
+    e = compare.ensemble(members)
+    np.testing.assert_allclose(e["mean"], [3.0, 30.0])
+    np.testing.assert_allclose(e["std"], [2.0, np.sqrt((400 + 100 + 900) / 2)])  # ddof=1
+    np.testing.assert_allclose(e["min"], [1.0, 10.0])
+    np.testing.assert_allclose(e["max"], [5.0, 60.0])
+    assert e["members"].tolist() == [3, 3]

@@ -132,3 +132,44 @@ def test_reporting_classes_keep_the_maps_own_scheme_and_leave_out_nodata_and_unk
     labels, excluded = reporting_classes(lc.where(lc != 255, 40), names={40: "farm", 30: "meadow", 90: "marsh"})
     assert labels == {30: "meadow", 40: "farm", 90: "marsh"} and list(excluded) == [0]
     assert class_names("clcd")[1] == "cropland" and class_names("clcd")[9] == "wetland"
+
+
+# --- nodata, scheme labels and the class map's own attrs (numpy only) ---------------------------------------
+
+def igbp_codes(codes, **attrs):
+    da = xr.DataArray(np.asarray(codes, dtype="uint8"), dims=("y", "x"), coords={"y": [1.5, 0.5], "x": [0.5, 1.5]})
+    return da.rio.write_crs("EPSG:4326").assign_attrs(attrs)
+
+
+def test_nodata_values_come_from_attrs_encoding_and_rioxarray():
+    from carbontools.landcover import nodata_values
+
+    da = igbp_codes([[1, 2], [3, 4]], nodata=250, missing_value=252)
+    da.encoding["_FillValue"] = 251
+    assert sorted(nodata_values(da)) == [250, 251, 252]
+    kept_in_memory = igbp_codes([[1, 2], [3, 4]])
+    kept_in_memory.rio.set_nodata(255, inplace=True)  # not in attrs or encoding: only rioxarray knows it
+    assert nodata_values(kept_in_memory) == [255]
+    assert nodata_values(igbp_codes([[1, 2], [3, 4]], _FillValue=np.nan)) == []  # a NaN fill is no code
+
+
+def test_to_casa_states_the_scheme_it_mapped_from():
+    # IGBP 1 (evergreen needleleaf) -> casa 1, 13 (urban) -> 8, 17 (water) -> 10 (SCIENCE.md table); 255 nodata
+    lc = igbp_codes([[1, 13], [17, 255]], nodata=255)
+    by_argument = to_casa(lc, scheme="igbp")
+    np.testing.assert_array_equal(by_argument.values, [[1.0, 8.0], [10.0, np.nan]])
+    assert by_argument.dtype == float and by_argument.name == "landcover_casa"
+    assert by_argument.attrs == {"long_name": "CASA land-cover class", "units": "1", "scheme": "casa",
+                                 "mapped_from": "igbp"}
+    table = {1: 4, 13: 8, 17: 10}
+    assert to_casa(lc, table=table).attrs["mapped_from"] == "user table"
+    assert to_casa(lc.assign_attrs(scheme="igbp"), table=table).attrs["mapped_from"] == "igbp"
+    np.testing.assert_array_equal(to_casa(lc, table=table).values, [[4.0, 8.0], [10.0, np.nan]])
+
+
+def test_integer_codes_just_past_the_table_are_nan():
+    from carbontools.landcover import class_lookup
+
+    # values for codes 0 and 17: the look-up table has 19 slots (0..17 and the NaN slot 18); 18, 19 and 255 are past it
+    codes = xr.DataArray(np.array([[0, 17], [18, 19]], dtype="uint8"), dims=("y", "x"))
+    np.testing.assert_array_equal(class_lookup(codes, {0: 1.0, 17: 2.0}).values, [[1.0, 2.0], [np.nan, np.nan]])

@@ -128,3 +128,82 @@ def test_out_of_bounds_class_value_names_its_class():
     with pytest.raises(ValueError, match=r"CasaParams.eps_max = 5.0 is outside its plausible range \[0.0, 3.0\] "
                                          r"\(g C MJ-1\) for class 3 \(deciduous needleleaf forest\);"):
         CasaParams().replace(eps_max={3: 5.0})
+
+
+# --- the registries, the field helper and the tables' own behaviour ------------------------------------------
+
+from carbontools.params import Registry, Variant, _p, class_label  # noqa: E402
+
+
+def test_a_registry_keeps_what_was_registered():
+    things = Registry("thing")
+
+    @things.register("a", requires=("ndvi",), optional=("fpar",), description="first", params=CasaParams)
+    def a():
+        return 1
+
+    assert a() == 1  # the decorator gives the function back
+    things.add("b", len)
+    assert things["a"] == Variant("a", a, ("ndvi",), "first", CasaParams, ("fpar",))
+    assert things["b"] == Variant("b", len, (), "", None, ())
+    assert things.requires("a") == ("ndvi",) and list(things) == ["a", "b"] and len(things) == 2
+    assert "a" in things and "c" not in things and 1 not in things
+    with pytest.raises(ValueError, match="thing 'a' is registered twice"):
+        things.add("a", len)
+    with pytest.raises(ValueError, match=r"unknown thing 'c'; choose one of \['a', 'b'\]"):
+        things["c"]
+    objects = Registry("preset", values_are_objects=True)
+    objects.add("p", 42)
+    assert objects["p"] == 42 and objects.kind == "preset"
+
+
+def test_the_field_helper_states_unit_doc_source_and_ranges():
+    field = _p(1.0, "g C MJ-1", "a doc", "a source", bounds=(0.0, 3.0), soft=(0.1, 1.5))
+    assert field.default == 1.0
+    assert dict(field.metadata) == {"unit": "g C MJ-1", "doc": "a doc", "source": "a source", "bounds": (0.0, 3.0),
+                                    "soft": (0.1, 1.5)}
+    plain = _p(2.0, "1", "no source")
+    assert dict(plain.metadata) == {"unit": "1", "doc": "no source", "source": "", "bounds": None, "soft": None}
+    assert _p(1.0, "1", "d", bounds=(0.0, 3.0)).metadata["soft"] == (0.0, 3.0)  # soft defaults to the bounds
+    assert _p(1.0, "1", "d", bounds=(0.0, 3.0), soft=(0.0, 3.0)).metadata["soft"] == (0.0, 3.0)  # edges inside
+    assert _p(1.0, "1", "d", bounds=(0.0, 3.0), soft=(1.0, 1.0)).metadata["soft"] == (1.0, 1.0)
+    for soft in ((-0.1, 1.0), (0.5, 3.1), (2.0, 1.0)):
+        with pytest.raises(ValueError, match="must lie inside the bounds"):
+            _p(1.0, "1", "d", bounds=(0.0, 3.0), soft=soft)
+    table = _p({1: 0.5, 2: 0.7}, "1", "per class", bounds=(0.0, 1.0))
+    assert table.default_factory() == ClassTable({1: 0.5, 2: 0.7}) and table.metadata["unit"] == "1"
+
+
+def test_parameter_sets_made_from_plain_dicts_are_checked_and_round_trip():
+    with pytest.raises(ValueError, match=r"eps_max = 5\.0 is outside its plausible range.*\(and 1 more\)"):
+        CasaParams(eps_max={1: 5.0, 2: 6.0})
+    data = CasaParams().to_dict()
+    data.pop("kind")
+    assert CasaParams.from_dict(data) == CasaParams()  # the kind defaults to the class's own
+    assert "\n" in CasaParams().to_json(indent=2)  # keyword arguments reach json.dumps
+    table = CasaParams.describe()
+    assert table.loc["te2_c", "default"] == 1.184
+    assert {c: table.loc["eps_max", "default"][c] for c in ZHU_EPS} == ZHU_EPS  # a table field: its default table
+
+    @dataclasses.dataclass(frozen=True)
+    class MyParams(ParamSet):
+        k: float = _p(2.0, "1", "a constant", bounds=(0.0, 10.0))
+
+    assert ParamSet.from_dict({"kind": "MyParams", "k": 3.0}) == MyParams(k=3.0)  # subclasses register themselves
+
+
+def test_sr_min_equal_to_a_class_sr_max_is_refused():
+    # NDVI_max 1/3 gives SR_max = (4/3) / (2/3) = 2 (1.9999999999999998 in floats, inside sr_min's bounds [1, 2]);
+    # sr_min equal to it (the same float) would divide by zero
+    sr_max = (1 + 1 / 3) / (1 - 1 / 3)
+    with pytest.raises(ValueError, match="divide by zero"):
+        CasaParams(sr_min=sr_max, sr_max=None, ndvi_max=ClassTable.uniform(1 / 3))
+
+
+def test_class_tables_compare_update_and_label():
+    t = ClassTable({1: 1.0, 2: 2.0})
+    assert (t == 5) is False and (t == {1: 1.0, 2: 3.0}) is False and t == {1: 1, 2: 2}
+    assert t.updated(5.0) == {1: 5.0, 2: 5.0}  # one number replaces the classes it has, and adds none
+    assert class_label(4) == "class 4 (deciduous broadleaf forest)" and class_label(99) == "class 99"
+    p = CasaParams()
+    assert casa_preset(p) is p and casa_preset(p, te2_c=1.1814).te2_c == 1.1814

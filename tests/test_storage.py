@@ -671,3 +671,115 @@ def test_default_table_and_impervious_before():
     assert float(change[0, 0]) == pytest.approx(33.9 - 21.4) and float(change[0, 1]) == 0.0
     with pytest.raises(ValueError, match=r"landcover has class code\(s\) \[4\]"):
         st.storage_density(projected([[4]]), st.read_pools(ORACLE, scheme="oracle"))
+
+
+# --- pixels with their own climate; defaults; CRS and nodata of the pools (numpy only) -------------------------
+
+def test_pool_schemes_are_the_shipped_ones():
+    assert st.pool_schemes() == ["casa", "clcd"]  # carbon_pools_<scheme>_<zone>.csv in carbontools/tables
+
+
+def test_climate_zone_per_pixel_uses_each_pixels_own_climate():
+    """Four pixels with four climates; each pixel's zone is the one its own climate gives in a region of its own.
+
+    Pixels 0 and 1 are the oracle years of test_climate_zone_from_monthly_drivers_with_the_thornthwaite_oracle
+    (warm temperate moist: 648 mm > PET 643 mm; tropical wet: MAT 29.5, MAP 2,400 mm).  Pixel 2: -20 degC in
+    December to May, 15 degC in June to November (MAT -2.5, warmest month 15 >= 10: boreal); pixel 3: -20 degC
+    except 5 degC in July (MAT -17.9, warmest 5 < 10: polar); both 100 mm a month, more than their PET
+    (Thornthwaite: nothing below 0 degC, at most 6 x 16 (10 x 15 / I)^a with I = 6 (15/5)^1.514 = 31.7: about 450 mm).
+    Pooling any of MAP, PET or the warmest month over the pixels changes at least one of them."""
+    from .test_oracles import THORN_T
+
+    boreal = [-20.0] * 5 + [15.0] * 6 + [-20.0]
+    polar = [-20.0] * 6 + [5.0] + [-20.0] * 5
+    temps = [list(THORN_T), [t + 20 for t in THORN_T], boreal, polar]
+    rains = [54.0, 200.0, 100.0, 100.0]
+    time = pd.date_range("2020-01-01", periods=24, freq="MS")
+    tmean = xr.DataArray(np.array([t * 2 for t in temps], float).T[:, None, :], dims=("time", "y", "x"),
+                         coords={"time": time, "y": [0.5], "x": np.arange(4) + 0.5}, attrs={"units": "degC"})
+    precip = xr.DataArray(np.broadcast_to(np.array(rains)[None, None, :], (24, 1, 4)).copy(), dims=tmean.dims,
+                          coords=tmean.coords, attrs={"units": "mm month-1"})
+    zones = st.climate_zone(tmean, precip, per_pixel=True)
+    expected = ["warm_temperate_moist", "tropical_wet", "boreal_moist", "polar_moist"]
+    assert zones.values.tolist() == [expected]
+    for i, zone in enumerate(expected):
+        assert st.climate_zone(tmean.isel(x=[i]), precip.isel(x=[i])) == zone
+    assert zones.name == "ipcc_climate_zone"
+    assert zones.attrs == {"long_name": "IPCC climate zone (IPCC 2006 Vol. 4 Ch. 3 Annex 3A.5)"}
+
+
+def test_storage_pools_and_sequestration_keep_the_maps_crs_and_default_table():
+    lc = projected([[8, 2]], crs="EPSG:32650").assign_attrs(scheme="casa")
+    pools = st.storage_pools(lc)  # the default table: warm temperate moist (test_default_table_and_impervious_before)
+    np.testing.assert_allclose(sum(pools.data_vars.values()).values, [[41.6, 180.9]])
+    for name, da in pools.data_vars.items():
+        assert da.rio.crs == "EPSG:32650" and da.attrs["units"] == "Mg C ha-1"
+    change = st.sequestration(lc, lc.copy(data=[[2.0, 2.0]]))
+    np.testing.assert_allclose(change.values, [[180.9 - 41.6, 0.0]])
+    assert change.rio.crs == "EPSG:32650" and change.name == "sequestration"
+
+
+def test_a_nodata_code_gets_no_soil_even_where_its_class_follows_the_impervious_fraction():
+    pools = st.read_pools({0: (0, 0, 0, 0), 8: (6.1, 1.6, 33.9, 0)}, scheme="x")
+    pools["soil_open"], pools["soil_sealed"] = [np.nan, 63.0], [np.nan, 21.4]
+    lc = projected([[0, 8]]).assign_attrs(nodata=8)  # here 8 is the fill value and 0 a class
+    soil = st.storage_pools(lc, pools, impervious=impervious_map([[0.5, 0.5]]))["soil"]
+    assert float(soil[0, 0]) == 0.0 and np.isnan(soil[0, 1])
+    plain = st.storage_pools(lc.assign_attrs(nodata=0), pools)
+    assert np.isnan(plain["soil"][0, 0]) and float(plain["soil"][0, 1]) == pytest.approx(33.9)
+    assert np.isnan(plain["above"][0, 0]) and float(plain["above"][0, 1]) == pytest.approx(6.1)  # every pool
+
+
+def test_majority_class_by_hand_with_a_class_without_data():
+    # cell 0: class 2 has 0.4 and class 5 no value (NaN): 2 wins; cell 1: 0.3 / 0.7: 5 wins; cell 2: nothing: NaN
+    fractions = xr.DataArray([[[0.4, 0.3, np.nan], [0.0, 0.0, 0.0]], [[np.nan, 0.7, np.nan], [0.0, 0.0, 0.0]]],
+                             dims=("class", "y", "x"),
+                             coords={"class": [2, 5], "y": [1005.0, 995.0], "x": [5.0, 15.0, 25.0]}).rio.write_crs("EPSG:32649")
+    out = st.majority_class(fractions)
+    np.testing.assert_array_equal(out.values[0], [2.0, 5.0, np.nan])
+    assert out.name == "majority_class" and "class" not in out.coords and out.rio.crs == "EPSG:32649"
+    assert out.attrs == {"long_name": "class with the largest fraction of the cell", "units": "1"}
+
+
+def test_pool_tables_from_dicts_of_dicts_and_frames_say_where_they_come_from():
+    # the oracle's class 1 (15, 10, 60, 1) given by pool name
+    table = st.read_pools({1: {"above": 15, "below": 10, "soil": 60, "dead": 1}}, scheme="oracle")
+    assert table.loc[1, list(st.POOLS)].tolist() == [15.0, 10.0, 60.0, 1.0] and table.attrs["source"] == "dict"
+    frame = st.read_pools(pd.DataFrame({"code": [1], "above": [15], "below": [10], "soil": [60], "dead": [1]}))
+    assert frame.attrs["source"] == "DataFrame"
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['code'\]"):  # row numbers are no class codes
+        st.read_pools(pd.DataFrame({"above": [15], "below": [10], "soil": [60], "dead": [1]}))
+    with pytest.raises(ValueError, match="class codes must be integers >= 0, got \\['forest'\\]"):
+        st.read_pools(pd.DataFrame({"code": ["forest"], "above": [15], "below": [10], "soil": [60], "dead": [1]}))
+
+
+def test_storage_outputs_keep_the_crs_and_name_a_table_without_a_source(pools):
+    from carbontools.grid import class_fractions
+
+    lc = projected([[1, 2], [3, 1]], crs="EPSG:32650")
+    density = st.storage_density(lc, pools)
+    np.testing.assert_allclose(density.values, [[86, 28], [8, 86]])  # the oracle's sums
+    assert density.rio.crs == "EPSG:32650"
+    stripped = pools.copy()
+    stripped.attrs = {}
+    assert st.storage_density(lc, stripped).attrs["pools_source"] == ""  # a text, never None (netCDF attrs)
+    fractions = class_fractions(fine_map(), factor=2).rio.write_crs("EPSG:32650")
+    assert st.storage_from_fractions(fractions, pools).rio.crs == "EPSG:32650"
+    casa = fractions.assign_coords({"class": [2, 7, 8][:fractions.sizes["class"]]})
+    default = st.storage_from_fractions(casa)  # the default (warm temperate moist casa) table
+    table = st.read_pools()
+    share = casa.isel(y=0, x=0).values
+    expected = sum(s * table.loc[c, list(st.POOLS)].sum() for s, c in zip(share, casa["class"].values))
+    assert float(default[0, 0]) == pytest.approx(expected)
+
+
+def test_fractions_of_one_class_must_still_sum_to_one(pools):
+    half = xr.DataArray([[[0.5, 1.0]]], dims=("class", "y", "x"), coords={"class": [1], "y": [5.0], "x": [5.0, 15.0]})
+    with pytest.raises(ValueError, match=r"class fractions of 1 cell\(s\) of fractions do not sum to 1"):
+        st.storage_from_fractions(half, pools)
+
+
+def test_fractions_of_a_single_class(pools):
+    # a region all forest (class 1 of the oracle, 86 Mg C/ha): one class, fraction 1
+    forest = xr.DataArray([[[1.0, 1.0]]], dims=("class", "y", "x"), coords={"class": [1], "y": [5.0], "x": [5.0, 15.0]})
+    np.testing.assert_allclose(st.storage_from_fractions(forest, pools).values, [[86.0, 86.0]])
