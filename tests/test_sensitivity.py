@@ -208,3 +208,49 @@ def test_a_value_outside_its_bounds_names_the_bounds(drivers):
 def test_a_global_analysis_of_a_parameter_without_bounds_asks_for_a_range(model):
     with pytest.raises(ValueError, match=r"te1_a has no bounds .*ranges=\{'te1_a': \(low, high\)\}"):
         sensitivity.sobol(model, ["te1_a"])
+
+
+# --- plots ----------------------------------------------------------------------------------------
+
+def test_tornado_puts_the_widest_swing_on_top_with_the_changes_from_the_base(drivers):
+    import holoviews as hv
+
+    from carbontools import plots
+
+    hv.extension("bokeh")
+
+    s = sensitivity.sweep(drivers, eps_max_scale=[0.8, 1.2], het_share=[0.4, 0.5])
+    chart = plots.tornado_plot(s, output="npp")
+    low, high = chart.values()
+    # NPP: eps_max_scale moves it by -20 % / +20 % of the base, het_share (an Rh parameter) not at all
+    npp = float(s["base"].sel(output="npp"))
+    assert list(high.dimension_values("parameter")) == ["het_share", "eps_max_scale"]  # widest last: on top
+    np.testing.assert_allclose(low.dimension_values("change"), [0.0, -0.2 * npp], atol=1e-9 * npp)
+    np.testing.assert_allclose(high.dimension_values("change"), [0.0, 0.2 * npp], atol=1e-9 * npp)
+    hv.render(chart)
+
+
+def test_morris_and_sobol_plots_draw_every_parameter_with_its_interval():
+    import holoviews as hv
+
+    from carbontools import plots
+
+    hv.extension("bokeh")
+
+    def f(X):
+        return np.stack([3 * X[:, 0] + X[:, 1] ** 2, X[:, 1]], axis=1)
+
+    coords = {"output": ["nep", "npp"]}
+    m = sensitivity.morris_indices(f, ["x1", "x2", "x3"], [(0, 1)] * 3, trajectories=8, output_coords=coords)
+    scatter = plots.morris_plot(m, output="nep")
+    points = scatter.Points.I
+    np.testing.assert_allclose(points.dimension_values("mu_star"), m["mu_star"].sel(output="nep").values)
+    hv.render(scatter)
+    s = sensitivity.sobol_indices(f, ["x1", "x2", "x3"], [(0, 1)] * 3, n=64, output_coords=coords)
+    layout = plots.sobol_plot(s, output="npp")
+    st = layout.values()[1].Bars.I
+    # npp = x2 alone: ST(x2) is the largest and comes first
+    assert list(st.dimension_values("parameter"))[0] == "x2"
+    np.testing.assert_allclose(st.dimension_values("conf"), s["ST_conf"].sel(output="npp", parameter=list(
+        st.dimension_values("parameter"))).values)
+    hv.render(layout)
