@@ -325,7 +325,7 @@ def sweep(drivers_or_prepared, casa="zhu2007", rh="pei2009", *, by_class: bool =
 def sweep_table(result: xr.Dataset) -> pd.DataFrame:
     """A :func:`sweep` result as a tidy table: parameter, value, output[, landcover], total, base, change_pct, unit.
 
-    ``change_pct`` is 100 (total - base) / |base|, NaN where the base is 0 (e.g. Rh on water).
+    ``change_pct`` is 100 (total - base) / abs(base), NaN where the base is 0 (e.g. Rh on water).
     """
     frames = []
     base = result["base"]
@@ -360,10 +360,10 @@ def sobol_indices(func: Callable[[np.ndarray], np.ndarray], names: Sequence[str]
                   output_coords: Mapping | None = None) -> xr.Dataset:
     """Sobol first-order (S1) and total-order (ST) indices of ``func`` with their confidence intervals (SALib).
 
-    ``func`` maps an (samples, parameters) array of values to (samples,) or (samples, ...) outputs.
+    ``func`` maps a (samples, parameters) array of values to outputs of shape (samples,) or (samples, k).
     Saltelli's sampling (SALib ``sample.sobol``, ``n`` a power of 2; ``n * (parameters + 2)`` evaluations)
-    and Jansen/Saltelli estimators (SALib ``analyze.sobol``, no second order); ``*_conf`` is the half-width
-    of the ``conf_level`` bootstrap interval.  Returns a Dataset on (``parameter``[, outputs]).
+    and Jansen/Saltelli estimators (SALib ``analyze.sobol``, no second order); ``S1_conf`` and ``ST_conf`` are the
+    half-widths of the ``conf_level`` bootstrap intervals.  Returns a Dataset on ``parameter`` and the outputs' dims.
     """
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
@@ -469,7 +469,7 @@ def sobol(drivers_or_model, params: Sequence[str], casa="zhu2007", rh="pei2009",
           ranges: Mapping | None = None, relative: float | None = None, by_class: bool = False,
           sample_pixels: int | None = None, seed: int = 0, year: int | None = None,
           conf_level: float = 0.95) -> xr.Dataset:
-    """Sobol indices (S1, ST and their ``*_conf``) of the regional annual NPP, Rh and NEP to ``params``.
+    """Sobol indices (S1, ST, S1_conf, ST_conf) of the regional annual NPP, Rh and NEP to ``params``.
 
     ``ranges``: ``{name: (low, high)}`` for some parameters; others get +-``relative`` (a share of the
     default) if given, else their soft range (:func:`knobs`).  ``n`` base samples (a power of 2):
