@@ -297,10 +297,12 @@ def morris_plot(result: xr.Dataset, output: str = "nep", landcover: str | None =
     bars = hv.ErrorBars(frame, kdims=["mu_star"], vdims=["sigma", "mu_star_conf"], horizontal=True).opts(
         color="#7570b3")
     labels = hv.Labels(frame, kdims=["mu_star", "sigma"], vdims=["parameter"]).opts(
-        text_font_size="9pt", yoffset=0.03 * float(frame["sigma"].max() or 1), text_color="black")
+        text_font_size="9pt", yoffset=0.06 * float(max(frame["sigma"].max(), 0.05 * frame["mu_star"].max(), 1e-12)),
+        text_color="black")
     layers = points * bars * labels
-    top = 1.15 * float(max(frame["mu_star"].max(), frame["sigma"].max(), 1e-12))
-    return layers.opts(width=width, height=height, xlim=(0, top), ylim=(0, top),
+    right = 1.15 * float(max((frame["mu_star"] + frame["mu_star_conf"].fillna(0)).max(), 1e-12))
+    top = 1.25 * float(max(frame["sigma"].max(), 0.05 * right))
+    return layers.opts(width=width, height=height, xlim=(0, right), ylim=(0, top),
                        title=title or f"Morris screening of {output.upper()}",
                        xlabel=f"mu* ({unit} per parameter range)", ylabel=f"sigma ({unit})")
 

@@ -394,7 +394,7 @@ def sobol_indices(func: Callable[[np.ndarray], np.ndarray], names: Sequence[str]
     return _indices(stats, names, Y, output_coords, {
         "method": "Sobol (SALib: Saltelli sampling, sample.sobol; analyze.sobol without second order)",
         "n": n, "evaluations": X.shape[0], "conf_level": conf_level, "num_resamples": num_resamples, "seed": seed,
-        "ranges": json.dumps(dict(zip(names, problem["bounds"])))})
+        "ranges": _ranges_json(names, problem["bounds"])})
 
 
 def morris_indices(func: Callable[[np.ndarray], np.ndarray], names: Sequence[str], bounds: Sequence[tuple],
@@ -419,7 +419,11 @@ def morris_indices(func: Callable[[np.ndarray], np.ndarray], names: Sequence[str
     return _indices(stats, names, Y, output_coords, {
         "method": "Morris elementary effects (SALib sample.morris, analyze.morris)", "trajectories": trajectories,
         "num_levels": num_levels, "evaluations": X.shape[0], "conf_level": conf_level, "seed": seed,
-        "ranges": json.dumps(dict(zip(names, problem["bounds"])))})
+        "ranges": _ranges_json(names, problem["bounds"])})
+
+
+def _ranges_json(names, bounds) -> str:
+    return json.dumps({name: [float(f"{v:.10g}") for v in b] for name, b in zip(names, bounds)})
 
 
 def _indices(stats: dict, names, Y: np.ndarray, output_coords: Mapping | None, attrs: dict) -> xr.Dataset:
