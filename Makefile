@@ -46,6 +46,7 @@ mutation: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_sensitivity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build mutants

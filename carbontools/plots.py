@@ -7,6 +7,7 @@
 - Product comparison (:mod:`carbontools.compare`): :func:`bar_plot`, :func:`seasonal_plot`,
   :func:`latitude_time_plots`.
 - Validation (:mod:`carbontools.validate`): :func:`density_scatter`, :func:`residual_map`.
+- Sensitivity (:mod:`carbontools.sensitivity`): :func:`tornado_plot`, :func:`morris_plot`, :func:`sobol_plot`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import xarray as xr
 from .accounting import seasonal_cycle
 
 __all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "bar_plot", "seasonal_plot",
-           "latitude_time_plots", "density_scatter", "residual_map"]
+           "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
 PERCENTILE = 98.0
@@ -239,3 +240,92 @@ def residual_map(sim, obs, cmap: str = "RdBu_r", vmax: float | None = None, titl
     unit = res.attrs["units"]
     return map_image(res, title or "residual sim - obs (red = sim higher)", cmap, (-vmax, vmax),
                      clabel=f"sim - obs ({unit})", frame_width=frame_width, **kwargs)
+
+
+# --- sensitivity --------------------------------------------------------------------------------
+
+def _select(ds: xr.Dataset, output: str, landcover: str | None) -> dict:
+    where = {"output": output}
+    if "landcover" in ds.dims:
+        where["landcover"] = landcover or "all"
+    return where
+
+
+def tornado_plot(result: xr.Dataset, output: str = "nep", landcover: str | None = None, title: str | None = None,
+                 width: int = 650):
+    """Tornado chart of a :func:`carbontools.sensitivity.sweep`: each parameter's change of ``output`` from the
+    base at its lowest and at its highest swept value, the widest swing on top (a HoloViews overlay)."""
+    import holoviews as hv
+
+    from .sensitivity import sweep_table
+
+    table = sweep_table(result)
+    where = _select(result, output, landcover)
+    for dim, value in where.items():
+        table = table[table[dim] == value]
+    table = table.assign(change=table["total"] - table["base"])
+    ends = table.sort_values("value").groupby("parameter", sort=False).agg(
+        low=("change", "first"), high=("change", "last"), low_value=("value", "first"),
+        high_value=("value", "last"))
+    ends = ends.assign(swing=(ends["high"] - ends["low"]).abs()).sort_values("swing")  # widest last = on top
+    unit = result.attrs.get("units", "")
+    rows = list(ends.index)
+    low = hv.Bars([(p, ends.loc[p, "low"], ends.loc[p, "low_value"]) for p in rows], kdims=["parameter"],
+                  vdims=["change", "value"], label="lowest value").opts(color="#d95f02", alpha=0.8)
+    high = hv.Bars([(p, ends.loc[p, "high"], ends.loc[p, "high_value"]) for p in rows], kdims=["parameter"],
+                   vdims=["change", "value"], label="highest value").opts(color="#1b9e77", alpha=0.8)
+    base = float(result["base"].sel(where))
+    label = f"change of {output.upper()} from {base:.4g} {unit}"
+    return (low * high).opts(hv.opts.Bars(invert_axes=True, tools=["hover"])).opts(
+        width=width, height=80 + 40 * len(rows), title=title or f"{output.upper()}: one parameter at a time",
+        ylabel=label, xlabel="", legend_position="bottom_right", show_legend=True)
+
+
+def morris_plot(result: xr.Dataset, output: str = "nep", landcover: str | None = None, title: str | None = None,
+                width: int = 520, height: int = 420):
+    """Morris screening (:func:`carbontools.sensitivity.morris`): mu* (how much) against sigma (non-linear or
+    interacting) of each parameter with mu*'s confidence interval, labelled; parameters near the origin do not
+    matter."""
+    import holoviews as hv
+
+    r = result.sel(_select(result, output, landcover))
+    frame = pd.DataFrame({"parameter": r["parameter"].values, "mu_star": r["mu_star"].values,
+                          "sigma": r["sigma"].values, "mu_star_conf": r["mu_star_conf"].values})
+    unit = result.attrs.get("output_units", "")
+    points = hv.Points(frame, kdims=["mu_star", "sigma"], vdims=["parameter", "mu_star_conf"]).opts(
+        size=10, color="#7570b3", tools=["hover"])
+    bars = hv.ErrorBars(frame, kdims=["mu_star"], vdims=["sigma", "mu_star_conf"], horizontal=True).opts(
+        color="#7570b3")
+    labels = hv.Labels(frame, kdims=["mu_star", "sigma"], vdims=["parameter"]).opts(
+        text_font_size="9pt", yoffset=0.06 * float(max(frame["sigma"].max(), 0.05 * frame["mu_star"].max(), 1e-12)),
+        text_color="black")
+    layers = points * bars * labels
+    right = 1.15 * float(max((frame["mu_star"] + frame["mu_star_conf"].fillna(0)).max(), 1e-12))
+    top = 1.25 * float(max(frame["sigma"].max(), 0.05 * right))
+    return layers.opts(width=width, height=height, xlim=(0, right), ylim=(0, top),
+                       title=title or f"Morris screening of {output.upper()}",
+                       xlabel=f"mu* ({unit} per parameter range)", ylabel=f"sigma ({unit})")
+
+
+def sobol_plot(result: xr.Dataset, output: str = "nep", landcover: str | None = None, title: str | None = None,
+               width: int = 420):
+    """Sobol first-order (S1) and total-order (ST) indices (:func:`carbontools.sensitivity.sobol`) as bars with
+    their confidence intervals, one panel each, parameters in the same order (by ST)."""
+    import holoviews as hv
+
+    r = result.sel(_select(result, output, landcover))
+    order = list(r["parameter"].values[np.argsort(-r["ST"].values)])
+    level = int(round(100 * float(result.attrs.get("conf_level", 0.95))))
+    panels = []
+    for name, color in (("S1", "#1b9e77"), ("ST", "#7570b3")):
+        values = r[name].sel(parameter=order)
+        conf = r[f"{name}_conf"].sel(parameter=order)
+        data = [(str(p), float(v), float(c)) for p, v, c in zip(order, values.values, conf.values)]
+        bars = hv.Bars(data, kdims=["parameter"], vdims=[name, "conf"]).opts(color=color, tools=["hover"])
+        errors = hv.ErrorBars(data, kdims=["parameter"], vdims=[name, "conf"]).opts(line_width=2)
+        kind = "first-order" if name == "S1" else "total-order"
+        panels.append((bars * errors).opts(width=width, height=340, ylim=(min(0.0, float((values - conf).min())) - 0.05,
+                                                                            max(1.0, float((values + conf).max())) + 0.05),
+                                           title=f"{name} ({kind}) of {output.upper()}, {level} % intervals",
+                                           xrotation=30, ylabel=name, xlabel=""))
+    return hv.Layout(panels).cols(2).opts(shared_axes=False, title=title or "")
