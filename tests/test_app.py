@@ -1,6 +1,5 @@
 """The dashboard: its numbers follow the knobs the way the science says; the served app answers."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ import pytest
 from carbontools import demo
 from carbontools.apps.dashboard import Dashboard, build_dashboard, regional_summary
 from carbontools.grid import cell_area
+
+from .serving import free_port
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +98,8 @@ def test_dashboard_builds_its_views():
     assert len(dash.downloads().objects) == 6  # a heading and five files
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_served_app_answers():
-    port = _free_port()
+    port = free_port()
     exe = [sys.executable, "-m", "carbontools.cli", "app", "--port", str(port)]
     proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -5,12 +5,8 @@ location, not from the server's working directory), then the dashboard and one n
 opened in Debian's chromium through the proxy: maps drawn, no console error.
 """
 
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -18,9 +14,8 @@ import pytest
 
 from carbontools.apps import proxy
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from .serving import ARGS, CHROMIUM, free_port, wait_for
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -34,27 +29,15 @@ def test_the_proxy_entry_point_is_installed():
     assert apps == {p.name for p in (REPO / "notebooks").glob("[0-9]*.ipynb")} | {"dashboard.py"}
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     cwd = tmp_path_factory.mktemp("elsewhere")  # not the repository: the proxy must not depend on it
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.token=",
            "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={REPO}", "--ServerApp.ip=127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(base + "/api/status", timeout=10).close()
-            break
-        except OSError:
-            time.sleep(0.5)
+    wait_for(base + "/api/status", request_timeout=10)
     yield base
     proc.terminate()
     out, _ = proc.communicate(timeout=30)

@@ -8,8 +8,6 @@ view failed to build, e.g. on a factor-range error, has none).
 """
 
 import json
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,12 +17,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from .serving import ARGS, CHROMIUM, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 APPS = sorted(NOTEBOOKS.glob("*.ipynb")) + [NOTEBOOKS / "dashboard.py"]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 #: JavaScript: every Plot model of the page's Bokeh documents, and whether a view of it drew a canvas
@@ -45,12 +42,6 @@ PLOTS_JS = """() => {
 }"""
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _title(app: Path) -> str:
     """The heading a student must see: the notebook's first `# ` line, the dashboard's page title."""
     if app.suffix == ".py":
@@ -64,7 +55,7 @@ def _title(app: Path) -> str:
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "panel", "serve", *map(str, APPS), "--port", str(port), "--address", "127.0.0.1",
            "--allow-websocket-origin", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
