@@ -297,8 +297,13 @@ _DRIVER_UNIT_NAMES = {"meter", "millimeter", "centimeter", "kilogram", "gram", "
 
 
 def _per_step(unit: Unit, canonical: Unit) -> Unit:
-    """A monthly driver's amount without a time unit ('mm', 'MJ m-2') is the month's total."""
-    if canonical.exponent("month") == -1 and "[time]" not in unit.pint_unit.dimensionality:
+    """A monthly driver's amount without a time unit ('mm', 'MJ m-2') is the month's total.
+
+    An amount is what the canonical rate becomes times a month (energy has [time] in its dimensions
+    too, so the test is on the whole dimensionality, not on the presence of [time]).
+    """
+    amount = (canonical.pint_unit * ureg.Unit("month")).dimensionality
+    if canonical.exponent("month") == -1 and unit.pint_unit.dimensionality == amount:
         return Unit(unit.text, unit.pint_unit / ureg.Unit("month"), unit.basis, unit.equivalent)
     return unit
 

@@ -43,6 +43,7 @@ def test_precipitation(units, factor):
     ("W m-2", DAYS * 86400 / 1e6),
     ("W m**-2", DAYS * 86400 / 1e6),
     ("J m-2 day-1", DAYS / 1e6),
+    ("MJ m-2", np.ones(3)),  # a monthly driver's amount without a time unit is the month's total (as 'mm' is)
 ])
 def test_radiation(units, factor):
     np.testing.assert_allclose(to_canonical("srad", series([1.0, 1.0, 1.0], units)), factor)
