@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from . import units
-from .grid import cell_area, check_same_grid, coverage, time_step
+from .grid import cell_area, check_same_grid, coverage, on_grid_of, time_step
 from .landcover import reporting_classes
 from .units import area_total_factor
 
@@ -60,9 +60,9 @@ def covered_share(values: xr.DataArray, land_fraction: xr.DataArray | None = Non
             raise ValueError(f"{label} is per m2 of land (attrs['area_basis'] = 'land'): its totals multiply by the "
                              "land share of each cell; give land_fraction= (0..1 on its grid), or set "
                              "attrs['area_basis'] = 'cell' if the values are per m2 of the whole cell")
-        check_same_grid(values, land_fraction, names=(label, "land_fraction"),
-                        fix="put the land fraction on the values' grid first (carbontools.grid.regrid)")
-        share = share * land_fraction.drop_vars([c for c in land_fraction.coords if c not in ("y", "x")]).fillna(0.0)
+        land = on_grid_of(land_fraction, values, names=(label, "land_fraction"),
+                          fix="put the land fraction on the values' grid first (carbontools.grid.regrid)")
+        share = share * land.fillna(0.0)
     return share
 
 
@@ -464,9 +464,8 @@ def latitude_time(values: xr.DataArray, land_fraction: xr.DataArray | None = Non
         raise ValueError(f"latitude_time averages {values.name or 'values'} over land only: give land_fraction= "
                          "(0..1 on the values' grid, e.g. 1 - the water fraction); without it sea cells would "
                          "count as land")
-    check_same_grid(values, land_fraction, names=(values.name or "values", "land_fraction"),
-                    fix="put the land fraction on the values' grid first (carbontools.grid.regrid)")
-    land = land_fraction.drop_vars([c for c in land_fraction.coords if c not in ("y", "x")])
+    land = on_grid_of(land_fraction, values, names=(values.name or "values", "land_fraction"),
+                      fix="put the land fraction on the values' grid first (carbontools.grid.regrid)")
     w = cell_area(values) * coverage(values) * land
     w = w.where(values.notnull(), 0.0)
     out = (values.fillna(0.0) * w).sum("x") / w.sum("x").where(w.sum("x") > 0)

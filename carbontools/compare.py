@@ -21,7 +21,7 @@ import xarray as xr
 
 from . import units
 from .accounting import annual_totals, area_basis, step_amounts
-from .grid import cell_area, check_same_grid, regrid_conservative
+from .grid import cell_area, check_same_grid, on_grid_of, regrid_conservative
 from .plots import bar_plot, latitude_time_plots, seasonal_plot
 
 __all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "ensemble", "bar_plot", "seasonal_plot",
@@ -109,9 +109,8 @@ def harmonise(products: dict[str, xr.DataArray], target: xr.DataArray | xr.Datas
             if land is None:
                 raise ValueError(f"{name} is per m2 of land (attrs['area_basis'] = 'land'); give its land share on its "
                                  "own grid: harmonise(..., land_fraction=share) or land_fraction={name: share}")
-            check_same_grid(dens, land, names=(name, "its land_fraction"),
-                            fix=f"give {name}'s land share on {name}'s own grid (land_fraction={{{name!r}: share}})")
-            land = land.drop_vars([c for c in land.coords if c not in ("y", "x")])
+            land = on_grid_of(land, dens, names=(name, "its land_fraction"),
+                              fix=f"give {name}'s land share on {name}'s own grid (land_fraction={{{name!r}: share}})")
             dens = (dens * land).assign_attrs(dens.attrs)
         dens = dens.assign_attrs(area_basis="cell")
         if dens.rio.crs is None:

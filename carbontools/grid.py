@@ -204,6 +204,18 @@ def check_same_grid(a, b, names: tuple[str, str] = ("a", "b"), fix: str | None =
     if ca is not None and cb is not None and ca != cb:
         raise ValueError(f"{names[0]} and {names[1]} have different CRS ({ca} and {cb}); reproject one first")
 
+
+def on_grid_of(b: xr.DataArray, a, names: tuple[str, str] = ("a", "b"), fix: str | None = None) -> xr.DataArray:
+    """``b`` checked to be on ``a``'s grid (:func:`check_same_grid`) and given ``a``'s exact y/x coordinates.
+
+    Coordinates within the tolerance (float noise after a regrid) count as the same grid, so xarray's
+    exact alignment must not later see them as different: ``b`` takes ``a``'s.  Its other non-dimension
+    coordinates are dropped (they belong to ``b``'s own source).
+    """
+    check_same_grid(a, b, names=names, fix=fix)
+    b = b.drop_vars([c for c in b.coords if c not in ("y", "x") and c not in b.dims])
+    return b.assign_coords(y=a["y"].values, x=a["x"].values)
+
 def _bounds_in(obj, crs) -> tuple[float, float, float, float]:
     """Bounds of ``obj`` (left, bottom, right, top) expressed in ``crs``."""
     from rasterio.warp import transform_bounds

@@ -78,7 +78,7 @@ _MASS = {"g": "g", "kg": "kg", "t": "tonne", "Mg": "Mg", "kt": "kilotonne", "Gg"
 _CARBON_RE = re.compile(
     r"\s*(?P<mass>" + "|".join(sorted(_MASS, key=len, reverse=True)) + r")\s*"
     r"(?P<species>" + "|".join(re.escape(s) for s in sorted(SPECIES, key=len, reverse=True)) + r")"
-    r"(?P<rest>(\s+.*)?)$")
+    r"(?P<rest>((\s+|\s*(?=/)).*)?)$")  # "g C m-2 d-1" or "g C/m2/d"
 _DIMENSIONLESS = {"", "1", "-", "unitless", "dimensionless", "fraction", "none", "ratio"}
 _STEPS = ("month", "year")
 

@@ -602,3 +602,17 @@ def test_values_without_units_say_so_in_their_outputs():
     section = latitude_time(values, land)
     assert section.attrs["units"] == "" and section.rio.crs == "EPSG:32649"  # the grid's CRS stays
     assert zonal_totals(values, row_strip([1.0, 1.0, 1.0]), unit="g C").attrs["mean"] == "per m2"
+
+
+def test_a_land_fraction_off_by_float_noise_counts_as_on_the_grid():
+    """Coordinates 1e-9 of a cell apart pass the grid check; the totals must then not fail to align (they did)."""
+    from carbontools.accounting import annual_totals, latitude_time
+
+    values = row_strip([[10.0, 20.0], [1.0, 2.0]], months=["2021-01-01", "2021-02-01"]).assign_attrs(area_basis="land")
+    land = xr.ones_like(values.isel(time=0, drop=True)) * 0.5
+    land = land.assign_coords(y=land["y"] + 1e-9, x=land["x"] + 1e-9)
+    # per m2 of land on 1 m2 cells that are half land: (10 + 1) x 0.5 + (20 + 2) x 0.5 = 16.5 g
+    one_zone = xr.zeros_like(values.isel(time=0, drop=True), dtype=int)
+    assert float(zonal_totals(values, one_zone, unit="g C", land_fraction=land)["total"].sum()) == pytest.approx(16.5)
+    lt = latitude_time(values.assign_attrs(area_basis="cell"), land_fraction=land)
+    np.testing.assert_allclose(lt.sel(y=0.5), [15.0, 1.5])  # land-weighted means of (10, 20) and (1, 2)

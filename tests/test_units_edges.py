@@ -198,3 +198,12 @@ def test_a_driver_without_values_does_not_stop_the_checks_of_the_others():
     with pytest.warns(UserWarning, match="ndvi holds no valid values"):
         with pytest.raises(ValueError, match="precip has negative values"):
             units.check_plausible(arrays)
+
+
+def test_carbon_units_written_with_slashes_name_their_species():
+    """'g C/m2/d' read the C as a temperature interval (degC) and was refused; now it is grams of carbon."""
+    slashed, spaced = units.parse("g C/m2/d"), units.parse("g C m-2 d-1")
+    assert slashed.basis == spaced.basis == "C" and slashed.pint_unit == spaced.pint_unit
+    # 1 kg C m-2 s-1 = 1000 g x 86400 s per day
+    assert units.factor("kg C/m2/s", "g C m-2 d-1") == (pytest.approx(1000.0 * 86400.0), 0.0)
+    assert units.parse("g CO2/m2/yr").basis == "CO2"
