@@ -218,8 +218,9 @@ def density_scatter(sim, obs, gridsize: int = 40, xlabel: str | None = None, yla
         ols = hv.Curve([(lo, m["intercept"] + m["slope"] * lo), (hi, m["intercept"] + m["slope"] * hi)],
                        label=f"OLS: sim = {_fmt(m['slope'])} obs {sign} {_fmt(abs(m['intercept']))}")
         layers = layers * ols.opts(color="red", line_width=2)
+    # the statistics line is long: a smaller title font keeps it inside the plot's width (it was cut at "RMSE =")
     return layers.opts(title=full_title, xlim=(lo, hi), ylim=(lo, hi), legend_position="bottom_right",
-                       show_legend=True)
+                       show_legend=True, fontsize={"title": "9pt"})
 
 
 def residual_map(sim, obs, cmap: str = "RdBu_r", vmax: float | None = None, title: str | None = None,
