@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import itertools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -42,7 +41,7 @@ import xarray as xr
 from .grid import cell_area
 from .landcover import casa_class_names
 from .models.nep import annual_sum, nep
-from .params import ClassTable, ParamSet
+from .params import ParamSet
 from .pipeline import Prepared, assemble, casa_stage, prepare, rh_stage
 from .units import area_total_factor
 

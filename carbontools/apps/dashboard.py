@@ -34,10 +34,10 @@ from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names
 from ..params import RH_MODELS, Q10Params
-from .explorers import RH_KNOBS, number_knob, rh_knobs
-from ..pipeline import URBAN_SOILS, assemble, casa_stage, prepare, rh_stage
+from ..pipeline import URBAN_SOILS, Prepared, assemble, casa_stage, prepare, rh_stage
 from ..plots import map_image
 from ..units import convert
+from .explorers import knob_widgets, number_knob, rh_knobs
 
 __all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState"]
 
@@ -96,7 +96,7 @@ class SharedState:
     cell areas and the district zones; and the results of the knob settings asked so far (a few kept)."""
 
     drivers: xr.Dataset
-    prep: object
+    prep: Prepared
     casa: xr.Dataset
     area: xr.DataArray
     districts: xr.DataArray | None
@@ -335,35 +335,17 @@ class Dashboard(param.Parameterized):
     def parameter_view(self):
         return pn.pane.JSON(self.parameters(), depth=2, theme="light", sizing_mode="stretch_width")
 
-    def applies(self, knob: str) -> bool:
-        """Whether ``knob`` (an Rh knob) changes anything under the chosen Rh model."""
-        return knob not in RH_KNOBS or knob in rh_knobs(self.rh_model)
-
     def reset(self, *_):
         """Every knob back to its default (the preset's and the Rh model's values)."""
         self.param.update({k: self.param[k].default for k in KNOBS})
 
     def controls(self):
-        sliders = {k: pn.widgets.FloatSlider.from_param(self.param[k], sizing_mode="stretch_width")
-                   for k in ("eps_scale", "q10", "rh_ref")}
-        # sliders take no description: the parameter's explanation and source sit in an icon beside them
-        explained = {k: pn.Row(w, pn.widgets.TooltipIcon(value=self.param[k].doc, margin=(28, 0, 0, 0)),
-                               sizing_mode="stretch_width") for k, w in sliders.items()}
-        selects = {k: pn.widgets.Select.from_param(self.param[k], description=self.param[k].doc,
-                                                   sizing_mode="stretch_width")
-                   for k in ("rh_model", "urban_soils", "year")}
-
-        def enable(*_):  # a knob the chosen Rh model does not use is shown, greyed out
-            for k in RH_KNOBS:
-                sliders[k].disabled = not self.applies(k)
-
-        self.param.watch(enable, "rh_model")
-        enable()
+        knobs = dict(sliders=("eps_scale", "q10", "rh_ref"), explain=True, width=None)
         reset = pn.widgets.Button(label="Reset to defaults", color="light", sizing_mode="stretch_width")
         reset.on_click(self.reset)
-        return pn.Column(explained["eps_scale"], selects["rh_model"], explained["q10"], explained["rh_ref"],
-                         pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width"), selects["urban_soils"],
-                         selects["year"], reset, sizing_mode="stretch_width")
+        return pn.Column(knob_widgets(self, ["eps_scale", "rh_model", "q10", "rh_ref"], **knobs),
+                         pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width"),
+                         knob_widgets(self, ["urban_soils", "year"], **knobs), reset, sizing_mode="stretch_width")
 
     def downloads(self):
         button = dict(color="success", variant="outline", sizing_mode="stretch_width")

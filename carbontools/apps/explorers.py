@@ -43,11 +43,14 @@ def models_using(knob: str) -> list[str]:
     return [m for m in RH_MODELS if knob in rh_knobs(m)]
 
 
-def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tuple[str, ...] = ()) -> pn.Column:
+def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tuple[str, ...] = (),
+                 explain: bool = False, width: int | None = 380) -> pn.Column:
     """Widgets for ``owner``'s ``parameters`` (a FloatSlider for those in ``sliders``), in that order.
 
     When ``owner`` has an ``rh_model`` parameter, each Rh knob is disabled (greyed out) while the chosen
     model has no parameter of that name, so a knob that cannot change the result never looks live.
+    ``explain``: each knob carries its parameter's doc (description and source): selects as their
+    description, sliders (which take none) in an icon beside them.
     """
     widgets = []
     for name in parameters:
@@ -55,8 +58,14 @@ def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tup
         extra = {}
         if name in RH_KNOBS and "rh_model" in owner.param:
             extra["disabled"] = pn.bind(lambda model, knob=name: knob not in rh_knobs(model), owner.param.rh_model)
-        widgets.append(kind.from_param(owner.param[name], sizing_mode="stretch_width", **extra))
-    return pn.Column(*widgets, width=380)
+        doc = owner.param[name].doc if explain else None
+        if doc and kind is not pn.widgets.FloatSlider:
+            extra["description"] = doc
+        widget = kind.from_param(owner.param[name], sizing_mode="stretch_width", **extra)
+        if doc and kind is pn.widgets.FloatSlider:
+            widget = pn.Row(widget, pn.widgets.TooltipIcon(value=doc, margin=(28, 0, 0, 0)), sizing_mode="stretch_width")
+        widgets.append(widget)
+    return pn.Column(*widgets, **({"width": width} if width else {"sizing_mode": "stretch_width"}))
 
 
 def number_knob(params, name: str, label: str | None = None) -> param.Number:

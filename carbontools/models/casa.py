@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from ..landcover import NON_VEGETATED, class_lookup
-from ..params import CASA_PRESETS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable, class_label
+from ..params import CASA_PRESETS, CONSTANTS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable, class_label
 from ._ops import clamp as _clamp
 from ._ops import fresh
 from ._ops import where as _where
@@ -202,21 +202,31 @@ def thornthwaite_pet(tmean, heat_idx, params: CasaParams | None = None, daylengt
     return fresh(_where(np.isnan(tmean) | np.isnan(heat_idx), np.nan, _where(active, ep0, 0.0)), "pet")
 
 
+def _mid_month_doy(time: xr.DataArray) -> xr.DataArray:
+    """The day of year of each month's middle (a 31-day month starting on day 182: 197)."""
+    return time.dt.dayofyear + (time.dt.days_in_month - 1) / 2.0
+
+
+def _solar_geometry(doy, latitude, params: CasaParams):
+    """Latitude (rad), solar declination and sunset hour angle (rad) on day of year ``doy`` (FAO-56 eq. 24-25).
+
+    The declination's constants are ``declination_amplitude`` and ``declination_phase``; polar day and night
+    are the sunset hour angle clipped to pi and 0.
+    """
+    decl = params.declination_amplitude * np.sin(2.0 * np.pi / 365.0 * doy - params.declination_phase)
+    phi = np.deg2rad(latitude)
+    ws = np.arccos(_clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0))
+    return phi, decl, ws
+
+
 def daylength_factor(time: xr.DataArray, latitude: xr.DataArray, params: CasaParams | None = None) -> xr.DataArray:
     """Thornthwaite's correction K = N/12 * days/30 for the month's mid day at ``latitude`` (degrees).
 
-    N (hours) from the sunset hour angle with the solar declination of FAO-56 (Allen et al. 1998,
-    eq. 24-25, 34; its constants are ``declination_amplitude`` and ``declination_phase``); polar day
-    and night are clipped to 24 and 0 hours.
+    N (hours) = 24/pi ws from the sunset hour angle of FAO-56 (Allen et al. 1998, eq. 24-25, 34);
+    polar day and night are 24 and 0 hours.
     """
-    p = params if params is not None else DEFAULT
-    days = time.dt.days_in_month
-    mid_doy = time.dt.dayofyear + (days - 1) / 2.0
-    decl = p.declination_amplitude * np.sin(2.0 * np.pi / 365.0 * mid_doy - p.declination_phase)
-    phi = np.deg2rad(latitude)
-    cos_ws = _clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0)
-    hours = 24.0 / np.pi * np.arccos(cos_ws)
-    k = hours / 12.0 * days / 30.0
+    _, _, ws = _solar_geometry(_mid_month_doy(time), latitude, params if params is not None else DEFAULT)
+    k = 24.0 / np.pi * ws / 12.0 * time.dt.days_in_month / 30.0
     return fresh(k.transpose("time", ...) if "time" in k.dims else k, "daylength_factor")
 
 
@@ -225,16 +235,10 @@ def daily_extraterrestrial_radiation(doy, latitude, params: CasaParams | None = 
 
     FAO-56 (Allen et al. 1998) eq. 21-25: Ra = 24*60/pi Gsc dr (ws sin(phi) sin(delta) + cos(phi)
     cos(delta) sin(ws)), with the solar constant Gsc and dr = 1 + 0.033 cos(2 pi J/365) from
-    :data:`carbontools.params.CONSTANTS` and the declination from ``params``; polar day and night
-    through the clipped sunset hour angle ws.
+    :data:`carbontools.params.CONSTANTS` and the declination and sunset hour angle of the day length.
     """
-    from ..params import CONSTANTS
-
-    p = params if params is not None else DEFAULT
-    decl = p.declination_amplitude * np.sin(2.0 * np.pi / 365.0 * doy - p.declination_phase)
+    phi, decl, ws = _solar_geometry(doy, latitude, params if params is not None else DEFAULT)
     dr = 1.0 + CONSTANTS.orbit_eccentricity * np.cos(2.0 * np.pi / 365.0 * doy)
-    phi = np.deg2rad(latitude)
-    ws = np.arccos(_clamp(-np.tan(phi) * np.tan(decl), -1.0, 1.0))
     return 24.0 * 60.0 / np.pi * CONSTANTS.solar_constant * dr * (
         ws * np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.sin(ws))
 
@@ -247,7 +251,7 @@ def extraterrestrial_radiation(time: xr.DataArray, latitude: xr.DataArray,
     (FAO-56 eq. 35: 0.25 overcast to 0.75 clear) points to wrong units.
     """
     days = time.dt.days_in_month
-    ra = daily_extraterrestrial_radiation(time.dt.dayofyear + (days - 1) / 2.0, latitude, params) * days
+    ra = daily_extraterrestrial_radiation(_mid_month_doy(time), latitude, params) * days
     out = ra.transpose("time", ...) if "time" in ra.dims else ra
     return fresh(out, "extraterrestrial_radiation").assign_attrs(units="MJ m-2 month-1",
                                                                  long_name="top-of-atmosphere solar radiation")
