@@ -20,6 +20,18 @@ import xarray as xr
 
 from .accounting import seasonal_cycle
 
+
+def _hvplot_accessors() -> None:
+    """Register hvplot's ``.hvplot`` on xarray and pandas objects, once.
+
+    Not a plain ``import hvplot.xarray``: in IPython hvplot forgets its modules before every cell, so each
+    import in a later cell loads the bokeh extension again and writes its whole JavaScript into that cell.
+    """
+    if not hasattr(xr.DataArray, "hvplot"):
+        import hvplot.xarray  # noqa: F401
+    if not hasattr(pd.DataFrame, "hvplot"):
+        import hvplot.pandas  # noqa: F401
+
 __all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
@@ -105,7 +117,7 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
     (``xaxis=None, yaxis=None`` to hide the axes, ``toolbar='above'``, ``widget_location='bottom'``, ...).
     """
     import holoviews as hv
-    import hvplot.xarray  # noqa: F401  (registers .hvplot on DataArrays)
+    _hvplot_accessors()
 
     if not {"y", "x"} <= set(da.dims):
         raise ValueError(f"map_image needs a map with dims 'y' and 'x'; got {da.dims}")
@@ -188,7 +200,7 @@ def density_scatter(sim, obs, gridsize: int = 40, xlabel: str | None = None, yla
     pairs per hexagon on a log scale.  Offline: no map tiles.
     """
     import holoviews as hv
-    import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
+    _hvplot_accessors()
 
     from .validate import ValidationWarning, _pairs, metrics
 

@@ -103,16 +103,16 @@ def test_served_app_answers():
     exe = [sys.executable, "-m", "carbontools.cli", "app", "--port", str(port)]
     proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + 180
         html = None
         while time.time() < deadline and html is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/dashboard", timeout=30) as r:
                     assert r.status == 200
                     html = r.read().decode()
-            except (ConnectionError, urllib.error.URLError):
+            except OSError:  # not up yet, or slow to answer on a loaded machine (socket timeout)
                 time.sleep(0.5)
-        assert html is not None, "the app did not answer within 90 s"
+        assert html is not None, "the app did not answer within 180 s"
         assert "carbontools" in html
     finally:
         proc.terminate()

@@ -13,35 +13,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from .serving import ARGS, CHROMIUM, free_port
+from .serving import ARGS, CHROMIUM, PLOTS_JS, free_port, open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 APPS = sorted(NOTEBOOKS.glob("*.ipynb")) + [NOTEBOOKS / "dashboard.py"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-#: JavaScript: every Plot model of the page's Bokeh documents, and whether a view of it drew a canvas
-PLOTS_JS = """() => {
-  const out = [];
-  const views = Bokeh.index ? [...Bokeh.index.all_views()] : [];
-  for (const doc of Bokeh.documents) {
-    for (const model of doc._all_models.values()) {
-      if (!(model instanceof Bokeh.Models.get("Plot"))) continue;
-      const view = views.find(v => v.model === model);
-      const canvas = view && view.canvas_view ? view.canvas_view.primary.canvas : null;
-      const rect = canvas ? canvas.getBoundingClientRect() : null;
-      out.push({id: model.id, title: model.title ? String(model.title.text || "") : "",
-                width: rect ? rect.width : 0, height: rect ? rect.height : 0, has_view: Boolean(view)});
-    }
-  }
-  return out;
-}"""
-
-
 def _title(app: Path) -> str:
     """The heading a student must see: the notebook's first `# ` line, the dashboard's page title."""
     if app.suffix == ".py":
@@ -87,29 +66,6 @@ def browser():
         browser.close()
 
 
-def open_app(browser, url: str, viewport=(1400, 900)):
-    """The page of ``url`` once its Bokeh documents are rendered; ``page.problems`` lists console errors,
-    uncaught exceptions, failed requests and requests to other hosts."""
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.problems.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} ({r.failure})"))
-    page.on("request", lambda r: None if urlparse(r.url).scheme in ("data", "blob") or urlparse(r.url).hostname
-            in LOCAL_HOSTS else page.problems.append(f"request to another host: {r.url}"))
-    page.goto(url, timeout=180_000)
-    # the document arrives over the websocket after the page (the server runs the notebook first)
-    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=180_000)
-    deadline, last = time.time() + 20, None
-    while time.time() < deadline:  # until the plots have settled: two equal readings 0.5 s apart, all drawn
-        plots = page.evaluate(PLOTS_JS)
-        if plots and plots == last and all(p["width"] > 0 for p in plots):
-            break
-        last = plots
-        time.sleep(0.5)
-    return page
-
-
 @pytest.mark.parametrize("app", APPS, ids=[a.stem for a in APPS])
 def test_served_app_renders_its_text_and_plots_offline_without_errors(server, browser, app):
     page = open_app(browser, f"{server['base']}/{app.stem}")
@@ -128,3 +84,15 @@ def test_served_app_renders_its_text_and_plots_offline_without_errors(server, br
         assert not failures, f"{app.name}:\n" + "\n".join(failures)
     finally:
         page.close()
+
+
+def test_the_dashboard_maps_fit_side_by_side_on_a_projector(server, browser):
+    """At 1024 x 768 (a projector) NPP, Rh and NEP stand in one row, inside the window."""
+    page = open_app(browser, f"{server['base']}/dashboard", viewport=(1024, 768))
+    try:
+        maps = [p for p in page.evaluate(PLOTS_JS) if p["title"].startswith(("NPP ", "Rh ", "NEP "))]
+    finally:
+        page.close()
+    assert len(maps) == 3, maps
+    assert max(m["top"] for m in maps) - min(m["top"] for m in maps) < 5, f"the maps wrap: {maps}"
+    assert max(m["right"] for m in maps) <= 1024, maps

@@ -46,9 +46,11 @@ __all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones",
 silence(FIXED_SIZING_MODE, True)
 
 KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils")
-#: map frames (px): three maps with their colour bars side by side in the main area from a 1280 px window,
-#: two from 1024 px (a projector); a narrower window wraps them
-MAP_WIDTH = 200
+#: map frames (px), colour bars below them: with the sidebar, three maps side by side from a 1024 px window (a
+#: projector) up; a narrower window wraps them
+MAP_WIDTH = 170
+#: px: wide enough for the longest knob label ("reference Rh at 10 degC (g C m-2 month-1): 16.30")
+SIDEBAR_WIDTH = 340
 #: the variables the dashboard shows and downloads
 SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover_casa"]
 
@@ -279,9 +281,10 @@ class Dashboard(param.Parameterized):
         return _io.StringIO(json.dumps(self.parameters(), indent=2))
 
     # --- views -------------------------------------------------------------------------------
-    def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False):
-        return map_image(da, title, cmap, symmetric=symmetric, frame_width=MAP_WIDTH, clabel="g C m-2 yr-1",
-                         toolbar="above", xaxis=None, yaxis=None)
+    def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False, clabel: str = "g C m-2 yr-1"):
+        # colour bars below the maps: three maps side by side fit beside the sidebar from 1024 px up
+        return map_image(da, title, cmap, symmetric=symmetric, frame_width=MAP_WIDTH, clabel=clabel,
+                         toolbar="above", xaxis=None, yaxis=None).opts(colorbar_position="bottom")
 
     @param.depends(*KNOBS, "year")
     def maps(self):
@@ -290,7 +293,7 @@ class Dashboard(param.Parameterized):
         return pn.FlexBox(
             self._map(a["npp"], f"NPP {self.year}", "YlGn"),
             self._map(a["rh"], f"Rh {self.year}", "YlOrBr"),
-            self._map(a["nep"], f"NEP {self.year} (green = sink)", "RdYlGn", symmetric=True),
+            self._map(a["nep"], f"NEP {self.year}", "RdYlGn", symmetric=True, clabel="g C m-2 yr-1 (green = sink)"),
         )
 
     @param.depends(*KNOBS, "year")
@@ -392,6 +395,7 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
         sidebar=[dash.controls(), dash.downloads(), about],
         main=[pn.Column(dash.indicators, tabs, sizing_mode="stretch_width")],
         header_background="#1a9850",
+        sidebar_width=SIDEBAR_WIDTH,
     )
     template.dashboard = dash  # for tests and notebooks
     return template
