@@ -579,3 +579,28 @@ def test_us_tw1_site_mode_gives_a_plausible_eps_and_run_reproduces_it(us_tw1):
     assert boot.table.loc["eps", "bootstrap_se"] == pytest.approx(fit.stderr, rel=0.5)
     out = calibrate.run_site(months, landcover="WET", **fit.overrides())
     np.testing.assert_allclose(out["gpp"].values[ok], fit.modelled, rtol=1e-10)
+
+
+def test_site_plots_render_the_fits():
+    import holoviews as hv
+
+    from carbontools import plots
+
+    hv.extension("bokeh")
+    months = calibrate.site_months(demo.tower_daily())
+    fit = calibrate.fit_tower_lue(months)
+    res = plots.residual_plot(months["tmean"].to_series()[np.isfinite(months["gpp_observed"].values)].values,
+                              fit.residuals, "tmean (degC)")
+    assert len(res.Scatter.I.data) == fit.n
+    out = calibrate.run_site(months, **fit.overrides())
+    cycle = plots.site_cycle_plot(out["gpp_observed"].to_series(), {"fitted": out["gpp"].to_series()}, "GPP")
+    panels = list(cycle)
+    assert len(panels) == 2 and [c.label for c in panels[1]] == ["observed", "fitted"]
+    observed, fitted = (c.dframe().set_index("month").iloc[:, 0] for c in panels[1])
+    assert list(observed.index) == list(range(1, 13))
+    # the demo's November-December gap of 2012 leaves those months to 2013 and 2014, for the model too
+    gpp = out["gpp"].to_series()
+    assert fitted[11] == pytest.approx(gpp[["2013-11-01", "2014-11-01"]].mean())
+    hv.render(cycle)  # draws with Bokeh
+    with pytest.raises(ValueError, match="x has 3 values but residuals has 2"):
+        plots.residual_plot([1, 2, 3], [0.1, 0.2], "x")
