@@ -544,14 +544,14 @@ def site_months(source, gpp: str = "GPP_NT_VUT_REF", reco: str = "RECO_NT_VUT_RE
     sw = ds["SW_IN_F"]
     if bool((sw < 0).any()):
         bad = pd.DatetimeIndex(sw["time"].values[(sw < 0).values])
-        raise ValueError(f"SW_IN_F (incoming shortwave radiation, a {RESOLUTIONS_NAME[resolution]} mean in W m-2) "
+        raise ValueError(f"SW_IN_F (incoming shortwave radiation, a {_RESOLUTION_NAMES[resolution]} mean in W m-2) "
                          f"is negative on {bad.size} step(s), first {bad[0]:%Y-%m-%d}: min {float(sw.min()):g}. "
                          "Daily and monthly means cannot be below 0; set those values to NaN or fix the file")
     from .units import to_canonical
     out = xr.Dataset()
     if resolution == "DD":
         for name, column in _SITE_MET.items():
-            mean, fraction = _monthly_mean(ds[column], ds[column].notnull(), min_valid_fraction)
+            mean, _ = _monthly_mean(ds[column], ds[column].notnull(), min_valid_fraction)
             qc = ds[f"{column}_QC"].resample(time="MS").mean() if f"{column}_QC" in ds else None
             out[name] = mean
             if qc is not None:
@@ -601,7 +601,7 @@ def site_months(source, gpp: str = "GPP_NT_VUT_REF", reco: str = "RECO_NT_VUT_RE
     return out
 
 
-RESOLUTIONS_NAME = {"DD": "daily", "MM": "monthly"}
+_RESOLUTION_NAMES = {"DD": "daily", "MM": "monthly"}
 
 
 def seasonal_ndvi(time, low: float = SEASONAL_NDVI["low"], high: float = SEASONAL_NDVI["high"],

@@ -442,6 +442,7 @@ def test_bootstrap_seeds_reproduce_and_years_are_resampled_whole():
         one = calibrate.bootstrap(fit, n_boot=300, block="year", seed=11)
     with pytest.warns(UserWarning):
         again = calibrate.bootstrap(fit, n_boot=300, block="year", seed=11)
+    with pytest.warns(UserWarning):
         other = calibrate.bootstrap(fit, n_boot=300, block="year", seed=12)
     pd.testing.assert_frame_equal(one.table, again.table)
     pd.testing.assert_frame_equal(one.samples, again.samples)
