@@ -323,7 +323,7 @@ def china_products(seed: int = 2015, fractions: xr.DataArray | None = None) -> d
 
 
 def tower_daily(years: tuple[int, ...] = (2012, 2013, 2014), rh_ref: float = 60.0, q10: float = 2.5,
-                t_ref: float = 10.0, noise: float = 0.1, seed: int = 1) -> xr.Dataset:
+                t_ref: float = 10.0, noise: float = 0.1, seed: int = 1, eps: float = 1.2) -> xr.Dataset:
     """A SYNTHETIC daily flux-tower record shaped like :func:`carbontools.io.read_fluxnet` of a ``..._DD_...`` file.
 
     Nothing here is observed.  ``TA_F`` (degC) is a seasonal cycle of a temperate site (about 6-22 degC in
@@ -333,6 +333,12 @@ def tower_daily(years: tuple[int, ...] = (2012, 2013, 2014), rh_ref: float = 60.
     gap of two months in the first winter (QC 0), so that a quality rule has something to drop.  A fit of
     monthly totals against monthly mean temperature comes close to ``rh_ref`` and ``q10`` but not exactly
     (daily weather, month lengths and the noise).  For notebooks and tests without a tower file.
+
+    For site mode (:func:`carbontools.calibrate.site_months`) it also has ``SW_IN_F`` (W m-2, a clear-sky
+    seasonal cycle times random cloudiness), ``P_F`` (mm d-1, showers on 30 % of the days) and
+    ``GPP_NT_VUT_REF`` = ``GPP_DT_VUT_REF`` = ``eps * FPAR * 0.5 * SW_IN`` (g C m-2 d-1, ``eps`` in g C per MJ of
+    APAR) with the same kind of noise, where FPAR is constant within each month (the 12 values are in
+    ``attrs['fpar_by_month']``, peak in July); ``NEE_VUT_REF`` = RECO - GPP.  No stress scalars are in GPP.
     """
     rng = np.random.default_rng(seed)
     time = pd.date_range(f"{min(years)}-01-01", f"{max(years)}-12-31", freq="D")
@@ -346,8 +352,23 @@ def tower_daily(years: tuple[int, ...] = (2012, 2013, 2014), rh_ref: float = 60.
     reco = rate * np.exp(noise * rng.standard_normal(time.size) - noise ** 2 / 2)
     qc = np.ones(time.size)
     qc[(time >= f"{min(years)}-11-01") & (time < f"{min(years) + 1}-01-01")] = 0.0
+    # drawn after the respiration, so that the temperature and RECO series are those of earlier versions
+    month = time.month.values
+    fpar_by_month = 0.2 + 0.6 * (1 + np.cos(2 * np.pi * (np.arange(1, 13) - 7) / 12.0)) / 2.0
+    clear = 190.0 - 120.0 * np.cos(2 * np.pi * (doy + 10) / 365.25)
+    sw = clear * rng.uniform(0.55, 1.0, time.size)
+    rain = np.where(rng.uniform(size=time.size) < 0.3, rng.exponential(6.0, time.size), 0.0)
+    gpp = eps * fpar_by_month[month - 1] * 0.5 * sw * 0.0864 * np.exp(noise * rng.standard_normal(time.size)
+                                                                        - noise ** 2 / 2)
+    flux = "g C m-2 d-1"
     ds = xr.Dataset(
         {"TA_F": ("time", ta, {"units": "degC", "long_name": "air temperature (synthetic)"}),
+         "SW_IN_F": ("time", sw, {"units": "W m-2", "long_name": "incoming shortwave radiation (synthetic)"}),
+         "SW_IN_F_QC": ("time", np.ones(time.size), {"units": "1"}),
+         "P_F": ("time", rain, {"units": "mm d-1", "long_name": "precipitation (synthetic)"}),
+         "GPP_NT_VUT_REF": ("time", gpp, {"units": flux, "long_name": "gross primary production (synthetic)"}),
+         "GPP_DT_VUT_REF": ("time", gpp.copy(), {"units": flux, "long_name": "gross primary production (synthetic)"}),
+         "NEE_VUT_REF": ("time", reco - gpp, {"units": flux, "long_name": "net ecosystem exchange (synthetic)"}),
          "TA_F_QC": ("time", qc, {"units": "1"}),
          "RECO_NT_VUT_REF": ("time", reco, {"units": "g C m-2 d-1",
                                             "long_name": "ecosystem respiration (synthetic)"}),
@@ -355,5 +376,6 @@ def tower_daily(years: tuple[int, ...] = (2012, 2013, 2014), rh_ref: float = 60.
         coords={"time": time},
         attrs={"site_id": "SYNTHETIC", "resolution": "DD", "product": "synthetic",
                "title": f"SYNTHETIC tower: Q10 {q10}, rh_ref {rh_ref} g C m-2 month-1 at {t_ref} degC, "
-                        f"noise {noise}"})
+                        f"eps {eps} g C MJ-1 APAR, noise {noise}",
+               "fpar_by_month": [round(float(v), 6) for v in fpar_by_month], "eps": eps})
     return ds

@@ -342,3 +342,60 @@ def sobol_plot(result: xr.Dataset, output: str = "nep", landcover: str | None = 
                                            title=f"{name} ({kind}) of {output.upper()}, {level} % intervals",
                                            xrotation=30, ylabel=name, xlabel=""))
     return hv.Layout(panels).cols(2).opts(shared_axes=False, title=title or "")
+
+
+# --- flux-tower calibration (carbontools.calibrate) ---------------------------------------------------
+
+def residual_plot(x, residuals, xlabel: str, ylabel: str = "observed - modelled", title: str = "residuals",
+                  width: int = 420, height: int = 300, color: str = "purple"):
+    """Residuals (observed - modelled) of a fit against ``x`` (temperature, month, ...) with the zero line.
+
+    ``x`` may be datetimes (residuals against time) or numbers; non-finite pairs are left out.
+    """
+    import holoviews as hv
+
+    xs = pd.Series(np.asarray(x)).reset_index(drop=True)
+    res = pd.Series(np.asarray(residuals, dtype=float))
+    if xs.size != res.size:
+        raise ValueError(f"residual_plot: x has {xs.size} values but residuals has {res.size}; give one x per residual")
+    ok = res.notna() & xs.notna()
+    frame = pd.DataFrame({"x": xs[ok].values, "residual": res[ok].values})
+    points = hv.Scatter(frame, "x", "residual").opts(color=color, size=7, tools=["hover"])
+    return (points * hv.HLine(0).opts(color="grey", line_dash="dashed")).opts(
+        xlabel=xlabel, ylabel=ylabel, title=title, width=width, height=height)
+
+
+def site_cycle_plot(observed: pd.Series, modelled: dict[str, pd.Series] | pd.Series, ylabel: str,
+                    title: str = "", width: int = 760, height: int = 280):
+    """Observed against modelled monthly values of one site: the time series, and the mean seasonal cycle.
+
+    ``observed``: a Series on monthly time stamps (NaN where the tower's quality rule dropped a month);
+    ``modelled``: one Series or ``{label: Series}`` on the same stamps.  The seasonal cycle (mean by calendar
+    month over the years) uses only the months where the tower has a value, for the model too, so the two
+    cycles compare like with like.  Returns a HoloViews layout of the two panels.
+    """
+    import holoviews as hv
+
+    models = {"modelled": modelled} if isinstance(modelled, pd.Series) else dict(modelled)
+    obs = observed.astype(float)
+    colours = ["darkorange", "teal", "crimson", "olive"]
+    series = [hv.Scatter((obs.index, obs.values), "time", ylabel, label="observed").opts(color="black", size=6)]
+    def by_month(values: pd.Series):
+        mean = values.groupby(values.index.month).mean().reindex(range(1, 13))
+        return mean.index.values, mean.values
+
+    cycle = [hv.Curve(by_month(obs), "month", ylabel, label="observed").opts(color="black", line_width=3)]
+    for (label, m), colour in zip(models.items(), colours):
+        m = m.reindex(obs.index).astype(float)
+        series.append(hv.Curve((m.index, m.values), "time", ylabel, label=label).opts(color=colour))
+        same = m.where(obs.notna())
+        cycle.append(hv.Curve(by_month(same), "month", ylabel, label=label).opts(
+            color=colour, line_width=2))
+    left = hv.Overlay(series).opts(width=width, height=height, title=title or "observed and modelled, by month",
+                                   legend_position="top_left")
+    right = hv.Overlay(cycle).opts(width=width // 2 + 60, height=height, legend_position="top_left", xticks=list(
+        range(1, 13)), title="mean seasonal cycle (months the tower has)")
+    return (left + right).cols(2).opts(shared_axes=False)
+
+
+__all__ += ["residual_plot", "site_cycle_plot"]
