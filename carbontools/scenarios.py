@@ -719,8 +719,10 @@ def district_green_change(drivers: xr.Dataset, zones, district, share: float, gr
     else:
         pools = _default_pools(ds) if pools is None else pools
         base = {"key": key, "pools": pools, **_district_totals(crop, inside, pools, run_options, year)}
-    scen_drivers = add_green(crop, share, green_class, region=inside, sealed_ndvi=sealed_ndvi)
-    scen = _district_totals(scen_drivers, inside, pools, run_options, year)
+    # the scenario is made on the whole scene (its vegetation NDVI falls back to the scene's, not the box's), then
+    # cut to the box: only the district's pixels change, and only the box is run
+    scen_drivers = add_green(ds, share, green_class, region=mask, sealed_ndvi=sealed_ndvi)
+    scen = _district_totals(scen_drivers.isel(box), inside, pools, run_options, year)
     return {"district": key["district"], "share": share,
             "nep_baseline_tC_yr": base["nep_tC_yr"], "nep_scenario_tC_yr": scen["nep_tC_yr"],
             "nep_change_tC_yr": scen["nep_tC_yr"] - base["nep_tC_yr"],
