@@ -14,7 +14,7 @@ Green share of built-up pixels
     :func:`add_green` unseals a share ``g`` of every built-up pixel (CASA class 8) in a region and
     :func:`remove_green` seals it: impervious fraction -g / +g, NDVI by linear mixing, everything else
     unchanged.  The rule, per pixel and month t, with V(t) the mean NDVI of the region's pixels of the
-    ``green_class`` (the vegetation the new green space is like; the whole scene's when the region has none):
+    ``green_class`` (the vegetation the new green space is like; the whole scene's when the region has none)::
 
         add:     NDVI' = NDVI + g * (V(t) - X)
         remove:  NDVI' = NDVI - g * (V(t) - X)
@@ -696,12 +696,14 @@ def district_green_change(drivers: xr.Dataset, zones, district, share: float, gr
                           sealed_ndvi: float | None = None, baseline: Mapping | None = None, **run_options) -> dict:
     """The change in annual NEP and storage of one district when ``share`` of its built-up pixels turns green: fast.
 
-    The same scenario as ``compare_scenario(drivers, add_green(drivers, share, green_class, region=district,
-    zones=zones))`` gives for that district, computed on the district's bounding box only: the pipeline's
-    stages (:func:`carbontools.pipeline.prepare`, ``casa_stage``, ``rh_stage``, ``assemble``) run on the box,
-    since every pixel's NPP and Rh depend on its own drivers only.  ``baseline``: the ``baseline`` entry of an
-    earlier result for the same drivers, district, pools and options; the baseline is then not run again (a
-    slider moving ``share`` runs only the scenario).
+    The same numbers as ``compare_scenario(drivers, add_green(drivers, share, green_class, region=district,
+    zones=zones), zones)`` gives in its ``by_region`` row for that district, computed on far fewer pixels: every
+    pixel's NPP and Rh depend on its own drivers only, so the pipeline's stages
+    (:func:`carbontools.pipeline.prepare`, ``casa_stage``, ``rh_stage``, ``assemble``) run on the bounding box of
+    the district (its baseline totals) and on the bounding box of the pixels the scenario changes (the district's
+    built-up pixels), before and after.  ``baseline``: the ``baseline`` entry of an earlier result for the same
+    drivers, district, pools and options; the baseline is then not run again, so a slider moving ``share`` runs
+    only the changed pixels' scenario.
 
     Returns a dict: ``district``, ``share``, ``nep_baseline_tC_yr``, ``nep_scenario_tC_yr``, ``nep_change_tC_yr``
     (> 0: more uptake), ``storage_baseline_MgC``, ``storage_scenario_MgC``, ``storage_change_MgC``, ``pixels``
@@ -709,24 +711,36 @@ def district_green_change(drivers: xr.Dataset, zones, district, share: float, gr
     """
     ds = _drivers(drivers, ("landcover", "ndvi", "impervious"))
     share = _share(share)
+    green = _codes(green_class, "green_class")[0]
     mask = region_mask(ds, district, zones, name_column)
     box = _bounding_box(mask)
     crop, inside = ds.isel(box), mask.isel(box)
     key = {"district": district if isinstance(district, (str, int)) else _describe(district),
-           "box": [box["y"].start, box["y"].stop, box["x"].start, box["x"].stop]}
+           "box": [box["y"].start, box["y"].stop, box["x"].start, box["x"].stop], "run_options": repr(run_options),
+           "year": year}
     if baseline is not None and baseline.get("key") == key:
-        base, pools = baseline, baseline["pools"]
+        base = baseline
     else:
         pools = _default_pools(ds) if pools is None else pools
         base = {"key": key, "pools": pools, **_district_totals(crop, inside, pools, run_options, year)}
-    # the scenario is made on the whole scene (its vegetation NDVI falls back to the scene's, not the box's), then
-    # cut to the box: only the district's pixels change, and only the box is run
-    scen_drivers = add_green(ds, share, green_class, region=mask, sealed_ndvi=sealed_ndvi)
-    scen = _district_totals(scen_drivers.isel(box), inside, pools, run_options, year)
+    pools = base["pools"]
+    # the scenario: made on the district's box when the district has pixels of the green class (its vegetation
+    # NDVI is then the district's, as on the whole scene), else on the whole scene (the scene's vegetation NDVI)
+    if bool(((crop["landcover"] == green) & inside).any()):
+        scen = add_green(crop, share, green, region=inside, sealed_ndvi=sealed_ndvi)
+    else:
+        scen = add_green(ds, share, green, region=mask, sealed_ndvi=sealed_ndvi).isel(box)
+    changed = _built_up(crop, None) & inside & crop["impervious"].notnull()
+    inner = _bounding_box(changed)
+    if "changed" not in base:  # the changed pixels follow from the district (in the key)
+        base["changed"] = {"box": inner, **_district_totals(crop.isel(inner), changed.isel(inner), pools,
+                                                            run_options, year)}
+    after = _district_totals(scen.isel(inner), changed.isel(inner), pools, run_options, year)
+    d_nep = after["nep_tC_yr"] - base["changed"]["nep_tC_yr"]
+    d_storage = after["storage_MgC"] - base["changed"]["storage_MgC"]
     return {"district": key["district"], "share": share,
-            "nep_baseline_tC_yr": base["nep_tC_yr"], "nep_scenario_tC_yr": scen["nep_tC_yr"],
-            "nep_change_tC_yr": scen["nep_tC_yr"] - base["nep_tC_yr"],
-            "storage_baseline_MgC": base["storage_MgC"], "storage_scenario_MgC": scen["storage_MgC"],
-            "storage_change_MgC": scen["storage_MgC"] - base["storage_MgC"],
-            "pixels": int(inside.sum()), "built_pixels": json.loads(scen_drivers.attrs["scenario"])[-1]["pixels"],
-            "baseline": base}
+            "nep_baseline_tC_yr": base["nep_tC_yr"], "nep_scenario_tC_yr": base["nep_tC_yr"] + d_nep,
+            "nep_change_tC_yr": d_nep,
+            "storage_baseline_MgC": base["storage_MgC"], "storage_scenario_MgC": base["storage_MgC"] + d_storage,
+            "storage_change_MgC": d_storage,
+            "pixels": int(inside.sum()), "built_pixels": int(changed.sum()), "baseline": base}

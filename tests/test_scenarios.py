@@ -260,6 +260,11 @@ def test_the_fast_district_path_equals_the_whole_scene_comparison(scene, baselin
     assert fast["nep_change_tC_yr"] != 0.0
     again = scenarios.district_green_change(drivers, districts, "New Town", 0.25, FOREST, baseline=fast["baseline"])
     assert again["nep_change_tC_yr"] == fast["nep_change_tC_yr"]
+    # another district's baseline is not taken for this one
+    other = scenarios.district_green_change(drivers, districts, "Old Town", 0.25, FOREST, baseline=fast["baseline"])
+    fresh = scenarios.district_green_change(drivers, districts, "Old Town", 0.25, FOREST)
+    assert other["nep_baseline_tC_yr"] == fresh["nep_baseline_tC_yr"] != fast["nep_baseline_tC_yr"]
+    assert other["nep_change_tC_yr"] == fresh["nep_change_tC_yr"]
 
 
 def test_bad_scenarios_name_the_value_and_the_fix(scene):
