@@ -648,7 +648,7 @@ def _green_budget(maps, nep0, nep1, zones, name_column, spec, cell_area, mixed_b
     else:
         raster = zones_from_polygons(zones, added, name_column)
         groups = {n: raster == i for i, n in enumerate(raster.attrs["names"])}
-    rows = {}
+    rows, unit = {}, None  # the unit of mixed_green_space_budget's table (None: no region adds green space)
     for name, mask in groups.items():
         green_m2 = float(added.where(mask).sum())
         nep_change = float((delta.fillna(0.0) * area).where(mask).sum())  # g C yr-1
@@ -657,14 +657,13 @@ def _green_budget(maps, nep0, nep1, zones, name_column, spec, cell_area, mixed_b
             continue
         table = mixed_budget(green_m2, composition, nep_change / green_m2, factors, lifetime_years=lifetime,
                              sequestration_unit="g C m-2 yr-1", **spec)
-        total = table.loc["total"]
+        total, unit = table.loc["total"], table.attrs["units"]
         rows[name] = {"green_area_m2": green_m2, "sequestration": total["sequestration"],
                       "management": total["management"], "construction_amortised": total["construction_amortised"],
                       "net": total["net"], "note": ""}
-        unit = table.attrs["units"]
     result = pd.DataFrame.from_dict(rows, orient="index")
     result.index.name = "region"
-    result.attrs = {"units": locals().get("unit", "t CO2e yr-1"),
+    result.attrs = {"units": unit,
                     "sequestration": "the region's change in annual NEP, spread over the green area the scenario adds",
                     "composition": dict(composition), "management_factors": factors.attrs.get("source", "")}
     return result

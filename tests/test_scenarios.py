@@ -246,6 +246,7 @@ def test_offsets_and_the_green_space_budget_follow_the_nep_change(scene, baselin
     assert budget.loc["Old Town", "management"] == pytest.approx(
         0.0595 * budget.loc["Old Town", "green_area_m2"] / 1000, rel=1e-9)
     assert budget.loc["Riverside", "green_area_m2"] == 0.0 and "no green space" in budget.loc["Riverside", "note"]
+    assert budget.attrs["units"] == "t CO2e yr-1"
 
 
 def test_the_fast_district_path_equals_the_whole_scene_comparison(scene, baseline_result):
