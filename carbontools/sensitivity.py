@@ -179,6 +179,7 @@ class Model:
             base = prepare(drivers_or_prepared, casa, rh)
         self.by_class, self.year, self._cache_size = by_class, year, cache
         self.prep, self.area, self.spatial_sample, self.on_pixels = self._sample(base, sample_pixels, seed)
+        self.full_landcover = base.landcover  # the whole grid (zones of it go onto the pixels by on_pixels)
         self.knobs = _knobs(self.prep)
         self._casa: dict[str, xr.Dataset] = {}
         self._rh: dict[str, xr.DataArray] = {}
