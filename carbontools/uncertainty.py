@@ -393,7 +393,7 @@ def storage_approach1(landcover: xr.DataArray, pools: pd.DataFrame | None = None
     out.attrs = {"units": "Mg C", "method": "IPCC 2006 Vol. 1 Ch. 3 Approach 1 (Eqs. 3.1, 3.2): pools, classes and "
                  "areas independent; half_width = 1.96 x se", "pools_source": table.attrs.get("source", ""),
                  "area_u95_pct": area_u95_pct, "note": st.pool_standard_errors(table).attrs["note"]}
-    if float(out["without_uncertainty_pct"].max()) > 0:
+    if any(f"{p}_se" in table.columns for p in POOLS) and float(out["without_uncertainty_pct"].max()) > 0:
         warnings.warn(f"some carbon pools have a stock but no standard error ({table.attrs.get('source', 'table')}); "
                       f"they count as exact: up to {float(out['without_uncertainty_pct'].max()):.1f} % of a total "
                       "(column without_uncertainty_pct)", UserWarning, stacklevel=2)
