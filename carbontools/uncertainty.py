@@ -5,7 +5,7 @@ Volume 1, Chapter 3.  Both of its approaches are here:
 
 - **Approach 1, error propagation** (Eqs. 3.1 and 3.2).  Uncertainties are half the 95 % interval in
   percent of the value, U.  A product of independent quantities has U = sqrt(U1^2 + U2^2 + ...) (Eq. 3.1);
-  a sum has U = sqrt((U1 x1)^2 + (U2 x2)^2 + ...) / |x1 + x2 + ...| (Eq. 3.2).  It is exact for sums of
+  a sum has U = sqrt((U1 x1)^2 + (U2 x2)^2 + ...) / abs(x1 + x2 + ...) (Eq. 3.2).  It is exact for sums of
   independent normal quantities and a first-order approximation otherwise (the Guidelines accept it while
   the uncertainties stay below about 50-100 %; above that prefer Approach 2).
   :func:`storage_approach1` applies it to storage totals (sum over classes of area x density, the density
@@ -257,7 +257,7 @@ def interval_table(result: xr.Dataset, output: str | None = "nep") -> pd.DataFra
     """A :func:`monte_carlo` or :func:`storage_monte_carlo` result as a tidy table of intervals.
 
     Rows by (kind, name[, output]): kind ``landcover`` or ``region``; columns mean, median, low (2.5 %),
-    high (97.5 %), u95_pct (half the interval in % of |mean|, IPCC's form), n, unit.
+    high (97.5 %), u95_pct (half the interval in % of abs(mean), IPCC's form), n, unit.
     """
     def stat_table(summary: xr.DataArray) -> pd.DataFrame:
         if output is not None and "output" in summary.dims:
