@@ -178,7 +178,8 @@ class Model:
         else:
             base = prepare(drivers_or_prepared, casa, rh)
         self.by_class, self.year, self._cache_size = by_class, year, cache
-        self.prep, self.area, self.spatial_sample = self._sample(base, sample_pixels, seed)
+        self.prep, self.area, self.spatial_sample, self.on_pixels = self._sample(base, sample_pixels, seed)
+        self.full_landcover = base.landcover  # the whole grid (zones of it go onto the pixels by on_pixels)
         self.knobs = _knobs(self.prep)
         self._casa: dict[str, xr.Dataset] = {}
         self._rh: dict[str, xr.DataArray] = {}
@@ -192,11 +193,12 @@ class Model:
 
     @staticmethod
     def _sample(prep: Prepared, n: int | None, seed: int):
-        """The prepared state on all pixels or on ``n`` random mapped ones, the cell areas they stand for, the note."""
+        """The prepared state on all pixels or on ``n`` random mapped ones, the cell areas they stand for, the note,
+        and the function that puts a map of the full grid on those pixels (``Model.on_pixels``)."""
         area = cell_area(prep.landcover)
         mapped = prep.landcover.notnull()
         if n is None:
-            return prep, area.where(mapped, 0.0), "none: every pixel of the grid"
+            return prep, area.where(mapped, 0.0), "none: every pixel of the grid", (lambda da: da)
         flat = np.flatnonzero(mapped.values.ravel())
         if not 0 < int(n) <= flat.size:
             raise ValueError(f"sample_pixels={n} must lie between 1 and the {flat.size} mapped pixels")
@@ -216,7 +218,7 @@ class Model:
         scale = float(area.where(mapped).sum()) / float(a.sum())
         note = (f"{int(n)} random mapped pixels (seed {seed}) of {flat.size}; each stands for {scale:.4g} times "
                 "its area, so the totals are estimates")
-        return sub, a * scale, note
+        return sub, a * scale, note, take
 
     def _side(self, cache: dict, key: str, compute):
         if key not in cache:
@@ -254,8 +256,8 @@ class Model:
         """The pipeline's full result (:func:`carbontools.pipeline.assemble`) with these knob values."""
         return assemble(*self.stages(values))
 
-    def totals(self, values: Mapping[str, float] | None = None) -> xr.DataArray:
-        """Mean annual totals (``output``[, ``landcover``]) in ``UNIT`` yr-1 with these knob values."""
+    def field(self, values: Mapping[str, float] | None = None) -> xr.DataArray:
+        """Each pixel's share of the mean annual totals (``output``, y, x) in ``UNIT`` yr-1 with these knob values."""
         casa, rh, prep = self.stages(values or {})
         # the annual sums assemble() makes, of NPP, Rh and NEP only (assemble also sums and checks every factor,
         # three times the cost of a run): the same functions on the same valid mask
@@ -265,7 +267,11 @@ class Model:
         annual = annual_sum(stacked.where(valid).rename("totals"))
         annual = annual.sel(year=self.year) if self.year is not None else annual.mean("year")
         factor = area_total_factor("g m-2 yr-1", UNIT, "annual totals")
-        field = annual.fillna(0.0) * self.area * factor
+        return annual.fillna(0.0) * self.area * factor
+
+    def totals(self, values: Mapping[str, float] | None = None) -> xr.DataArray:
+        """Mean annual totals (``output``[, ``landcover``]) in ``UNIT`` yr-1 with these knob values."""
+        field = self.field(values)
         total = field.sum(("y", "x"))
         if self.by_class:
             total = xr.concat([total.expand_dims(landcover=["all"]),

@@ -47,6 +47,7 @@ __all__ = [
     "ipcc_pools",
     "pool_table_csv",
     "read_pools",
+    "pool_standard_errors",
     "storage_pools",
     "storage_density",
     "storage_from_fractions",
@@ -71,6 +72,10 @@ ZONES = ("tropical_wet", "tropical_moist", "tropical_dry", "warm_temperate_moist
 #: the zone of read_pools() without one: the table carbontools shipped before zones (backwards compatible)
 DEFAULT_ZONE = "warm_temperate_moist"
 SOIL_TYPES = {"LAC": "soc_lac", "HAC": "soc_hac"}
+#: optional columns: the standard error of each pool (Mg C ha-1; empty = no uncertainty at hand), each with a source
+SE_COLUMNS = tuple(f"{p}_se" for p in POOLS)
+#: 95 % interval half-width = Z95 x standard error (normal; IPCC 2006 Vol. 1 Ch. 3)
+Z95 = 1.959963984540054
 FOREST_STATES = ("mature", "secondary")
 
 
@@ -170,11 +175,13 @@ def climate_zone(tmean: xr.DataArray, precip: xr.DataArray, elevation=None, per_
 # --------------------------------------------------------------------------------------------
 
 def ipcc_defaults(zone: str) -> pd.DataFrame:
-    """The Tier 1 quantities of ``zone`` (and of every zone): indexed by item, with value, unit, source, status."""
+    """The Tier 1 quantities of ``zone`` (and of every zone): indexed by item, with value, unit, source, status
+    and their uncertainty ``u95_pct`` (half the 95 % interval in % of the value; NaN: none at hand), ``u95_source``
+    and ``u95_status``."""
     _check_zone(zone)
     table = read_table("ipcc_tier1_defaults.csv")
     rows = table[table["zone"].isin(["all", zone])]
-    return rows.set_index("item")[["value", "unit", "source", "status"]]
+    return rows.set_index("item")[["value", "unit", "source", "status", "u95_pct", "u95_source", "u95_status"]]
 
 
 def _check_zone(zone: str) -> None:
@@ -273,12 +280,62 @@ def ipcc_pools(scheme: str = "casa", zone: str = DEFAULT_ZONE, soil: str = "LAC"
         row = {"code": int(cls["code"]), "name": cls["name"]}
         row.update({k: round(v, 1) for k, (v, _) in pools.items()})
         row.update({f"{k}_source": src for k, (_, src) in pools.items()})
+        for pool, (se, src) in _pool_errors(cls["kind"], q, defaults, forest, SOIL_TYPES[soil]).items():
+            row[f"{pool}_se"], row[f"{pool}_se_source"] = (round(se, 1) if np.isfinite(se) else np.nan), src
         rows.append(row)
-    columns = ["code", "name", *POOLS, *SEALING_COLUMNS, *(f"{p}_source" for p in (*POOLS, *SEALING_COLUMNS))]
+    columns = ["code", "name", *POOLS, *SEALING_COLUMNS, *SE_COLUMNS,
+               *(f"{p}_source" for p in (*POOLS, *SEALING_COLUMNS)), *(f"{c}_source" for c in SE_COLUMNS)]
     table = pd.DataFrame(rows).reindex(columns=columns)
     label = f"IPCC 2006 Tier 1 defaults, {zone}, {soil} soils, {forest} forest (illustrative)"
     out = _validated(table, label, scheme)
     out.attrs.update(zone=zone, soil=soil, forest=forest)
+    return out
+
+
+def _pool_errors(kind: str, q, defaults: pd.DataFrame, forest: str, soil_item: str) -> dict:
+    """Standard error (Mg C ha-1) and its source of each pool of one class ``kind``, by IPCC Approach 1.
+
+    Each pool is a sum of products of the Tier 1 quantities (:func:`_pool_rows`) and linear in each one, so
+    its partial derivatives are exact central differences; the quantities are taken as independent:
+    se = sqrt(sum_i (d pool / d q_i x se_i)^2), se_i = q_i x u95_pct_i / 100 / Z95 (IPCC 2006 Vol. 1 Ch. 3,
+    Eqs. 3.1 and 3.2 to first order).  A quantity of status "assumption" is a choice and counts as exact; a
+    pool that depends on any other quantity without an uncertainty gets NaN (no interval), its source says which.
+    """
+    used: set[str] = set()
+    _pool_rows(kind, lambda item: (used.add(item), q(item))[1], forest, soil_item)
+
+    def q_with(shift: dict):
+        def shifted(item):
+            return float(defaults.loc[item, "value"]) + shift.get(item, 0.0), ""
+        return shifted
+
+    sources = {p: src for p, (_, src) in _pool_rows(kind, q, forest, soil_item).items() if p in POOLS}
+    out = {}
+    for pool in POOLS:
+        if sources[pool] in ("none", "not accounted"):
+            out[pool] = (0.0, "none (no such pool in this class)")
+            continue
+        var, parts, unknown = 0.0, [], []
+        for item in sorted(used):
+            row = defaults.loc[item]
+            h = max(abs(float(row["value"])), 1.0) * 1e-3
+            up = _pool_rows(kind, q_with({item: h}), forest, soil_item)[pool][0]
+            down = _pool_rows(kind, q_with({item: -h}), forest, soil_item)[pool][0]
+            slope = (up - down) / (2 * h)
+            if slope == 0.0:
+                continue
+            if pd.isna(row["u95_pct"]):
+                if row["status"] != "assumption":
+                    unknown.append(item)
+                continue
+            se = abs(float(row["value"])) * float(row["u95_pct"]) / 100.0 / Z95
+            var += (slope * se) ** 2
+            parts.append(f"{item} +-{float(row['u95_pct']):g} %: {row['u95_source']} [{row['u95_status']}]")
+        if unknown:
+            out[pool] = (np.nan, f"no uncertainty at hand for {', '.join(unknown)}: no interval")
+        else:
+            out[pool] = (float(np.sqrt(var)), "IPCC 2006 V1 Ch.3 Approach 1 (independent) of " + "; ".join(parts)
+                         + " (assumptions exact)")
     return out
 
 
@@ -297,6 +354,8 @@ def pool_table_csv(scheme: str = "casa", zone: str = DEFAULT_ZONE) -> str:
         "Generated by carbontools.models.storage.pool_table_csv from ipcc_tier1_defaults.csv and pool_kinds.csv;",
         "tests/test_storage.py checks that this file is what they give. Built-up soil follows the pixel's",
         "impervious fraction when one is given (soil_open, soil_sealed); soil is the value at sealed_share.",
+        "<pool>_se: standard error (Mg C ha-1) propagated from the u95_pct of ipcc_tier1_defaults.csv by IPCC",
+        "Approach 1 (see <pool>_se_source); empty where a quantity it needs has no uncertainty at hand.",
     ]
     body = table.to_csv(index=False, lineterminator="\n", float_format="%.1f")
     return "".join(f"# {line}".rstrip() + "\n" for line in header) + body
@@ -401,8 +460,51 @@ def _validated(table: pd.DataFrame, source: str, scheme: str) -> pd.DataFrame:
         if half:
             raise ValueError(f"carbon pool table ({source}): class(es) {half} give only one of soil_open and "
                              "soil_sealed; give both (soil where open and where sealed) or neither")
+    _validate_errors(table, source)
     table.attrs = {"units": STORAGE_UNITS, "scheme": scheme, "source": source}
     return table
+
+
+def _validate_errors(table: pd.DataFrame, source: str) -> None:
+    """The optional ``<pool>_se`` columns: numbers >= 0 or empty, each given one with a ``<pool>_se_source``."""
+    for pool in POOLS:
+        col = f"{pool}_se"
+        if col not in table.columns:
+            continue
+        raw = table[col]
+        values = pd.to_numeric(raw, errors="coerce")
+        text = table.index[values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")].tolist()
+        if text:
+            raise ValueError(f"carbon pool table ({source}): column {col!r} is not a number for class(es) {text}; "
+                             "give the standard error of the pool in Mg C ha-1, or leave it empty (no uncertainty)")
+        negative = table.index[values < 0].tolist()
+        if negative:
+            raise ValueError(f"carbon pool table ({source}): column {col!r} is negative for class(es) {negative}; "
+                             "a standard error is >= 0 Mg C ha-1")
+        src_col = f"{col}_source"
+        sources = table[src_col] if src_col in table.columns else pd.Series(np.nan, table.index)
+        blank = sources.isna() | (sources.astype(str).str.strip() == "")
+        unsourced = table.index[values.notna() & blank].tolist()
+        if unsourced:
+            raise ValueError(f"carbon pool table ({source}): {col!r} of class(es) {unsourced} has no source; add a "
+                             f"column {src_col!r} saying where each standard error comes from (e.g. 'IPCC 2006 V4 "
+                             "Ch.2 Table 2.3 note, +-90 %', or 'unverified')")
+        table[col] = values.astype(float)
+
+
+def pool_standard_errors(table: pd.DataFrame) -> pd.DataFrame:
+    """The standard error (Mg C ha-1) of every pool of a table from :func:`read_pools`: columns ``above, below,
+    soil, dead``; NaN where the table gives none (a pool column without ``<pool>_se``, or an empty cell).
+
+    ``attrs['note']`` says which pools the table has no column for (then no interval for them).
+    """
+    out = pd.DataFrame({p: (table[f"{p}_se"].astype(float) if f"{p}_se" in table.columns
+                            else pd.Series(np.nan, table.index)) for p in POOLS}, index=table.index)
+    absent = [p for p in POOLS if f"{p}_se" not in table.columns]
+    out.attrs = {"units": STORAGE_UNITS, "source": table.attrs.get("source", ""),
+                 "note": (f"the pool table has no standard error column for {absent}: no interval for those pools"
+                          if absent else "every pool has a standard error column")}
+    return out
 
 
 # --------------------------------------------------------------------------------------------
