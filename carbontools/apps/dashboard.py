@@ -5,8 +5,9 @@ pipeline's stages (:mod:`carbontools.pipeline`): the drivers are prepared and CA
 move of the eps_max slider asks :func:`~carbontools.pipeline.casa_stage` again with the earlier
 result to reuse (the pipeline rescales NPP instead of recomputing it), and the Rh knobs re-run
 :func:`~carbontools.pipeline.rh_stage`.  Slider ranges and defaults come from the parameter objects.
-Tabs: maps, totals by land cover and district, the seasonal cycle, and the parameters in force;
-downloads of the current results.
+Tabs: maps, totals by land cover and district, the seasonal cycle, sensitivity (a tornado chart and 95 %
+intervals, :mod:`carbontools.apps.dashboard_tabs`), a greening scenario for one district, and the parameters in
+force; downloads of the current results.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..params import RH_MODELS, Q10Params
 from ..pipeline import URBAN_SOILS, Prepared, assemble, casa_stage, prepare, rh_stage
 from ..plots import map_image
 from ..units import convert
+from .dashboard_tabs import ScenarioTab, SensitivityTab
 from .explorers import knob_widgets, number_knob, rh_knobs
 
 __all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState"]
@@ -388,8 +390,10 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
            if synthetic else ""),
         sizing_mode="stretch_width",
     )
+    dash.sensitivity, dash.scenario = SensitivityTab(dash), ScenarioTab(dash)
     tabs = pn.Tabs(("Maps", dash.maps), ("Land cover & districts", dash.tables),
-                   ("Seasonal cycle", dash.seasonal_plot), ("Parameters", dash.parameter_view), dynamic=True)
+                   ("Seasonal cycle", dash.seasonal_plot), ("Sensitivity", dash.sensitivity.view()),
+                   ("Scenario", dash.scenario.view()), ("Parameters", dash.parameter_view), dynamic=True)
     template = pn.template.BootstrapTemplate(
         title="carbontools: urban and regional carbon balance",
         sidebar=[dash.controls(), dash.downloads(), about],
