@@ -359,8 +359,16 @@ def _scheduler(spec: str | None):
     import dask
 
     spec = spec or "threads"
-    if spec in ("threads", "processes"):
-        with dask.config.set(scheduler=spec):
+    if spec == "threads":
+        with dask.config.set(scheduler="threads"):
+            yield spec
+        return
+    if spec == "processes":  # one pool for the whole run (dask would start one per computation)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("spawn")) as pool, \
+                dask.config.set(scheduler="processes", pool=pool):
             yield spec
         return
     from distributed import Client, LocalCluster
@@ -467,6 +475,9 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
                          "replaces them")
     _check_scheduler(scheduler)
     cfg = validate_run_config(config)
+    if scheduler == "processes" and cfg.format == "netcdf":
+        raise ValueError("scheduler 'processes' cannot write NetCDF (an HDF5 file cannot be written from several "
+                         "processes); set format: zarr, or use the threads or local scheduler")
     drivers = open_drivers(cfg)
     weights = _preflight(cfg, drivers)
     years = _complete_years(drivers)
@@ -477,7 +488,10 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
     record_path = cfg.output / RECORD
     earlier = _read_record(record_path) if resume else None
     if done and len(done) == len(plan) - 1 and earlier is not None and earlier.get("status") == "complete":
-        return {**earlier.get("summary", {}), "resumed": "nothing left to do: every output was finished"}
+        summary = dict(earlier["summary"], seconds=round(time.time() - started, 2))
+        summary["files"] = [dict(f, status="kept") for f in summary["files"]] + [
+            {"path": RECORD, "bytes": _size(record_path), "status": "kept"}]
+        return {**summary, "resumed": "nothing left to do: every output was finished (all kept as they were)"}
 
     cfg.output.mkdir(parents=True, exist_ok=True)
     if not resume:

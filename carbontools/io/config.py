@@ -668,10 +668,13 @@ def validate_run_config(config) -> RunConfig:
     raw, base, source = _read(config)
     c = _Checker(base, from_file=source != "config")
     _run_keys(c, "", raw, RUN_KEYS)
+    guessed = {RUN_ALIASES.get(str(k).lower()) or next(iter(difflib.get_close_matches(str(k).lower(), RUN_KEYS, n=1,
+                                                                                      cutoff=0.6)), None)
+               for k in raw if k not in RUN_KEYS}
     for k, what in (("drivers", "a loader config {ndvi: ..., era5_land: ..., landcover: {path, scheme}}, the path "
                                 "of one (YAML / JSON), or the path of a drivers NetCDF / Zarr"),
                     ("output", "the directory the results go to")):
-        if k not in raw:
+        if k not in raw and k not in guessed:
             c.note(k, f"missing; give {what}")
     drivers = None
     if "drivers" in raw:
@@ -782,7 +785,9 @@ def validate_run_config(config) -> RunConfig:
             crs = c.crs("regions.crs", entry["crs"]) if "crs" in entry else None
             if found is not None and name_column is not None:
                 regions = RegionsSpec(found[0], name_column, crs)
-    if regions is not None and not tables:
+    asked_none = raw.get("tables") is False or (isinstance(raw.get("tables"), Mapping)
+                                                and raw["tables"].get("variables") == [])
+    if regions is not None and asked_none:
         c.note("regions", "the regions are for the tables, but no table is asked for; set tables.variables")
     output = _output_dir(c, raw["output"]) if "output" in raw else None
     if c.problems:
