@@ -259,7 +259,7 @@ def _write_zarr(result: xr.Dataset, final: Path, fingerprint: str, resume: bool,
 
     tmp = _partial_name(final)
     state_path = tmp.with_name(tmp.name + BANDS_STATE)
-    bands = _bands(result.sizes["y"], result.chunks["y"][0] if result.chunks else result.sizes["y"])
+    bands = [list(b) for b in _bands(result.sizes["y"], result.chunks["y"][0] if result.chunks else result.sizes["y"])]
     state = _read_record(state_path) if resume else None
     if state is None or state.get("fingerprint") != fingerprint or state.get("bands") != bands:
         _remove(tmp)
@@ -374,7 +374,7 @@ def _scheduler(spec: str | None):
     from distributed import Client, LocalCluster
 
     if spec == "local":
-        with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+        with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0",
                           processes=True) as cluster, Client(cluster) as client:
             yield f"local cluster {client.scheduler.address}"
         return

@@ -74,8 +74,9 @@ def _megabytes(n: int) -> str:
     return f"{n / 1e6:,.1f} MB" if n >= 1e5 else f"{n / 1e3:,.1f} kB"
 
 
-def print_summary(summary: dict, out=sys.stdout) -> None:
+def print_summary(summary: dict, out=None) -> None:
     """The files a batch run wrote (or kept), the totals over the mapped area, and the time it took."""
+    out = out or sys.stdout
     files = summary["files"]
     width = max(len(f["path"]) for f in files)
     print(f"{summary['output']}:", file=out)
