@@ -285,13 +285,22 @@ def _write_results(result: xr.Dataset, out: Output, cfg: RunConfig, fingerprint:
     if cfg.format == "zarr":
         _write_zarr(result, out.path, fingerprint, resume, steps)
     else:
+        # HDF5 chunks = the dask chunks: each computed block is written as it comes, and read back the same way
+        # (set in each variable's own encoding, which holds rioxarray's grid_mapping and keys h5netcdf ignores)
+        result = result.copy()
+        for name, da in result.data_vars.items():
+            if da.chunks is not None and da.ndim:
+                da.encoding = {**da.encoding, "chunksizes": tuple(c[0] for c in da.chunks)}
         _atomic_file(out.path, lambda tmp: result.to_netcdf(tmp, engine="h5netcdf"))
 
 
-def _open_results(out: Output) -> xr.Dataset:
+def _open_results(out: Output, chunks: dict) -> xr.Dataset:
+    """The results as written, lazily in the run's chunks (for the maps, the tables and the valid shares)."""
     if out.path.suffix == ".zarr":
-        return xr.open_zarr(out.path, decode_coords="all", consolidated=True)
-    return xr.open_dataset(out.path, engine="h5netcdf", decode_coords="all", chunks={})
+        ds = xr.open_zarr(out.path, decode_coords="all", consolidated=True)
+    else:
+        ds = xr.open_dataset(out.path, engine="h5netcdf", decode_coords="all", chunks={})
+    return ds.chunk(_chunks_for(ds, chunks))
 
 
 def _annual_map(results: xr.Dataset, variable: str, year: int, crs) -> xr.DataArray:
@@ -518,7 +527,7 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
                 _write_results(result[keep], results_out, cfg, fingerprint, resume, steps)
                 files[results_out.path] = "written"
             steps.update(results_out.path.name)
-            results = _open_results(results_out)
+            results = _open_results(results_out, cfg.chunks)
             crs = drivers.rio.crs
             zones = _zonings(results, weights) if cfg.tables else {}
             tables = {}

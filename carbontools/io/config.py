@@ -6,6 +6,10 @@ and every path resolved (relative paths against the config file's folder, or the
 dict) and found to exist.  All the problems it finds are reported together in one :class:`ConfigError`,
 each named by its key path (``landcover.scheme``) with what was wrong and how to fix it.
 
+:func:`validate_run_config` checks the run config of ``carbontools run CONFIG.yaml`` (:mod:`carbontools.batch`)
+with the same machinery: its ``drivers`` key is a loader config (checked by the same code, its problems named
+``drivers.landcover.scheme`` and so on), the path of one, or the path of a drivers NetCDF / Zarr.
+
 The schema is written with the standard library (pydantic is not a dependency of carbontools).
 """
 
