@@ -6,13 +6,12 @@ CLCD GeoTIFF; the writers of tests/test_io_config.py) into tmp_path; the run con
 """
 
 import json
-import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-import rioxarray
 import xarray as xr
 import yaml
 
@@ -163,7 +162,10 @@ class Killed(Exception):
 
 
 def kill_at_call(monkeypatch, n):
-    """The n-th atomic write (1: the first run record) dies after writing its temporary file, before the rename."""
+    """The n-th atomic write (1: the first run record) dies after writing its file, before the rename.
+
+    ``calls[-1]`` is then (name, whether the final name existed when the write died): a process killed there
+    (SIGKILL: no clean-up) leaves what is on disk at that moment."""
     real = batch._atomic_file
     calls = []
 
@@ -172,6 +174,7 @@ def kill_at_call(monkeypatch, n):
         if len(calls) == n:
             def write_then_die(tmp):
                 write(tmp)
+                calls[-1] = (final.name, final.exists())
                 raise Killed(f"killed while writing {final.name}")
             return real(final, write_then_die)
         return real(final, write)
@@ -199,7 +202,7 @@ def test_a_run_killed_midway_leaves_no_final_file_and_resumes_to_the_same_output
     calls = kill_at_call(monkeypatch, 3)  # 1: record, 2: results.nc, 3: the first map
     with pytest.raises(Killed):
         batch.run_config(cfg, progress=False)
-    assert calls[-1] == f"npp_annual_{YEAR}.tif"
+    assert calls[-1] == (f"npp_annual_{YEAR}.tif", False)  # written under another name
     out = data / "out"
     left = listing(out)
     assert sorted(left) == ["results.nc", "run.json"]  # no map or table under its name, no temporary left
@@ -224,11 +227,15 @@ def test_a_netcdf_write_that_dies_leaves_nothing_under_the_final_name(data, monk
 
     def half_then_die(self, path, *args, **kwargs):
         real(self.isel(time=slice(0, 2)), path, *args, **kwargs)  # some bytes on disk, as a killed writer leaves
+        written.append(Path(path).name)
         raise Killed("killed inside to_netcdf")
+
+    written = []
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", half_then_die)
     with pytest.raises(Killed):
         batch.run_config(write_cfg(data, run_cfg()), progress=False)
+    assert written == [".results.nc.partial"]  # never the final name, even while writing
     assert sorted(listing(data / "out")) == ["run.json"]
 
 
