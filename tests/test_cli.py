@@ -106,3 +106,35 @@ def test_app_region_mistakes_are_told_before_serving(tmp_path, served, capsys):
     assert main(["app", "--drivers", str(far_drivers), "--regions", str(far_wards), "--name-column", "WARD_NAME"]) == 2
     assert "none of the 6 regions covers a cell of the drivers" in capsys.readouterr().err
     assert served == {}  # nothing was served
+
+
+# --- carbontools run CONFIG.yaml (issue 14) ------------------------------------------------------------
+
+def test_run_config_on_a_drivers_netcdf(tmp_path, capsys):
+    from carbontools import demo
+
+    demo.delta_city(size=16).to_netcdf(tmp_path / "drivers.nc", engine="h5netcdf")
+    (tmp_path / "run.yaml").write_text("drivers: drivers.nc\noutput: results\nperiod: 2022\nmaps: [nep_annual]\n"
+                                       "casa: potter1993\n")
+    assert main(["run", str(tmp_path / "run.yaml"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "maps/nep_annual_2022.tif" in printed and "s on the threads scheduler" in printed
+    with xr.open_dataset(tmp_path / "results" / "results.nc") as ds:
+        assert ds.sizes["time"] == 12 and ds.attrs["casa_preset"] == "potter1993"  # period: 2022 only
+    assert main(["run", str(tmp_path / "run.yaml"), "--quiet", "--resume", "--overwrite"]) == 2
+    assert "resume or overwrite, not both" in capsys.readouterr().err
+
+
+def test_run_config_and_single_file_options_do_not_mix(tmp_path, capsys):
+    (tmp_path / "run.yaml").write_text("drivers: drivers.nc\noutput: results\n")
+    assert main(["run", str(tmp_path / "run.yaml"), "--out", str(tmp_path / "x.nc")]) == 2
+    assert "give CONFIG alone" in capsys.readouterr().err
+    assert main(["run", str(tmp_path / "run.yaml"), "--rh", "q10"]) == 2
+    assert "choose the CASA preset and the Rh model in it" in capsys.readouterr().err
+    assert main(["run", "--demo", "--size", "16", "--out", str(tmp_path / "d.nc"), "--resume"]) == 2
+    assert "--resume and --scheduler work with a run config" in capsys.readouterr().err
+    assert main(["run", "--demo", "--size", "16"]) == 2
+    assert "--out FILE is needed" in capsys.readouterr().err
+    assert main(["run", str(tmp_path / "run.yaml")]) == 2  # drivers.nc does not exist: named, nothing written
+    assert "drivers: no file matches 'drivers.nc'" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()

@@ -6,11 +6,16 @@ and every path resolved (relative paths against the config file's folder, or the
 dict) and found to exist.  All the problems it finds are reported together in one :class:`ConfigError`,
 each named by its key path (``landcover.scheme``) with what was wrong and how to fix it.
 
+:func:`validate_run_config` checks the run config of ``carbontools run CONFIG.yaml`` (:mod:`carbontools.batch`)
+with the same machinery: its ``drivers`` key is a loader config (checked by the same code, its problems named
+``drivers.landcover.scheme`` and so on), the path of one, or the path of a drivers NetCDF / Zarr.
+
 The schema is written with the standard library (pydantic is not a dependency of carbontools).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import glob
@@ -28,6 +33,7 @@ from ..landcover import SCHEMES
 from ..variables import MONTHLY
 
 __all__ = ["ConfigError", "DriversConfig", "DriverSpec", "LandcoverSpec", "validate_config", "parse_period",
+           "RunConfig", "RegionsSpec", "validate_run_config", "RUN_KEYS",
            "TOP_KEYS"]
 
 #: the drivers an ERA5-Land monthly-means file gives
@@ -175,13 +181,13 @@ def _gapfill_spec(c: "_Checker", value) -> GapFillParams | None:
 class _Checker:
     """Collects the problems; each check returns the cleaned value (or None after noting a problem)."""
 
-    def __init__(self, base: Path, from_file: bool):
-        self.base, self.problems = base, []
+    def __init__(self, base: Path, from_file: bool, prefix: str = ""):
+        self.base, self.problems, self.prefix = base, [], prefix
         self.where = ("relative paths start at the config file's folder" if from_file else
                       "relative paths start at the working folder, since the config is a dict")
 
     def note(self, key: str, text: str) -> None:
-        self.problems.append(f"{key}: {text}")
+        self.problems.append(f"{self.prefix}{key}: {text}")
 
     def keys(self, key: str, entry: Mapping, allowed: Sequence[str], required: Mapping[str, str] | None = None,
              skip: Sequence[str] = ()) -> set[str]:
@@ -409,10 +415,22 @@ def _grid(c: _Checker, grid, configured: list[str]):
 def validate_config(config) -> DriversConfig:
     """Check a load_drivers config (a dict or a JSON / YAML path) and resolve its paths; read no data file.
 
-    Raises :class:`ConfigError` listing every problem found, each with its key path and the fix.
+    Raises :class:`ConfigError` listing every problem found, each with its key path and the fix.  A
+    :class:`DriversConfig` (already checked, e.g. the drivers of a run config) is returned as it is.
     """
+    if isinstance(config, DriversConfig):
+        return config
     raw, base, source = _read(config)
     c = _Checker(base, from_file=source != "config")
+    cfg = _drivers_config(c, raw, source)
+    if c.problems:
+        raise ConfigError(source, c.problems)
+    return cfg
+
+
+def _drivers_config(c: _Checker, raw: Mapping, source: str) -> DriversConfig | None:
+    """The checks of a loader config; problems go to ``c`` (with its key prefix), None when there are any."""
+    n_before = len(c.problems)
     guessed = c.keys("", raw, TOP_KEYS,
                      required={"landcover": f"give {{path: ..., scheme: one of {', '.join(SCHEMES)}}}"})
     monthly = {}
@@ -442,15 +460,343 @@ def validate_config(config) -> DriversConfig:
         try:
             period = parse_period(raw["period"])
         except ValueError as err:
-            c.problems.append(str(err))
+            c.problems.append(c.prefix + str(err))
     configured = list(dict.fromkeys((list(ERA5_DRIVERS) if "era5_land" in raw else []) + [
         n for n in (*MONTHLY, "landcover", "impervious") if n in raw]))
     grid = raw.get("grid", "ndvi" if "ndvi" in raw else "fpar")
     if "grid" in raw:
         grid = _grid(c, grid, configured)
     gapfill = _gapfill_spec(c, raw["gapfill"]) if "gapfill" in raw else None
-    if c.problems:
-        raise ConfigError(source, c.problems)
-    return DriversConfig(source=source, base=base, landcover=landcover, monthly=monthly, era5_land=era5,
+    if len(c.problems) > n_before:
+        return None
+    return DriversConfig(source=source, base=c.base, landcover=landcover, monthly=monthly, era5_land=era5,
                          impervious=impervious, grid=grid if isinstance(grid, Path) else str(grid), period=period,
                          gapfill=gapfill)
+
+
+# --- the run config of ``carbontools run CONFIG.yaml`` (carbontools.batch) -----------------------------
+
+#: every top-level key of a run config
+RUN_KEYS = ("drivers", "casa", "rh", "parameters", "urban_soils", "check", "min_valid_share", "period", "chunks",
+            "outputs", "format", "maps", "tables", "regions", "output")
+REGIONS_KEYS = ("path", "name_column", "crs")
+TABLES_KEYS = ("variables", "unit", "landcover")
+FORMATS = ("netcdf", "zarr")
+CHUNK_DIMS = ("time", "y", "x")
+#: the chunks a run reads and computes in when the config gives none (about 6 MB per monthly float32 variable)
+DEFAULT_CHUNKS = {"time": -1, "y": 256, "x": 256}
+ANNUAL = ("npp_annual", "rh_annual", "nep_annual")
+DRIVERS_FILE_SUFFIXES = (".nc", ".nc4", ".h5", ".zarr")
+LOADER_SUFFIXES = (".yaml", ".yml", ".json")
+RUN_ALIASES = {"out": "output", "output_dir": "output", "outdir": "output", "directory": "output",
+               "params": "parameters", "overrides": "parameters", "set": "parameters", "chunk": "chunks",
+               "variables": "outputs", "keep": "outputs", "cog": "maps", "geotiffs": "maps", "totals": "tables",
+               "districts": "regions", "zones": "regions", "input": "drivers", "inputs": "drivers",
+               "preset": "casa", "rh_model": "rh", "name": "name_column", "column": "name_column",
+               "units": "unit", "vars": "variables", "file": "path"}
+
+
+@dataclass(frozen=True)
+class RegionsSpec:
+    path: Path
+    name_column: str = "name"
+    crs: str | int | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A checked run config: the drivers (a checked loader config or a drivers file), the model choices, what
+    to write and where.  ``outputs`` None: every variable :func:`carbontools.run` returns."""
+
+    source: str
+    base: Path
+    drivers: DriversConfig | Path
+    output: Path
+    casa: str = "zhu2007"
+    rh: str = "pei2009"
+    parameters: dict = field(default_factory=dict)
+    urban_soils: str = "unsealed"
+    check: bool = True
+    min_valid_share: float = 0.9
+    period: tuple[pd.Period, pd.Period] | None = None
+    chunks: dict = field(default_factory=lambda: dict(DEFAULT_CHUNKS))
+    outputs: tuple[str, ...] | None = None
+    format: str = "netcdf"
+    maps: tuple[str, ...] = ANNUAL
+    tables: tuple[str, ...] = ANNUAL
+    table_unit: str = "t C"
+    landcover_table: bool = True
+    regions: RegionsSpec | None = None
+
+    def resolved(self) -> dict:
+        """The config as resolved (absolute paths, defaults filled in), as plain JSON-able values."""
+        if isinstance(self.drivers, DriversConfig):
+            d = self.drivers
+            drivers = {name: {"kind": s.kind, "paths": [str(p) for p in s.paths], "variable": s.variable,
+                              "units": s.units, "crs": s.crs} for name, s in d.monthly.items()}
+            if d.era5_land is not None:
+                drivers["era5_land"] = str(d.era5_land)
+            drivers["landcover"] = {"path": str(d.landcover.path), "scheme": d.landcover.scheme,
+                                    "nodata": d.landcover.nodata, "crs": d.landcover.crs}
+            if d.impervious is not None:
+                drivers["impervious"] = {"path": str(d.impervious.path), "units": d.impervious.units,
+                                         "variable": d.impervious.variable}
+            drivers["grid"] = str(d.grid)
+            if d.period is not None:
+                drivers["period"] = [str(p) for p in d.period]
+            if d.gapfill is not None:
+                drivers["gapfill"] = dataclasses.asdict(d.gapfill)
+        else:
+            drivers = str(self.drivers)
+        return {"drivers": drivers, "casa": self.casa, "rh": self.rh, "parameters": self.parameters,
+                "urban_soils": self.urban_soils, "check": self.check, "min_valid_share": self.min_valid_share,
+                "period": [str(p) for p in self.period] if self.period else None, "chunks": self.chunks,
+                "outputs": list(self.outputs) if self.outputs is not None else None, "format": self.format,
+                "maps": list(self.maps), "tables": {"variables": list(self.tables), "unit": self.table_unit,
+                                                    "landcover": self.landcover_table},
+                "regions": None if self.regions is None else {"path": str(self.regions.path),
+                                                             "name_column": self.regions.name_column,
+                                                             "crs": self.regions.crs},
+                "output": str(self.output)}
+
+
+def _run_suggest(key, allowed) -> str:
+    text = str(key).lower()
+    if text in RUN_ALIASES and RUN_ALIASES[text] in allowed:
+        return f"did you mean {RUN_ALIASES[text]!r}?"
+    return _suggest(key, allowed)
+
+
+def _run_keys(c: _Checker, key: str, entry: Mapping, allowed: Sequence[str]) -> None:
+    for k in entry:
+        if k not in allowed:
+            where = f"{key}.{k}" if key else str(k)
+            if not key and k in TOP_KEYS:
+                c.note(where, f"a key of the drivers' loader config; put it under drivers: (drivers: {{{k}: ...}})")
+            else:
+                c.note(where, f"unknown key; {_run_suggest(k, allowed)}")
+
+
+def _names(c: _Checker, key: str, value, allowed: Sequence[str], what: str) -> tuple[str, ...] | None:
+    """A list of variable names, each among ``allowed`` (a misspelt one with the nearest)."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        c.note(key, f"expected a list of {what} such as {list(allowed[:3])}, got {value!r}")
+        return None
+    bad = False
+    for item in items:
+        if item not in allowed:
+            close = difflib.get_close_matches(item, list(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            c.note(key, f"{item!r} is not one of the {what}; {hint}they are {', '.join(allowed)}")
+            bad = True
+    return None if bad else tuple(dict.fromkeys(items))
+
+
+def _output_dir(c: _Checker, value) -> Path | None:
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        c.note("output", f"expected the path of a directory for the results, got {value!r}")
+        return None
+    p = Path(value).expanduser()
+    p = p if p.is_absolute() else c.base / p
+    if p.exists() and not p.is_dir():
+        c.note("output", f"{p} is a file; give a directory (it is created if it does not exist)")
+        return None
+    existing = p
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        c.note("output", f"{existing} is not writable{' (the nearest existing folder of ' + str(p) + ')' if existing != p else ''}; "
+                         "give a directory you may write to")
+        return None
+    return p
+
+
+def _chunks(c: _Checker, value) -> dict | None:
+    if not isinstance(value, Mapping):
+        c.note("chunks", f"expected a mapping of dims to sizes such as {{y: 512, x: 512}}, got {value!r}")
+        return None
+    out = dict(DEFAULT_CHUNKS)
+    for dim, size in value.items():
+        if dim not in CHUNK_DIMS:
+            c.note(f"chunks.{dim}", f"unknown dimension; {_suggest(dim, CHUNK_DIMS)}")
+        elif isinstance(size, bool) or not isinstance(size, int) or not (size > 0 or size == -1):
+            c.note(f"chunks.{dim}", f"expected a number of pixels (a whole number above 0, or -1 for the whole "
+                                    f"axis), got {size!r}")
+        else:
+            out[dim] = size
+    return out
+
+
+def _parameters(c: _Checker, value, casa: str | None, rh: str | None) -> dict:
+    from ..params import RH_MODELS, casa_preset
+
+    if not isinstance(value, Mapping):
+        c.note("parameters", f"expected a mapping such as {{te2_c: 1.1814, eps_max: {{'4': 0.7}}, q10: 2.5}}, "
+                             f"got {value!r}")
+        return {}
+    if casa is None or rh is None:
+        return dict(value)  # the preset or the model is wrong already: its fields are unknown
+    casa_p, rh_p = casa_preset(casa), RH_MODELS[rh].params()
+    casa_fields = [f.name for f in dataclasses.fields(casa_p)]
+    rh_fields = [f.name for f in dataclasses.fields(rh_p)]
+    good = {}
+    for k, v in value.items():
+        if k in casa_fields or k in rh_fields:
+            good[k] = v
+            continue
+        close = difflib.get_close_matches(str(k), casa_fields + rh_fields, n=1, cutoff=0.6)
+        others = [n for n in RH_MODELS if n != rh and str(k) in {f.name for f in dataclasses.fields(RH_MODELS[n].params())}]
+        hint = (f"it belongs to the Rh model {others[0]!r}; set rh: {others[0]}" if others else
+                f"did you mean {close[0]!r}?" if close else
+                f"CASA parameters: {', '.join(casa_fields)}; {rh} parameters: {', '.join(rh_fields)}")
+        c.note(f"parameters.{k}", f"unknown parameter of CASA {casa!r} and Rh model {rh!r}; {hint}")
+    for k, v in good.items():
+        try:
+            (casa_p if k in casa_fields else rh_p).replace(**{k: v})
+        except (TypeError, ValueError) as err:
+            c.note(f"parameters.{k}", f"{v!r}: {err}")
+    return dict(value)
+
+
+def validate_run_config(config) -> RunConfig:
+    """Check a run config (a dict or a JSON / YAML path) for :func:`carbontools.batch.run_config`; read no data.
+
+    The keys are in :data:`RUN_KEYS`; ``drivers`` is a loader config (inline, or the path of its YAML / JSON
+    file: every key of :func:`carbontools.io.load_drivers`) or the path of a drivers NetCDF / Zarr.
+    Raises :class:`ConfigError` listing every problem with its key path and the fix.
+    """
+    from ..params import CASA_PRESETS, RH_MODELS
+    from ..pipeline import RESULT_VARIABLES, URBAN_SOILS
+
+    raw, base, source = _read(config)
+    c = _Checker(base, from_file=source != "config")
+    _run_keys(c, "", raw, RUN_KEYS)
+    guessed = {RUN_ALIASES.get(str(k).lower()) or next(iter(difflib.get_close_matches(str(k).lower(), RUN_KEYS, n=1,
+                                                                                      cutoff=0.6)), None)
+               for k in raw if k not in RUN_KEYS}
+    for k, what in (("drivers", "a loader config {ndvi: ..., era5_land: ..., landcover: {path, scheme}}, the path "
+                                "of one (YAML / JSON), or the path of a drivers NetCDF / Zarr"),
+                    ("output", "the directory the results go to")):
+        if k not in raw and k not in guessed:
+            c.note(k, f"missing; give {what}")
+    drivers = None
+    if "drivers" in raw:
+        value = raw["drivers"]
+        if isinstance(value, Mapping):
+            c.prefix = "drivers."
+            drivers = _drivers_config(c, value, source)
+            c.prefix = ""
+        elif isinstance(value, (str, os.PathLike)) and str(value).strip():
+            found = c.files("drivers", value, one=True)
+            if found is not None:
+                p = found[0]
+                if p.suffix.lower() in LOADER_SUFFIXES:
+                    try:
+                        drivers = validate_config(p)
+                    except ConfigError as err:
+                        c.problems += [f"drivers ({p.name}): {problem}" for problem in err.problems]
+                    except ValueError as err:
+                        c.note("drivers", str(err))
+                elif p.suffix.lower() in DRIVERS_FILE_SUFFIXES or p.is_dir():
+                    drivers = p
+                else:
+                    c.note("drivers", f"{p.name}: give a loader config ({', '.join(LOADER_SUFFIXES)}) or a drivers "
+                                      f"file ({', '.join(DRIVERS_FILE_SUFFIXES)})")
+        else:
+            c.note("drivers", f"expected a loader config (a mapping) or a path, got {value!r}")
+    casa = raw.get("casa", "zhu2007")
+    if casa not in CASA_PRESETS:
+        c.note("casa", f"{casa!r} unknown; {_suggest(casa, list(CASA_PRESETS))}")
+        casa = None
+    rh = raw.get("rh", "pei2009")
+    if rh not in RH_MODELS:
+        c.note("rh", f"{rh!r} unknown; {_suggest(rh, list(RH_MODELS))}")
+        rh = None
+    parameters = _parameters(c, raw["parameters"], casa, rh) if "parameters" in raw else {}
+    urban = raw.get("urban_soils", "unsealed")
+    if urban not in URBAN_SOILS:
+        c.note("urban_soils", f"{urban!r} unknown; {_suggest(urban, list(URBAN_SOILS))}")
+    check = raw.get("check", True)
+    if not isinstance(check, bool):
+        c.note("check", f"expected true or false, got {check!r}")
+    share = raw.get("min_valid_share", 0.9)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        c.note("min_valid_share", f"expected a share between 0 and 1, got {share!r}")
+    period = None
+    if "period" in raw:
+        try:
+            period = parse_period(raw["period"])
+        except ValueError as err:
+            c.problems.append(str(err))
+    chunks = _chunks(c, raw["chunks"]) if "chunks" in raw else dict(DEFAULT_CHUNKS)
+    variables = (*RESULT_VARIABLES, "landcover")
+    outputs = _names(c, "outputs", raw["outputs"], variables, "variables of a run") if "outputs" in raw else None
+    kept = outputs if outputs is not None else variables
+    fmt = raw.get("format", "netcdf")
+    if fmt not in FORMATS:
+        c.note("format", f"{fmt!r} unknown; {_suggest(fmt, FORMATS)}")
+    annual = tuple(v for v in ANNUAL if v in kept)
+
+    def among_outputs(key, names):
+        left = [n for n in names if n not in kept]
+        if left:
+            c.note(key, f"{', '.join(map(repr, left))} {'is' if len(left) == 1 else 'are'} not among outputs "
+                        f"({', '.join(kept)}); add {'it' if len(left) == 1 else 'them'} to outputs or remove "
+                        f"{'it' if len(left) == 1 else 'them'} here")
+            return ()
+        return names
+
+    maps = annual
+    if "maps" in raw:
+        if raw["maps"] is False or raw["maps"] == []:
+            maps = ()
+        else:
+            maps = _names(c, "maps", raw["maps"], ANNUAL, "annual maps") or ()
+            maps = among_outputs("maps", maps)
+    tables, unit, landcover_table = annual, "t C", True
+    if "tables" in raw:
+        value = raw["tables"]
+        if value is False:
+            tables = ()
+        elif isinstance(value, Mapping):
+            _run_keys(c, "tables", value, TABLES_KEYS)
+            if "variables" in value:
+                tables = among_outputs("tables.variables",
+                                       _names(c, "tables.variables", value["variables"], ANNUAL, "annual maps") or ())
+            unit = value.get("unit", unit)
+            from ..units import area_total_factor
+
+            try:
+                area_total_factor("g m-2 yr-1", unit, "tables")
+            except ValueError as err:
+                c.note("tables.unit", str(err).replace("unit ", "", 1))
+            landcover_table = value.get("landcover", True)
+            if not isinstance(landcover_table, bool):
+                c.note("tables.landcover", f"expected true or false (a table by land cover), got {landcover_table!r}")
+        else:
+            c.note("tables", f"expected false or a mapping such as {{variables: [nep_annual], unit: 't C', "
+                             f"landcover: true}}, got {value!r}")
+    regions = None
+    if "regions" in raw:
+        entry = _as_entry(c, "regions", raw["regions"], "{path: districts.geojson, name_column: name}")
+        if entry is not None:
+            _run_keys(c, "regions", entry, REGIONS_KEYS)
+            if "path" not in entry:
+                c.note("regions.path", "missing; the region polygons (GeoJSON, Shapefile, GeoPackage)")
+            found = c.files("regions.path", entry["path"], one=True) if "path" in entry else None
+            name_column = c.text("regions.name_column", entry.get("name_column", "name"), "a column name")
+            crs = c.crs("regions.crs", entry["crs"]) if "crs" in entry else None
+            if found is not None and name_column is not None:
+                regions = RegionsSpec(found[0], name_column, crs)
+    asked_none = raw.get("tables") is False or (isinstance(raw.get("tables"), Mapping)
+                                                and raw["tables"].get("variables") == [])
+    if regions is not None and asked_none:
+        c.note("regions", "the regions are for the tables, but no table is asked for; set tables.variables")
+    output = _output_dir(c, raw["output"]) if "output" in raw else None
+    if c.problems:
+        raise ConfigError(source, c.problems)
+    return RunConfig(source=source, base=base, drivers=drivers, output=output, casa=casa, rh=rh,
+                     parameters=parameters, urban_soils=urban, check=check, min_valid_share=float(share),
+                     period=period, chunks=chunks, outputs=outputs, format=fmt, maps=tuple(maps),
+                     tables=tuple(tables), table_unit=unit, landcover_table=landcover_table, regions=regions)
