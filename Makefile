@@ -47,6 +47,9 @@ mutation: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_sensitivity.py
+	$(BIN)/python benchmarks/bench_scenarios.py
+	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_users.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build mutants
