@@ -369,7 +369,7 @@ def _block(*arrays, names, static, slots, n_mon, n_ann, dtype, year_start, doy, 
         kernels["serial"](*args)
     out = [np.moveaxis(mon[k].reshape(nt, *spatial), 0, -1) for k in range(n_mon)]
     out += [np.moveaxis(ann[k].reshape(ann.shape[1], *spatial), 0, -1) for k in range(n_ann)]
-    return tuple(out)
+    return tuple(out) if len(out) > 1 else out[0]
 
 
 def fused_outputs(prep, names=MONTHLY_OUTPUTS + ANNUAL_OUTPUTS) -> dict[str, xr.DataArray]:
