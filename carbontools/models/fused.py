@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -107,227 +108,223 @@ def _lut(table, top: int = 16) -> np.ndarray:
 
 # --- the kernel ------------------------------------------------------------------------------------
 
-_kernels: dict = {}
 _parallel_lock = threading.Lock()  # numba's default threading layer takes one parallel launch at a time
+_jit = numba.njit(cache=True, error_model="numpy")
 
 
-def _compile():
-    """Build the per-pixel body and its serial and parallel loops (numba; cached on disk)."""
-    if _kernels:
-        return _kernels
-    import numba
+@_jit
+def _cast(x, f32):
+    """``x`` rounded to float32 where the reference computes in float32 (``f32``), else unchanged."""
+    return np.float64(np.float32(x)) if f32 else x
 
-    jit = numba.njit(cache=True, fastmath=False, error_model="numpy")
 
-    @jit
-    def cast(x, f32):
-        return np.float64(np.float32(x)) if f32 else x
+@_jit
+def _simple_ratio(ndvi, cap):
+    x = min(ndvi, cap) if not np.isnan(ndvi) else ndvi
+    return (1.0 + x) / (1.0 - x)
 
-    @jit
-    def simple_ratio(ndvi, cap):
-        x = min(ndvi, cap) if not np.isnan(ndvi) else ndvi
-        return (1.0 + x) / (1.0 - x)
 
-    @jit
-    def te2_raw(topt, t, a):
-        low = 1.0 + np.exp(a[A_KLO] * (topt - a[A_OFF] - t))
-        high = 1.0 + np.exp(a[A_KHI] * (-topt - a[A_OFF] + t))
-        return a[A_T2C] / (low * high)
+@_jit
+def _te2_raw(topt, t, a):
+    low = 1.0 + np.exp(a[A_KLO] * (topt - a[A_OFF] - t))
+    high = 1.0 + np.exp(a[A_KHI] * (-topt - a[A_OFF] + t))
+    return a[A_T2C] / (low * high)
 
-    @jit
-    def pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax,
-              lut_eps, lut_nonveg, year_start, doy, days, a, f, slots, mon, ann):
-        nt = tmean.shape[0]
-        f32 = f[F_F32] == 1
-        c = lc[j]
-        if not np.isfinite(c):  # land-cover nodata: NaN in every output (one valid mask)
-            for k in range(mon.shape[0]):
-                for t in range(nt):
-                    mon[k, t, j] = np.nan
-            for k in range(ann.shape[0]):
-                for y in range(ann.shape[1]):
-                    ann[k, y, j] = np.nan
-            return
-        n_lut = lut_eps.shape[0]
-        ci = int(c) if (c >= 0 and c < n_lut) else n_lut - 1
-        nmin, nmax, emax = lut_nmin[ci], lut_nmax[ci], lut_eps[ci]
-        nonveg = lut_nonveg[ci] > 0
-        cap = cast(1.0 - 1e-6, f32)
-        fmin, fmax = a[A_FMIN], a[A_FMAX]
-        sr_max = a[A_SRMAX] if not np.isnan(a[A_SRMAX]) else simple_ratio(nmax, 2.0)
-        imp_factor = 1.0 - imp[j] if f[F_IMP] == 1 else 1.0
-        if f[F_DAYLEN] == 1:
-            phi = np.deg2rad(lat[j])
-        else:
-            phi = 0.0
-        ny = year_start.shape[0] - 1
-        s_npp, s_rh, s_nep = slots[0], slots[1], slots[2]
-        for y in range(ny):
-            t0, t1 = year_start[y], year_start[y + 1]
-            # Topt: temperature of the first month with the year's highest greenness
-            best = np.nan
-            first = -1
-            for t in range(t0, t1):
-                g = green[t, j]
-                if not np.isnan(g) and (first < 0 or g > best):
-                    best = g
-                    first = t
-            topt = tmean[first, j] if first >= 0 else np.nan
-            # Thornthwaite heat index of the year (NaN if any month lacks a temperature)
-            heat = 0.0
-            if f[F_WATER] == 0:
-                for t in range(t0, t1):
-                    tt = tmean[t, j]
-                    heat += cast((max(tt, 0.0) / 5.0) ** a[A_HEXP], f32) if not np.isnan(tt) else np.nan
-                heat = cast(heat, f32)
-                pet_exp = ((a[A_C3] * heat + a[A_C2]) * heat + a[A_C1]) * heat + a[A_C0]
-            else:
-                pet_exp = 0.0
-            sum_npp = 0.0
-            sum_rh = 0.0
+
+@_jit
+def _pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax,
+          lut_eps, lut_nonveg, year_start, doy, days, a, f, slots, mon, ann):
+    nt = tmean.shape[0]
+    f32 = f[F_F32] == 1
+    c = lc[j]
+    if not np.isfinite(c):  # land-cover nodata: NaN in every output (one valid mask)
+        for k in range(mon.shape[0]):
+            for t in range(nt):
+                mon[k, t, j] = np.nan
+        for k in range(ann.shape[0]):
+            for y in range(ann.shape[1]):
+                ann[k, y, j] = np.nan
+        return
+    n_lut = lut_eps.shape[0]
+    ci = int(c) if (c >= 0 and c < n_lut) else n_lut - 1
+    nmin, nmax, emax = lut_nmin[ci], lut_nmax[ci], lut_eps[ci]
+    nonveg = lut_nonveg[ci] > 0
+    cap = _cast(1.0 - 1e-6, f32)
+    fmin, fmax = a[A_FMIN], a[A_FMAX]
+    sr_max = a[A_SRMAX] if not np.isnan(a[A_SRMAX]) else _simple_ratio(nmax, 2.0)
+    imp_factor = 1.0 - imp[j] if f[F_IMP] == 1 else 1.0
+    if f[F_DAYLEN] == 1:
+        phi = np.deg2rad(lat[j])
+    else:
+        phi = 0.0
+    ny = year_start.shape[0] - 1
+    s_npp, s_rh, s_nep = slots[0], slots[1], slots[2]
+    for y in range(ny):
+        t0, t1 = year_start[y], year_start[y + 1]
+        # Topt: temperature of the first month with the year's highest greenness
+        best = np.nan
+        first = -1
+        for t in range(t0, t1):
+            g = green[t, j]
+            if not np.isnan(g) and (first < 0 or g > best):
+                best = g
+                first = t
+        topt = tmean[first, j] if first >= 0 else np.nan
+        # Thornthwaite heat index of the year (NaN if any month lacks a temperature)
+        heat = 0.0
+        if f[F_WATER] == 0:
             for t in range(t0, t1):
                 tt = tmean[t, j]
-                # FPAR
-                if f[F_FPAR] < 0:
-                    fpar = fpar_in[t, j]
+                heat += _cast((max(tt, 0.0) / 5.0) ** a[A_HEXP], f32) if not np.isnan(tt) else np.nan
+            heat = _cast(heat, f32)
+            pet_exp = ((a[A_C3] * heat + a[A_C2]) * heat + a[A_C1]) * heat + a[A_C0]
+        else:
+            pet_exp = 0.0
+        sum_npp = 0.0
+        sum_rh = 0.0
+        for t in range(t0, t1):
+            tt = tmean[t, j]
+            # FPAR
+            if f[F_FPAR] < 0:
+                fpar = fpar_in[t, j]
+            else:
+                g = green[t, j]
+                if f[F_FPAR] == 0 or f[F_FPAR] == 1:
+                    lin = (g - nmin) / (nmax - nmin) * (fmax - fmin) + fmin
                 else:
-                    g = green[t, j]
-                    if f[F_FPAR] == 0 or f[F_FPAR] == 1:
-                        lin = (g - nmin) / (nmax - nmin) * (fmax - fmin) + fmin
+                    lin = 0.0
+                if f[F_FPAR] != 1:
+                    sr = _cast(_simple_ratio(g, cap), f32)
+                    if f[F_FPAR] == 3:
+                        srf = (sr - a[A_SRMIN]) / (sr_max - a[A_SRMIN])
                     else:
-                        lin = 0.0
-                    if f[F_FPAR] != 1:
-                        sr = cast(simple_ratio(g, cap), f32)
-                        if f[F_FPAR] == 3:
-                            srf = (sr - a[A_SRMIN]) / (sr_max - a[A_SRMIN])
-                        else:
-                            srf = (sr - a[A_SRMIN]) / (sr_max - a[A_SRMIN]) * (fmax - fmin) + fmin
-                    else:
-                        srf = 0.0
-                    if f[F_FPAR] == 0:
-                        fpar = a[A_ALPHA] * lin + (1.0 - a[A_ALPHA]) * srf
-                    elif f[F_FPAR] == 1:
-                        fpar = lin
-                    else:
-                        fpar = srf
-                    if not np.isnan(fpar):
-                        fpar = min(max(fpar, fmin), fmax)
-                apar = srad[t, j] * fpar * a[A_PAR]
-                # temperature stresses
-                if np.isnan(tt):
-                    te1 = np.nan
-                elif tt <= a[A_COLD]:
+                        srf = (sr - a[A_SRMIN]) / (sr_max - a[A_SRMIN]) * (fmax - fmin) + fmin
+                else:
+                    srf = 0.0
+                if f[F_FPAR] == 0:
+                    fpar = a[A_ALPHA] * lin + (1.0 - a[A_ALPHA]) * srf
+                elif f[F_FPAR] == 1:
+                    fpar = lin
+                else:
+                    fpar = srf
+                if not np.isnan(fpar):
+                    fpar = min(max(fpar, fmin), fmax)
+            apar = srad[t, j] * fpar * a[A_PAR]
+            # temperature stresses
+            if np.isnan(tt):
+                te1 = np.nan
+            elif tt <= a[A_COLD]:
+                te1 = 0.0
+            else:
+                te1 = a[A_T1A] + a[A_T1B] * topt - a[A_T1C] * topt * topt
+                if te1 < 0.0:
                     te1 = 0.0
+            te2 = _te2_raw(topt, tt, a)
+            if f[F_HALF] == 1:
+                if tt < _cast(topt - a[A_HBELOW], f32) or tt > _cast(topt + a[A_HABOVE], f32):
+                    te2 = 0.5 * _te2_raw(topt, topt, a)
+            # water stress
+            if f[F_WATER] == 1:
+                e_, p_ = et[t, j], pet_in[t, j]
+                pet0 = p_
+                if np.isnan(e_) or np.isnan(p_):
+                    we = np.nan
+                elif p_ > 0:
+                    we = min(max(a[A_WEFLOOR] + (1.0 - a[A_WEFLOOR]) * (e_ / p_), a[A_WEFLOOR]), 1.0)
                 else:
-                    te1 = a[A_T1A] + a[A_T1B] * topt - a[A_T1C] * topt * topt
-                    if te1 < 0.0:
-                        te1 = 0.0
-                te2 = te2_raw(topt, tt, a)
-                if f[F_HALF] == 1:
-                    if tt < cast(topt - a[A_HBELOW], f32) or tt > cast(topt + a[A_HABOVE], f32):
-                        te2 = 0.5 * te2_raw(topt, topt, a)
-                # water stress
-                if f[F_WATER] == 1:
-                    e_, p_ = et[t, j], pet_in[t, j]
-                    pet0 = p_
-                    if np.isnan(e_) or np.isnan(p_):
-                        we = np.nan
-                    elif p_ > 0:
-                        we = min(max(a[A_WEFLOOR] + (1.0 - a[A_WEFLOOR]) * (e_ / p_), a[A_WEFLOOR]), 1.0)
+                    we = 1.0
+            else:
+                if np.isnan(tt) or np.isnan(heat):
+                    pet0 = np.nan
+                elif tt > 0 and heat > 0:
+                    if f[F_HIGHT] == 1 and tt >= a[A_HTHR]:
+                        ep0 = a[A_H0] + (a[A_H1] + a[A_H2] * tt) * tt
                     else:
+                        ep0 = a[A_PSCALE] * (10.0 * tt / heat) ** pet_exp
+                    if f[F_DAYLEN] == 1:
+                        decl = a[A_DAMP] * np.sin(2.0 * np.pi / 365.0 * doy[t] - a[A_DPHASE])
+                        cw = min(max(-np.tan(phi) * np.tan(decl), -1.0), 1.0)
+                        ep0 *= 24.0 / np.pi * np.arccos(cw) / 12.0 * days[t] / 30.0
+                    pet0 = ep0
+                else:
+                    pet0 = 0.0
+                pp = precip[t, j]
+                if np.isnan(pp) or np.isnan(pet0):
+                    we = np.nan
+                else:
+                    floor = a[A_WEFLOOR]
+                    if pp > 0:
+                        ratio = pet0 / max(pp, pet0 * 1e-150)
+                        x = a[A_ZA] * np.sqrt(ratio) + a[A_ZB] * ratio
+                        if x <= 1.0:
+                            g = x * (1.0 + x + x * x) / ((1.0 + x) * (1.0 + x * x))
+                        else:
+                            yy = 1.0 / x
+                            g = (1.0 + yy + yy * yy) / ((1.0 + yy) * (1.0 + yy * yy))
+                        e = pp * g
+                    else:
+                        e = 0.0
+                    ep = (e + pet0) / 2.0
+                    if ep <= 0:
                         we = 1.0
+                    elif pp > 0:
+                        we = min(max(floor + (1.0 - floor) * e / ep, floor), 1.0)
+                    else:
+                        we = floor
+            stress = te1 * te2 * we
+            npp = 0.0 if nonveg else apar * stress * emax
+            # soil heterotrophic respiration
+            if nonveg:
+                rh = 0.0
+            else:
+                if f[F_RH] == 0:
+                    dm = days[t] if f[F_REALDAYS] == 1 else a[A_R0 + 3]
+                    rh = a[A_R0] * (np.exp(a[A_R0 + 1] * tt) + np.log(a[A_R0 + 2] * precip[t, j] + 1.0)) \
+                        * dm * a[A_R0 + 4]
+                elif f[F_RH] == 1:
+                    rh = a[A_R0 + 2] * a[A_R0] ** ((tt - a[A_R0 + 1]) / 10.0)
                 else:
-                    if np.isnan(tt) or np.isnan(heat):
-                        pet0 = np.nan
-                    elif tt > 0 and heat > 0:
-                        if f[F_HIGHT] == 1 and tt >= a[A_HTHR]:
-                            ep0 = a[A_H0] + (a[A_H1] + a[A_H2] * tt) * tt
-                        else:
-                            ep0 = a[A_PSCALE] * (10.0 * tt / heat) ** pet_exp
-                        if f[F_DAYLEN] == 1:
-                            decl = a[A_DAMP] * np.sin(2.0 * np.pi / 365.0 * doy[t] - a[A_DPHASE])
-                            cw = min(max(-np.tan(phi) * np.tan(decl), -1.0), 1.0)
-                            ep0 *= 24.0 / np.pi * np.arccos(cw) / 12.0 * days[t] / 30.0
-                        pet0 = ep0
+                    above = tt - a[A_R0 + 2]
+                    if np.isnan(tt):
+                        rh = np.nan
+                    elif above > 0:
+                        rh = a[A_R0] * np.exp(a[A_R0 + 1] * (1.0 / (a[A_R0 + 3] - a[A_R0 + 2]) - 1.0 / above))
                     else:
-                        pet0 = 0.0
-                    pp = precip[t, j]
-                    if np.isnan(pp) or np.isnan(pet0):
-                        we = np.nan
-                    else:
-                        floor = a[A_WEFLOOR]
-                        if pp > 0:
-                            ratio = pet0 / max(pp, pet0 * 1e-150)
-                            x = a[A_ZA] * np.sqrt(ratio) + a[A_ZB] * ratio
-                            if x <= 1.0:
-                                g = x * (1.0 + x + x * x) / ((1.0 + x) * (1.0 + x * x))
-                            else:
-                                yy = 1.0 / x
-                                g = (1.0 + yy + yy * yy) / ((1.0 + yy) * (1.0 + yy * yy))
-                            e = pp * g
-                        else:
-                            e = 0.0
-                        ep = (e + pet0) / 2.0
-                        if ep <= 0:
-                            we = 1.0
-                        elif pp > 0:
-                            we = min(max(floor + (1.0 - floor) * e / ep, floor), 1.0)
-                        else:
-                            we = floor
-                stress = te1 * te2 * we
-                npp = 0.0 if nonveg else apar * stress * emax
-                # soil heterotrophic respiration
-                if nonveg:
-                    rh = 0.0
-                else:
-                    if f[F_RH] == 0:
-                        dm = days[t] if f[F_REALDAYS] == 1 else a[A_R0 + 3]
-                        rh = a[A_R0] * (np.exp(a[A_R0 + 1] * tt) + np.log(a[A_R0 + 2] * precip[t, j] + 1.0)) \
-                            * dm * a[A_R0 + 4]
-                    elif f[F_RH] == 1:
-                        rh = a[A_R0 + 2] * a[A_R0] ** ((tt - a[A_R0 + 1]) / 10.0)
-                    else:
-                        above = tt - a[A_R0 + 2]
-                        if np.isnan(tt):
-                            rh = np.nan
-                        elif above > 0:
-                            rh = a[A_R0] * np.exp(a[A_R0 + 1] * (1.0 / (a[A_R0 + 3] - a[A_R0 + 2]) - 1.0 / above))
-                        else:
-                            rh = 0.0
-                    if f[F_MOIST] == 1:
-                        rh *= moist[t, j]
-                    rh *= imp_factor
-                nep = npp - rh
-                sum_npp += npp
-                sum_rh += rh
-                values = (float(npp), float(rh), float(nep), float(fpar), float(apar), float(topt), float(te1),
-                          float(te2), float(we), float(pet0), float(stress * emax))
-                for k in range(11):
-                    s = slots[k]
-                    if s >= 0:
-                        mon[s, t, j] = values[k]
-            if slots[11] >= 0:
-                ann[slots[11], y, j] = sum_npp
-            if slots[12] >= 0:
-                ann[slots[12], y, j] = sum_rh
-            if slots[13] >= 0:
-                ann[slots[13], y, j] = sum_npp - sum_rh
+                        rh = 0.0
+                if f[F_MOIST] == 1:
+                    rh *= moist[t, j]
+                rh *= imp_factor
+            nep = npp - rh
+            sum_npp += npp
+            sum_rh += rh
+            values = (float(npp), float(rh), float(nep), float(fpar), float(apar), float(topt), float(te1),
+                      float(te2), float(we), float(pet0), float(stress * emax))
+            for k in range(11):
+                s = slots[k]
+                if s >= 0:
+                    mon[s, t, j] = values[k]
+        if slots[11] >= 0:
+            ann[slots[11], y, j] = sum_npp
+        if slots[12] >= 0:
+            ann[slots[12], y, j] = sum_rh
+        if slots[13] >= 0:
+            ann[slots[13], y, j] = sum_npp - sum_rh
 
-    def make_loop(parallel):
-        loop_range = numba.prange if parallel else range
 
-        @numba.njit(cache=True, parallel=parallel, error_model="numpy")
-        def loop(green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax, lut_eps,
-                 lut_nonveg, year_start, doy, days, a, f, slots, mon, ann):
-            for j in loop_range(tmean.shape[1]):
-                pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax,
-                      lut_eps, lut_nonveg, year_start, doy, days, a, f, slots, mon, ann)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
+def _loop_parallel(green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax,
+                   lut_eps, lut_nonveg, year_start, doy, days, a, f, slots, mon, ann):
+    for j in numba.prange(tmean.shape[1]):
+        _pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax, lut_eps,
+               lut_nonveg, year_start, doy, days, a, f, slots, mon, ann)
 
-        return loop
 
-    _kernels["serial"] = make_loop(False)
-    _kernels["parallel"] = make_loop(True)
-    return _kernels
+@_jit
+def _loop_serial(green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax,
+                 lut_eps, lut_nonveg, year_start, doy, days, a, f, slots, mon, ann):
+    for j in range(tmean.shape[1]):
+        _pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, lc, lut_nmin, lut_nmax, lut_eps,
+               lut_nonveg, year_start, doy, days, a, f, slots, mon, ann)
 
 
 # --- the kernel on arrays and on xarray objects ---------------------------------------------------
@@ -356,17 +353,16 @@ def _block(*arrays, names, static, slots, n_mon, n_ann, dtype, year_start, doy, 
     green = monthly("ndvi") if "ndvi" in given else monthly("fpar")
     mon = np.empty((n_mon, nt, npix) if n_mon else (0, 1, 1), dtype=dtype)
     ann = np.empty((n_ann, len(year_start) - 1, npix) if n_ann else (0, 1, 1), dtype=dtype)
-    kernels = _compile()
     args = (green, monthly("fpar"), monthly("tmean"), monthly("precip"), monthly("srad"), monthly("et"),
             monthly("pet"), monthly("moisture"), flat("impervious"), flat("latitude"), flat("landcover"), *luts,
             year_start, doy, days, a, f, slots, mon, ann)
     if parallel and _parallel_lock.acquire(blocking=False):
         try:
-            kernels["parallel"](*args)
+            _loop_parallel(*args)
         finally:
             _parallel_lock.release()
     else:
-        kernels["serial"](*args)
+        _loop_serial(*args)
     out = [np.moveaxis(mon[k].reshape(nt, *spatial), 0, -1) for k in range(n_mon)]
     out += [np.moveaxis(ann[k].reshape(ann.shape[1], *spatial), 0, -1) for k in range(n_ann)]
     return tuple(out) if len(out) > 1 else out[0]
@@ -475,7 +471,8 @@ def warm_up() -> float:
     start = time.perf_counter()
     ds = demo.delta_city(size=16, years=(2021,))
     for dt in (np.float32, np.float64):
-        prep = prepare(ds.assign({n: ds[n].astype(dt) for n in ("ndvi", "tmean", "precip", "srad")}), check=False)
-        for v in fused_outputs(prep).values():
-            v.values
+        typed = ds.assign({n: ds[n].astype(dt) for n in ("ndvi", "tmean", "precip", "srad")})
+        for drivers in (typed, typed.chunk({"y": 8})):  # the parallel loop (numpy) and the serial one (dask)
+            for v in fused_outputs(prepare(drivers, check=False)).values():
+                v.values
     return time.perf_counter() - start
