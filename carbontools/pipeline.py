@@ -36,7 +36,7 @@ from .params import FPAR_METHODS, RH_MODELS, WATER_STRESS_METHODS, CasaParams, P
 from .units import DESCRIPTIONS, check_plausible, to_canonical
 from .variables import DRIVERS, MONTHLY, STATIC, contract_table, output_attrs
 
-__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "fused_assemble", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
+__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "fused_assemble", "warm_up_kernel", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
            "split_overrides", "MONTHLY", "STATIC"]
 
 SIGN_SINK = output_attrs("nep")["sign_convention"]
@@ -457,6 +457,28 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
     if engine == "numba" or (engine == "auto" and _fused_covers(prep)):
         return fused_assemble(prep, min_valid_share=min_valid_share, outputs=outputs)
     return assemble(casa_stage(prep), rh_stage(prep), prep, min_valid_share=min_valid_share, outputs=outputs)
+
+
+def warm_up_kernel() -> float:
+    """Compile the fused kernel (or load it from numba's on-disk cache) for float32 and float64 drivers, on
+    numpy (parallel loop) and dask (serial loop per block); returns the seconds it took.
+
+    The first :func:`run` with ``engine='auto'`` does this by itself; call it to pay the cost up front
+    (a server before its first user, a benchmark).
+    """
+    import time
+
+    import numpy as np
+
+    from .demo import delta_city
+
+    start = time.perf_counter()
+    ds = delta_city(size=16, years=(2021,))
+    for dt in (np.float32, np.float64):
+        typed = ds.assign({n: ds[n].astype(dt) for n in ("ndvi", "tmean", "precip", "srad")})
+        for drivers in (typed, typed.chunk({"y": 8})):
+            fused_assemble(prepare(drivers, check=False)).compute()
+    return time.perf_counter() - start
 
 
 #: the engines of run(): which code computes the monthly step

@@ -132,7 +132,7 @@ def test_property_random_valid_inputs(data, combo, n_years, ny, nx):
             el = st.one_of(el, el, el, st.just(np.nan))
         return np.round(data.draw(arrays(np.float32, shape, elements=el)), digits)
 
-    ds["ndvi"].values = field(-0.3, 1.0, 3)
+    ds["ndvi"].values = field(-0.25, 1.0, 3)
     ds["tmean"].values = field(-40.0, 45.0, 2)
     ds["precip"].values = field(0.0, 800.0, 1)
     ds["srad"].values = field(0.0, 900.0, 1, nan=False)

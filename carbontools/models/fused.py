@@ -2,7 +2,7 @@
 
 The plain xarray path (:func:`carbontools.pipeline.casa_stage`, :func:`~carbontools.pipeline.rh_stage`,
 :func:`~carbontools.pipeline.assemble`) is the reference; this module computes the same numbers in one
-pass over each pixel's time series instead of one pass over the whole scene per operation:
+pass over each pixel's time series instead of one pass over the whole scene per operation::
 
     for each pixel (in parallel):   class limits and eps_max from the CASA class
         for each calendar year:     Topt at the first NDVI peak; Thornthwaite heat index I
@@ -35,7 +35,7 @@ import xarray as xr
 from ..landcover import NON_VEGETATED
 from ..params import RH_MODELS, CasaParams, ParamSet
 
-__all__ = ["MONTHLY_OUTPUTS", "ANNUAL_OUTPUTS", "unsupported", "fused_outputs", "warm_up"]
+__all__ = ["MONTHLY_OUTPUTS", "ANNUAL_OUTPUTS", "unsupported", "fused_outputs"]
 
 #: the monthly and annual outputs the kernel writes, in the kernel's slot order
 MONTHLY_OUTPUTS = ("npp", "rh", "nep", "fpar", "apar", "topt", "te1", "te2", "we", "pet", "eps")
@@ -459,20 +459,3 @@ def fused_outputs(prep, names=MONTHLY_OUTPUTS + ANNUAL_OUTPUTS) -> dict[str, xr.
         da.attrs = {}
         out[name] = da.rename(name)
     return out
-
-
-def warm_up() -> float:
-    """Compile (or load from the on-disk cache) the kernels for float32 and float64; returns the seconds taken."""
-    import time
-
-    from .. import demo
-    from ..pipeline import prepare
-
-    start = time.perf_counter()
-    ds = demo.delta_city(size=16, years=(2021,))
-    for dt in (np.float32, np.float64):
-        typed = ds.assign({n: ds[n].astype(dt) for n in ("ndvi", "tmean", "precip", "srad")})
-        for drivers in (typed, typed.chunk({"y": 8})):  # the parallel loop (numpy) and the serial one (dask)
-            for v in fused_outputs(prepare(drivers, check=False)).values():
-                v.values
-    return time.perf_counter() - start
