@@ -169,7 +169,13 @@ def _pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, 
             if not np.isnan(g) and (first < 0 or g > best):
                 best = g
                 first = t
-        topt = tmean[first, j] if first >= 0 else np.nan
+        topt = np.float64(tmean[first, j]) if first >= 0 else np.nan
+        if f[F_HALF] == 1:  # Te2's half rule: the edges (in the drivers' precision) and the value outside
+            half_low = _cast(topt - a[A_HBELOW], f32)
+            half_high = _cast(topt + a[A_HABOVE], f32)
+            half = 0.5 * _te2_raw(topt, topt, a)
+        else:
+            half_low = half_high = half = 0.0
         # Thornthwaite heat index of the year (NaN if any month lacks a temperature)
         heat = 0.0
         if f[F_WATER] == 0:
@@ -219,10 +225,10 @@ def _pixel(j, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, lat, 
                 te1 = a[A_T1A] + a[A_T1B] * topt - a[A_T1C] * topt * topt
                 if te1 < 0.0:
                     te1 = 0.0
-            te2 = _te2_raw(topt, tt, a)
-            if f[F_HALF] == 1:
-                if tt < _cast(topt - a[A_HBELOW], f32) or tt > _cast(topt + a[A_HABOVE], f32):
-                    te2 = 0.5 * _te2_raw(topt, topt, a)
+            if f[F_HALF] == 1 and (tt < half_low or tt > half_high):
+                te2 = half
+            else:
+                te2 = _te2_raw(topt, tt, a)
             # water stress
             if f[F_WATER] == 1:
                 e_, p_ = et[t, j], pet_in[t, j]
