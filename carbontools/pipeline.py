@@ -36,7 +36,7 @@ from .params import FPAR_METHODS, RH_MODELS, WATER_STRESS_METHODS, CasaParams, P
 from .units import DESCRIPTIONS, check_plausible, to_canonical
 from .variables import DRIVERS, MONTHLY, STATIC, contract_table, output_attrs
 
-__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "rh_response", "valid_shares", "prepare_drivers",
+__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "fused_assemble", "warm_up_kernel", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
            "split_overrides", "MONTHLY", "STATIC"]
 
 SIGN_SINK = output_attrs("nep")["sign_convention"]
@@ -246,33 +246,64 @@ def rh_stage(prep: Prepared) -> xr.DataArray:
     return _finish(r, "rh")
 
 
-def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share: float = 0.9) -> xr.Dataset:
+def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share: float = 0.9,
+             outputs=None) -> xr.Dataset:
     """Stage 4: NEP = NPP - Rh, annual sums of NPP, Rh and NEP, the class map and the run's attributes.
 
     On data in memory each output's ``valid_share`` attribute is recorded (see :func:`valid_shares`),
     with a warning naming the outputs below ``min_valid_share``; dask-backed results are left lazy
-    (call :func:`valid_shares` when computing them).
+    (call :func:`valid_shares` when computing them).  ``outputs``: the variables to keep (see :func:`run`).
     """
+    names = _output_names(outputs, prep)
     out = xr.Dataset({name: casa[name] for name in casa.data_vars})
     out["rh"] = _finish(rh, "rh")
     out["nep"] = _finish(nep(casa["npp"], rh), "nep")
     for name in ("npp", "rh", "nep"):
-        annual = annual_sum(out[name])
-        out[f"{name}_annual"] = annual.assign_attrs(
-            {**out[name].attrs, "units": "g m-2 yr-1", "long_name": f"annual {out[name].attrs['long_name']}",
-             "cell_methods": "time: sum (of the 12 monthly values of each calendar year)"})
-    out["landcover_casa"] = prep.landcover
-    out = out[list(RESULT_VARIABLES)]
+        if f"{name}_annual" in names:
+            out[f"{name}_annual"] = annual_sum(out[name]).assign_attrs(_annual_attrs(name))
     valid = prep.landcover.notnull()  # one valid mask: land-cover nodata is NaN in every output
-    for name in RESULT_VARIABLES[:-1]:
-        out[name] = out[name].where(valid)
-    if "spatial_ref" in prep.drivers.coords:
-        out = out.assign_coords(spatial_ref=prep.drivers["spatial_ref"])
-    if prep.drivers["landcover"].attrs.get("scheme") not in (None, "casa"):
+    result = xr.Dataset({name: out[name].where(valid) for name in names if name in out})
+    return _result(result, prep, names, min_valid_share, engine="xarray")
+
+
+def _annual_attrs(name: str) -> dict:
+    monthly = output_attrs(name)
+    return {**monthly, "units": "g m-2 yr-1", "long_name": f"annual {monthly['long_name']}",
+            "cell_methods": "time: sum (of the 12 monthly values of each calendar year)"}
+
+
+def _output_names(outputs, prep: Prepared) -> tuple[str, ...]:
+    """The result's variables: all of them (None), or the ones asked for, checked, in the result's order."""
+    own = prep.drivers["landcover"].attrs.get("scheme") not in (None, "casa")
+    every = RESULT_VARIABLES + (("landcover",) if own else ())
+    if outputs is None:
+        return every
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    asked = list(outputs)
+    unknown = [n for n in asked if n not in every]
+    if unknown or not asked:
+        extra = "" if own else " ('landcover', the drivers' own class map, only when its scheme is not CASA)"
+        raise ValueError(f"outputs={tuple(asked)!r}: " + (f"unknown name(s) {unknown}" if unknown else "nothing asked")
+                         + f"; choose among {list(every)}{extra}, e.g. outputs=('nep_annual',)")
+    return tuple(n for n in every if n in asked)
+
+
+def _result(out: xr.Dataset, prep: Prepared, names: tuple[str, ...], min_valid_share: float,
+            engine: str) -> xr.Dataset:
+    """The result Dataset: the class maps, the grid's CRS, valid shares and the run's attributes."""
+    if "landcover_casa" in names:
+        out["landcover_casa"] = prep.landcover
+    if "landcover" in names:
         # the user's own classes, for tables that keep apart what the CASA class merges (accounting.zonal_totals)
         out["landcover"] = prep.drivers["landcover"]
-    if not any(out[name].chunks for name in RESULT_VARIABLES):
-        _record_valid_shares(out, min_valid_share)
+    out = out[list(names)]
+    if "spatial_ref" in prep.drivers.coords:
+        out = out.assign_coords(spatial_ref=prep.drivers["spatial_ref"])
+    if not any(out[name].chunks for name in names if name not in ("landcover_casa", "landcover")):
+        if not 0.0 <= min_valid_share <= 1.0:
+            raise ValueError(f"min_valid_share must lie in [0, 1], got {min_valid_share!r}")
+        _record_valid_shares(out, prep.landcover, min_valid_share)
     out.attrs = {
         "title": "carbontools CASA NPP, soil heterotrophic respiration and NEP",
         "sign_convention": SIGN_SINK,
@@ -281,12 +312,35 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share
         "urban_soils": f"{prep.urban_soils}: {URBAN_SOILS[prep.urban_soils]}",
         "parameters": json.dumps({"casa": prep.casa.to_dict(), "rh": prep.rh.to_dict()}),
         "carbontools_version": __version__,
+        "engine": engine,
     }
     filled = {k: v for k, v in prep.drivers["ndvi"].attrs.items() if k.startswith("gapfill_")} \
         if "ndvi" in prep.drivers else {}
     if filled:  # NDVI's gaps were filled by the loader: say how much of it is not observed
         out.attrs["ndvi_gap_filling"] = json.dumps({**filled, "rule": prep.drivers["ndvi"].attrs.get("gap_filling")})
     return out
+
+
+def fused_assemble(prep: Prepared, min_valid_share: float = 0.9, outputs=None) -> xr.Dataset:
+    """Stages 2-4 in one pass of the compiled per-pixel kernel (:mod:`carbontools.models.fused`).
+
+    The same result as ``assemble(casa_stage(prep), rh_stage(prep), prep)`` (the reference), in the
+    drivers' float type; raises ValueError naming the reason when the kernel does not cover ``prep``.
+    """
+    from .models.fused import fused_outputs, unsupported
+
+    why = unsupported(prep)
+    if why:
+        raise ValueError(f"engine='numba' cannot run these drivers: {why}. Use engine='auto' (falls back to "
+                         "the xarray path) or engine='xarray'")
+    if "moisture" in prep.drivers and "moisture" not in (RH_MODELS[prep.rh_model].requires
+                                                         + RH_MODELS[prep.rh_model].optional):
+        rh_stage(prep)  # the same warning as the reference path (nothing is computed)
+    names = _output_names(outputs, prep)
+    computed = fused_outputs(prep, names)
+    attrs = {n: _annual_attrs(n[:-len("_annual")]) if n.endswith("_annual") else output_attrs(n) for n in computed}
+    out = xr.Dataset({n: da.assign_attrs(attrs[n]) for n, da in computed.items()})
+    return _result(out, prep, names, min_valid_share, engine="numba")
 
 
 #: the outputs whose valid share is reported (the factors share their masks)
@@ -315,10 +369,11 @@ def valid_shares(result: xr.Dataset, names=REPORTED) -> dict[str, float]:
     return {k: float(v) for k, v in computed.items()}
 
 
-def _record_valid_shares(out: xr.Dataset, min_valid_share: float) -> None:
-    if not 0.0 <= min_valid_share <= 1.0:
-        raise ValueError(f"min_valid_share must lie in [0, 1], got {min_valid_share!r}")
-    shares = valid_shares(out)
+def _record_valid_shares(out: xr.Dataset, landcover: xr.DataArray, min_valid_share: float) -> None:
+    names = [n for n in REPORTED if n in out]
+    if not names:
+        return
+    shares = valid_shares(out.assign(landcover_casa=landcover), names)
     for name, share in shares.items():
         out[name].attrs["valid_share"] = round(share, 6) if share == share else share
     low = {n: s for n, s in shares.items() if n in REPORTED and s < min_valid_share}
@@ -337,7 +392,8 @@ def rh_response(model: str, tmean, precip=None, params: ParamSet | None = None, 
 
 
 def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei2009", *, check: bool = True,
-        urban_soils: str = "unsealed", min_valid_share: float = 0.9, **overrides) -> xr.Dataset:
+        urban_soils: str = "unsealed", min_valid_share: float = 0.9, engine: str = "auto", outputs=None,
+        **overrides) -> xr.Dataset:
     """Run CASA NPP, soil heterotrophic respiration and NEP on monthly drivers.
 
     Parameters
@@ -359,6 +415,15 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
         Warn when a smaller share of the mapped pixels than this holds a value in NPP, Rh or NEP
         (monthly or annual); each output records its share in ``attrs['valid_share']`` (for data in
         memory; on dask call :func:`valid_shares`).
+    engine : str
+        ``'auto'`` (default): the compiled per-pixel kernel (:mod:`carbontools.models.fused`) where it
+        covers the run, else the xarray path; ``'numba'``: the kernel, or an error saying why it cannot;
+        ``'xarray'``: the plain xarray path (the reference).  Both give the same numbers; the kernel
+        is several times faster and returns the drivers' float type (float32 drivers: float32 outputs).
+        ``attrs['engine']`` records which one ran.
+    outputs : sequence of str, optional
+        The variables to keep (default: all of those listed under Returns), e.g.
+        ``outputs=("nep_annual",)`` for a national map: the kernel then computes and stores nothing else.
     **overrides
         Any CASA or Rh parameter, e.g. ``te2_c=1.1814``, ``eps_max={4: 0.7}`` (per class) or
         ``eps_max=0.5`` (all classes), ``q10=2.5``.
@@ -384,8 +449,54 @@ def run(drivers, casa: str | CasaParams = "zhu2007", rh: str | ParamSet = "pei20
     real month length, mm day-1 -> mm month-1, % -> 1, ...); a variable without units is assumed to
     be in the unit above, with a warning.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r} unknown; choose one of {list(ENGINES)}: "
+                         + "; ".join(f"{k}: {v}" for k, v in ENGINES.items()))
     prep = prepare(drivers, casa, rh, check=check, urban_soils=urban_soils, **overrides)
-    return assemble(casa_stage(prep), rh_stage(prep), prep, min_valid_share=min_valid_share)
+    _output_names(outputs, prep)  # bad names fail before anything is computed
+    if engine == "numba" or (engine == "auto" and _fused_covers(prep)):
+        return fused_assemble(prep, min_valid_share=min_valid_share, outputs=outputs)
+    return assemble(casa_stage(prep), rh_stage(prep), prep, min_valid_share=min_valid_share, outputs=outputs)
+
+
+def warm_up_kernel() -> float:
+    """Compile the fused kernel (or load it from numba's on-disk cache) for float32 and float64 drivers, on
+    numpy (parallel loop) and dask (serial loop per block); returns the seconds it took.
+
+    The first :func:`run` with ``engine='auto'`` does this by itself; call it to pay the cost up front
+    (a server before its first user, a benchmark).
+    """
+    import time
+
+    import numpy as np
+
+    from .demo import delta_city
+
+    start = time.perf_counter()
+    ds = delta_city(size=16, years=(2021,))
+    for dt in (np.float32, np.float64):
+        typed = ds.assign({n: ds[n].astype(dt) for n in ("ndvi", "tmean", "precip", "srad")})
+        for drivers in (typed, typed.chunk({"y": 8})):
+            fused_assemble(prepare(drivers, check=False)).compute()
+    return time.perf_counter() - start
+
+
+#: the engines of run(): which code computes the monthly step
+ENGINES = {
+    "auto": "the compiled kernel where it covers the run (whole calendar years, drivers on (time, y, x)), else xarray",
+    "numba": "the compiled per-pixel kernel (carbontools.models.fused)",
+    "xarray": "the plain xarray path (the reference)",
+}
+
+
+def _fused_covers(prep: Prepared) -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # numba missing: the plain path
+        return False
+    from .models.fused import unsupported
+
+    return unsupported(prep) is None
 
 
 def _needed_by() -> dict[str, str]:

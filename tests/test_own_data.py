@@ -145,7 +145,10 @@ def test_radiation_in_watts_without_units_is_refused(scene):
 def test_the_fix_the_message_names_gives_the_right_result(scene):
     d = _watts(scene)
     d["srad"].attrs["units"] = "W m-2"  # what the message says to do
-    np.testing.assert_allclose(ct.run(d)["nep_annual"], ct.run(scene)["nep_annual"], rtol=1e-9)
+    # srad in W m-2 becomes float64, the scene's float32 drivers give float32 results (the fused kernel):
+    # they differ by a few float32 roundings of each value, and of the largest for NEP near 0 (NPP - Rh)
+    expected = ct.run(scene)["nep_annual"]
+    np.testing.assert_allclose(ct.run(d)["nep_annual"], expected, rtol=1e-6, atol=1e-6 * float(abs(expected).max()))
 
 
 def test_plausible_values_without_units_still_run_with_a_warning(scene):

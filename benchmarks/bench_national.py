@@ -1,0 +1,120 @@
+"""A national-size run (China at 250 m: about 20,000 x 15,000 pixels, 12 months) on lazily generated drivers,
+written to Zarr; prints wall time, pixel-months per second and peak memory.
+
+    .venv/bin/python benchmarks/bench_national.py [--size NY NX] [--chunk 1000] [--engine auto] [--no-check]
+
+The drivers are generated chunk by chunk inside the dask graph (smooth seasonal fields plus noise seeded
+by the chunk's position, as carbontools.demo makes its scene), so nothing of the whole scene is ever in
+memory; the run keeps only ``nep_annual``, ``npp_annual`` and ``rh_annual`` and writes them to a Zarr
+store in a temporary directory (deleted afterwards).  Peak memory is the process's peak resident set
+(``ru_maxrss``).  ``--size 7500 10000`` is a quarter of the area, for a shared machine.
+"""
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+
+import dask
+import dask.array as da
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+import carbontools as ct
+from carbontools.demo import P_CLIM, SW_DAILY, T_CLIM
+
+OUTPUTS = ("nep_annual", "npp_annual", "rh_annual")
+CLASSES = np.array([1, 2, 4, 5, 6, 7, 7, 7, 8, 9, 10])  # CASA classes, cropland/grass (7) three times as often
+
+
+def _noise(block_id, shape, salt):
+    seed = hash((salt,) + tuple(block_id)) % (2**32)
+    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+
+
+def _monthly(kind):
+    def make(block, block_info=None):
+        info = block_info[None]
+        shape = info["chunk-shape"]
+        (t0, _), (y0, _), (x0, _) = info["array-location"]
+        ny_total = info["shape"][1]
+        lat_shift = (np.arange(y0, y0 + shape[1], dtype=np.float32) / ny_total - 0.5)[None, :, None]
+        months = (np.arange(t0, t0 + shape[0]) % 12)
+        noise = _noise(info["chunk-location"], shape, kind)
+        if kind == "tmean":
+            base = T_CLIM[months].astype(np.float32)[:, None, None] - 25.0 * lat_shift
+            return base + 1.5 * noise
+        if kind == "precip":
+            base = P_CLIM[months].astype(np.float32)[:, None, None] * (1.0 - lat_shift)
+            return np.maximum(base * (1.0 + 0.3 * noise), 0.0)
+        if kind == "srad":
+            days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.float32)[months]
+            return (SW_DAILY[months].astype(np.float32) * days)[:, None, None] * (1.0 + 0.05 * noise)
+        season = np.sin((months - 3) / 12.0 * 2 * np.pi).astype(np.float32)[:, None, None]
+        return np.clip(0.45 + 0.25 * season - 0.2 * lat_shift + 0.05 * noise, -0.1, 0.9)
+
+    return make
+
+
+def _landcover(block, block_info=None):
+    info = block_info[None]
+    noise = _noise(info["chunk-location"], info["chunk-shape"], "landcover")
+    index = np.clip(((noise + 2.5) / 5.0 * len(CLASSES)).astype(int), 0, len(CLASSES) - 1)
+    return CLASSES[index].astype(np.uint8)
+
+
+def lazy_drivers(ny: int, nx: int, chunk: int, year: int = 2020) -> xr.Dataset:
+    """Drivers of ``ny`` x ``nx`` pixels for one year, generated per (12, chunk, chunk) block when computed."""
+    time = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
+    chunks3 = (12, chunk, chunk)
+    template = da.empty((12, ny, nx), chunks=chunks3, dtype=np.float32)
+    units = {"ndvi": "1", "tmean": "degC", "precip": "mm month-1", "srad": "MJ m-2 month-1"}
+    data = {k: (("time", "y", "x"), template.map_blocks(_monthly(k), dtype=np.float32), {"units": u})
+            for k, u in units.items()}
+    lc = da.empty((ny, nx), chunks=(chunk, chunk), dtype=np.uint8).map_blocks(_landcover, dtype=np.uint8)
+    data["landcover"] = (("y", "x"), lc, {"scheme": "casa"})
+    coords = {"time": time, "y": 4_500_000.0 - 250.0 * (np.arange(ny) + 0.5),
+              "x": -2_500_000.0 + 250.0 * (np.arange(nx) + 0.5)}
+    return xr.Dataset(data, coords=coords).rio.write_crs("EPSG:32649")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, nargs=2, default=[15000, 20000], metavar=("NY", "NX"))
+    parser.add_argument("--chunk", type=int, default=1000)
+    parser.add_argument("--engine", default="auto")
+    parser.add_argument("--no-check", action="store_true", help="skip the plausibility pass over the drivers")
+    args = parser.parse_args()
+    ny, nx = args.size
+    drivers = lazy_drivers(ny, nx, args.chunk)
+    pm = 12 * ny * nx
+    target = tempfile.mkdtemp(prefix="carbontools-national-")
+    try:
+        with dask.config.set(scheduler="threads"):
+            start = time.perf_counter()
+            result = ct.run(drivers, check=not args.no_check, engine=args.engine, outputs=OUTPUTS)
+            prepared = time.perf_counter() - start
+            result.to_zarr(f"{target}/national.zarr", mode="w")
+            wall = time.perf_counter() - start
+            gen_start = time.perf_counter()
+            dask.compute(*[drivers[k].sum() for k in ("ndvi", "tmean", "precip", "srad", "landcover")])
+            generation = time.perf_counter() - gen_start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # kB -> GB
+        written = sum(f.stat().st_size for f in __import__("pathlib").Path(target).rglob("*") if f.is_file())
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    print(f"national run {ny} x {nx} x 12 ({pm / 1e9:.2f} G pixel-months), chunks {args.chunk}, "
+          f"engine {result.attrs['engine']}, check={not args.no_check}, outputs {OUTPUTS}")
+    print(f"  wall time {wall:.1f} s (of which run() before writing: {prepared:.1f} s), "
+          f"{pm / wall / 1e6:.1f} M pixel-months/s, peak memory {peak:.2f} GB, Zarr written {written / 1e9:.2f} GB")
+    print(f"  generating the drivers alone (one pass): {generation:.1f} s")
+    full = 12 * 15000 * 20000
+    if pm < full:
+        print(f"  extrapolated to China at 250 m (15000 x 20000): {wall * full / pm:.0f} s "
+              f"(linear in pixels; memory stays bounded by the chunks)")
+
+
+if __name__ == "__main__":
+    main()
