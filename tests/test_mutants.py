@@ -170,3 +170,167 @@ def test_nep_from_fractions_names_what_lacks_a_value():
     with pytest.raises(ValueError, match=r"^fractions has class code\(s\) \[3\] with non-zero fractions that are "
                                          r"not in the NEP values by class \(codes \[1\]\)"):
         storage.nep_from_fractions(fr, {1: 10.0})
+
+
+# --- casa, respiration, nep: what each result is called -------------------------------------------------------
+
+from carbontools.models import casa as m  # noqa: E402
+from carbontools.models import nep as nep_model  # noqa: E402
+from carbontools.models import respiration  # noqa: E402
+
+
+def months(values, name, units, year=2021):
+    values = np.asarray(values, float)
+    time = pd.date_range(f"{year}-01-01", periods=len(values), freq="MS")
+    return xr.DataArray(values[:, None, None], dims=("time", "y", "x"),
+                        coords={"time": time, "y": [1000.0], "x": [0.0]}, name=name, attrs={"units": units})
+
+
+def test_each_model_result_is_named_as_its_result_variable_and_inherits_no_attrs():
+    """The names are those of pipeline.RESULT_VARIABLES (``npp``, ``te1``, ...); without fresh() a result would
+    carry its first operand's name and units (te2(topt, tmean) named 'tmean' in degC)."""
+    t = months([5, 8, 12, 16, 20, 24, 26, 25, 21, 15, 9, 6], "tmean", "degC")
+    ndvi = months([0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.65, 0.5, 0.4, 0.3, 0.2], "ndvi", "1")
+    precip = months([20, 30, 50, 80, 120, 150, 160, 140, 100, 60, 30, 20], "precip", "mm month-1")
+    lc = xr.DataArray([[4.0]], dims=("y", "x"), coords={"y": [1000.0], "x": [0.0]}, name="landcover")
+    topt = m.optimal_temperature(ndvi, t)
+    hi = m.heat_index(t)
+    pet = m.thornthwaite_pet(t, hi)
+    no_half = params.casa_preset("potter1993")
+    assert not no_half.te2_half_rule and params.casa_preset("zhu2007").te2_half_rule
+    lat = xr.DataArray([[30.0]], dims=("y", "x"), coords={"y": [1000.0], "x": [0.0]}, name="lat")
+    npp = m.npp_from_factors(ndvi * 100.0, t / t, ndvi, lc)
+    rh = respiration.soil_respiration(t, precip)
+    results = {
+        "sr": m.simple_ratio(ndvi), "fpar": m.fpar_from_ndvi(ndvi, 0.023, 0.647), "topt": topt,
+        "te1": m.te1(topt, t), "te2": m.te2(topt, t), "te2 (no half rule)": m.te2(topt, t, no_half),
+        "heat_index": hi, "pet": pet, "daylength_factor": m.daylength_factor(t["time"], lat),
+        "we": m.et_pet_water_stress(precip * 0.5, pet), "npp": npp, "rh": rh, "nep": nep_model.nep(npp, rh),
+        **dict(zip(("we (zhou)", "et", "ep"), m.zhou_water_stress(precip, pet))),
+    }
+    for key, da in results.items():
+        assert da.name == key.split(" ")[0], key
+        assert da.attrs == {}, key
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert nep_model.annual_sum(results["nep"]).name == "nep"
+
+
+def test_incomplete_years_are_named_in_the_topt_warning_and_the_heat_index_error():
+    t = months(np.linspace(5.0, 25.0, 18), "tmean", "degC")
+    ndvi = months(np.linspace(0.2, 0.7, 18), "ndvi", "1")
+    with pytest.warns(UserWarning, match=r"year\(s\) 2022 \(6 months\) are incomplete: their peak is taken over"):
+        m.optimal_temperature(ndvi, t)
+    with pytest.raises(ValueError, match=r"^the Thornthwaite heat index needs all 12 months of each calendar year; "
+                                         r"incomplete years: 2022 \(6 months\)"):
+        m.heat_index(t)
+
+
+def test_thornthwaite_high_temperature_curve_starts_at_26_5_degrees():
+    """SCIENCE.md: 'for T >= 26.5 deg C the unadjusted Ep0 = -415.85 + 32.24*T - 0.43*T^2'."""
+    p = params.CasaParams().replace(pet_high_temperature=True)
+    t = months([26.5, 26.4] + [10.0] * 10, "tmean", "degC")
+    heat = xr.full_like(t, 150.0)
+    pet = m.thornthwaite_pet(t, heat, p)
+    # at 26.5: -415.85 + 32.24 x 26.5 - 0.43 x 26.5^2 = -415.85 + 854.36 - 301.9675 = 136.5425
+    assert float(pet[0, 0, 0]) == pytest.approx(136.5425, rel=1e-12)
+    # at 26.4 Thornthwaite's formula: a = 6.75e-7 I^3 - 7.71e-5 I^2 + 1.792e-2 I + 0.49239 with I = 150
+    a = 6.75e-7 * 150**3 - 7.71e-5 * 150**2 + 1.792e-2 * 150 + 0.49239
+    assert float(pet[1, 0, 0]) == pytest.approx(16.0 * (10 * 26.4 / 150) ** a, rel=1e-12)
+
+
+# --- casa.ndvi_limits_by_class: the table, the notes and the bounds ------------------------------------------
+
+def limits_scene(codes, ndvi_by_time):
+    """Land cover ``codes`` (y, x) without a scheme attribute (CASA by default) and NDVI (time, y, x)."""
+    codes = np.asarray(codes, float)
+    ny, nx = codes.shape
+    coords = {"y": 1000.0 - 250.0 * np.arange(ny), "x": 250.0 * np.arange(nx)}
+    lc = xr.DataArray(codes, dims=("y", "x"), coords=coords)
+    values = np.asarray(ndvi_by_time, float)
+    ndvi = xr.DataArray(values, dims=("time", "y", "x"),
+                        coords={"time": pd.date_range("2021-01-01", periods=len(values), freq="MS"), **coords})
+    return ndvi, lc
+
+
+GRASS = "class 7 (grassland, cropland, wetland, other vegetated)"
+
+
+def test_ndvi_limits_table_and_notes_by_hand():
+    nan = np.nan
+    ndvi, lc = limits_scene([[1, 4, 7], [9, 9, 10]],
+                            [[[0.5, nan, 0.3], [0.05, 0.10, -0.1]],
+                             [[0.7, nan, 0.6], [0.15, 0.20, -0.2]]])
+    assert "scheme" not in lc.attrs
+    with pytest.warns(UserWarning) as caught:
+        limits = m.ndvi_limits_by_class(ndvi, lc)
+    # bare ground (class 9): 0.05, 0.10, 0.15, 0.20; 5th percentile at position 0.05 x 3 = 0.15: 0.05 + 0.15 x 0.05
+    # class 1: 0.5, 0.7 -> 0.5 + 0.95 x 0.2 = 0.69; class 7: 0.3, 0.6 -> 0.3 + 0.95 x 0.3 = 0.585; 4 has no NDVI
+    assert limits["ndvi_min"] == pytest.approx(0.0575, rel=1e-12)
+    assert limits["sr_min"] == pytest.approx(1.0575 / 0.9425, rel=1e-12)
+    assert limits["ndvi_max"] == pytest.approx({1: 0.69, 7: 0.585, 9: 0.585}, rel=1e-12)
+    assert [str(w.message) for w in caught] == [
+        "ndvi_limits_by_class: class 4 (deciduous broadleaf forest) has no finite NDVI: ndvi_max keeps the preset's"]
+    assert limits.notes == [
+        "class 4 (deciduous broadleaf forest) has no finite NDVI: ndvi_max keeps the preset's",
+        f"class 9 (barren) is bare ground (the source of ndvi_min): it takes the ndvi_max of {GRASS}, 0.585, as the "
+        "published table does"]
+    expected = pd.DataFrame({
+        "limit": ["ndvi_min", "ndvi_max", "ndvi_max", "ndvi_max"],
+        "code": pd.array([pd.NA, 1, 7, 9], dtype="Int64"),
+        "name": ["bare ground, class 9 (barren)", "class 1 (evergreen needleleaf forest)", GRASS, "class 9 (barren)"],
+        "n": [4, 2, 2, 0],
+        "percentile": [0.0575, 0.69, 0.585, nan],
+        "value": [0.0575, 0.69, 0.585, 0.585]})
+    pd.testing.assert_frame_equal(limits.table, expected, check_exact=False, rtol=1e-12)
+    # the same data with the dimensions in another order give the same limits
+    with pytest.warns(UserWarning):
+        again = m.ndvi_limits_by_class(ndvi.transpose("y", "time", "x"), lc.transpose("x", "y"))
+    pd.testing.assert_frame_equal(again.table, limits.table)
+
+
+def test_ndvi_limits_from_a_separate_bare_sample_with_two_bare_classes_clipped_to_sr_bounds():
+    """NDVI_min is clipped so that SR_min = (1 + NDVI_min)/(1 - NDVI_min) stays in sr_min's bounds [1, 2]:
+    NDVI_min in [(1 - 1)/(1 + 1), (2 - 1)/(2 + 1)] = [0, 1/3]."""
+    ndvi, lc = limits_scene([[1, 6, 7, 9]], [[[0.5, 0.2, 0.4, 0.3]]])
+    bare = xr.full_like(ndvi, 0.4)
+    with pytest.warns(UserWarning) as caught:
+        limits = m.ndvi_limits_by_class(ndvi, lc, bare_ndvi=bare, bare_classes=(6, 9))
+    label = "bare ground, class 6 (shrubland) and class 9 (barren)"
+    assert [str(w.message) for w in caught] == [
+        f"ndvi_limits_by_class: {label}: the lower percentile 0.400 is outside the bounds [0, 0.333] of "
+        "CasaParams.ndvi_min; clipped to 0.333"]
+    assert limits["ndvi_min"] == pytest.approx(1 / 3, rel=1e-12) and limits["sr_min"] == pytest.approx(2.0)
+    # class 1: 0.5, class 7: 0.4 (one value each); the two bare classes take class 7's
+    assert limits["ndvi_max"] == pytest.approx({1: 0.5, 7: 0.4, 6: 0.4, 9: 0.4}, rel=1e-12)
+    assert limits.table["name"].iloc[0] == label and limits.table["n"].tolist() == [2, 1, 1, 0, 0]
+
+
+def test_ndvi_limits_below_zero_are_clipped_to_sr_one():
+    ndvi, lc = limits_scene([[1, 9]], [[[0.5, -0.1]]])
+    with pytest.warns(UserWarning) as caught:
+        limits = m.ndvi_limits_by_class(ndvi, lc, bare_above=-1.0)
+    assert "the lower percentile -0.100 is outside the bounds [0, 0.333] of CasaParams.ndvi_min; clipped to 0.000" \
+        in str(caught[0].message)
+    assert limits["ndvi_min"] == 0.0 and limits["sr_min"] == 1.0
+
+
+def test_ndvi_limits_are_checked_against_the_given_parameters():
+    ndvi, lc = limits_scene([[1, 9]], [[[0.5, 0.25]]])
+    # SR_min = 1.25 / 0.75 = 1.667 is not below the one sr_max = 1.5 of these parameters (the preset has none)
+    with pytest.raises(ValueError, match=r"^the NDVI limits derived from these data are not usable: CasaParams: "
+                                         r"sr_min = 1.66667 is not below sr_max = 1.5"):
+        m.ndvi_limits_by_class(ndvi, lc, params=params.CasaParams().replace(sr_max=1.5))
+    with pytest.warns(UserWarning, match=r"^ndvi_limits_by_class: class 9 \(barren\) is bare ground and " + GRASS.replace(
+            "(", r"\(").replace(")", r"\)") + " is absent: ndvi_max keeps the preset's$"):
+        limits = m.ndvi_limits_by_class(ndvi, lc)
+    assert limits["ndvi_max"] == {1: 0.5}
+
+
+def test_ndvi_limits_name_the_sample_off_the_grid():
+    ndvi, lc = limits_scene([[1, 9]], [[[0.5, 0.1]]])
+    wide = xr.DataArray(np.ones((1, 1, 3)), dims=("time", "y", "x"))
+    with pytest.raises(ValueError, match=r"^ndvi \(y, x = 1, 3\) and landcover \(1, 2\) are not on one grid"):
+        m.ndvi_limits_by_class(wide, lc)
+    with pytest.raises(ValueError, match=r"^bare_ndvi \(y, x = 1, 3\) and landcover \(1, 2\) are not on one grid"):
+        m.ndvi_limits_by_class(ndvi, lc, bare_ndvi=wide)
