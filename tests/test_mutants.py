@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 from shapely.geometry import box
 
-from carbontools import compare, params, units
+from carbontools import accounting, compare, params, units
 from carbontools.accounting import RegionsWarning, zone_weights
 from carbontools.models import storage
 
@@ -64,7 +64,8 @@ def test_era5_radiation_in_joules_is_refused_however_it_is_spelled(spelling):
 
 # --- compare ------------------------------------------------------------------------------------------------
 
-def test_harmonise_takes_a_product_without_crs_as_geographic():
+def test_harmonise_takes_a_product_without_crs_as_lon_lat():
+    # (no 'graph' in this test's name: `make mutation` deselects -k graph)
     time = pd.date_range("2020-01-01", periods=2, freq="MS")
     coords = {"time": time, "y": [40.5, 39.5], "x": [100.5, 101.5]}
     values = np.arange(8.0).reshape(2, 2, 2)
@@ -76,6 +77,37 @@ def test_harmonise_takes_a_product_without_crs_as_geographic():
     assert out.attrs["regridding"] == "none (already on the target grid)"
     assert out.rio.crs.to_epsg() == 4326
     np.testing.assert_array_equal(out.values, values)
+
+
+def lonlat(nt, ny, nx, lon0=100.0, **attrs):
+    """1-degree cells from 40 N and ``lon0`` E, g C m-2 month-1 of NEP, EPSG:4326."""
+    da = xr.DataArray(np.ones((nt, ny, nx)), dims=("time", "y", "x"),
+                      coords={"time": pd.date_range("2020-01-01", periods=nt, freq="MS"),
+                              "y": 40.0 - (np.arange(ny) + 0.5), "x": lon0 + np.arange(nx) + 0.5},
+                      attrs={"units": "g C m-2 month-1", "convention": "NEP", **attrs})
+    return da.rio.write_crs("EPSG:4326")
+
+
+def test_harmonise_names_the_product_in_its_errors():
+    target = lonlat(2, 2, 2)
+    with pytest.raises(ValueError, match=r"^p has units 'mol m-2', which carbontools cannot turn into g C m-2"):
+        compare.harmonise({"p": lonlat(2, 2, 2, units="mol m-2")}, target)
+    with pytest.raises(ValueError, match=r"^p has attrs\['area_basis'\] = 'sea'; use 'cell'"):
+        compare.harmonise({"p": lonlat(2, 2, 2, area_basis="sea")}, target)
+    with pytest.raises(ValueError, match=r"^p and its land_fraction are on different 'x' coordinates \(different "
+                                         r"grids\); give p's land share on p's own grid \(land_fraction=\{'p': share\}\)"):
+        compare.harmonise({"p": lonlat(2, 2, 2, area_basis="land")}, target, land_fraction=lonlat(1, 2, 2, lon0=110)[0])
+    with pytest.raises(ValueError, match=r"^p does not overlap the target grid: p covers x 0..2"):
+        compare.harmonise({"p": lonlat(2, 2, 2, lon0=0.0)}, target)
+
+
+def test_latitude_time_names_the_values_and_the_fix_when_the_land_share_is_off_grid():
+    off = lonlat(1, 2, 2, lon0=110.0)[0]
+    fix = r"put the land fraction on the values' grid first \(carbontools.grid.regrid\)$"
+    with pytest.raises(ValueError, match=r"^nep and land_fraction are on different 'x' coordinates.*; " + fix):
+        accounting.latitude_time(lonlat(2, 2, 2).rename("nep"), off)
+    with pytest.raises(ValueError, match=r"^values and land_fraction are on different 'x' coordinates"):
+        accounting.latitude_time(lonlat(2, 2, 2), off)
 
 
 # --- accounting: regions ------------------------------------------------------------------------------------
@@ -328,9 +360,26 @@ def test_ndvi_limits_are_checked_against_the_given_parameters():
 
 
 def test_ndvi_limits_name_the_sample_off_the_grid():
-    ndvi, lc = limits_scene([[1, 9]], [[[0.5, 0.1]]])
+    ndvi, lc = limits_scene([[1, 9]], [[[0.5, 0.1]], [[0.6, 0.2]]])
+    # two months on one row of two cells: a (y, time, x) sample is on the grid too (time is not y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert m.ndvi_limits_by_class(ndvi.transpose("y", "time", "x"), lc).table.equals(
+            m.ndvi_limits_by_class(ndvi, lc).table)
     wide = xr.DataArray(np.ones((1, 1, 3)), dims=("time", "y", "x"))
     with pytest.raises(ValueError, match=r"^ndvi \(y, x = 1, 3\) and landcover \(1, 2\) are not on one grid"):
         m.ndvi_limits_by_class(wide, lc)
     with pytest.raises(ValueError, match=r"^bare_ndvi \(y, x = 1, 3\) and landcover \(1, 2\) are not on one grid"):
         m.ndvi_limits_by_class(ndvi, lc, bare_ndvi=wide)
+
+
+def test_yearly_fields_come_back_in_the_time_chunks_of_the_monthly_input():
+    """Topt and the heat index are put back on the monthly axis in the input's chunks (12 months a chunk here),
+    not one chunk per month nor one for the whole record."""
+    t = months(np.tile(np.linspace(2.0, 24.0, 12), 2), "tmean", "degC").chunk({"time": 12})
+    ndvi = months(np.tile(np.linspace(0.2, 0.7, 12), 2), "ndvi", "1").chunk({"time": 12})
+    assert m.heat_index(t).chunksizes["time"] == (12, 12)
+    assert m.optimal_temperature(ndvi, t).chunksizes["time"] == (12, 12)
+    # the numbers: I = sum over the year of (T/5)^1.514, the same for both years
+    expected = sum((v / 5.0) ** 1.514 for v in np.linspace(2.0, 24.0, 12))
+    np.testing.assert_allclose(m.heat_index(t).values.ravel(), expected, rtol=1e-12)
