@@ -77,6 +77,9 @@ def test_harmonise_takes_a_product_without_crs_as_lon_lat():
     assert out.attrs["regridding"] == "none (already on the target grid)"
     assert out.rio.crs.to_epsg() == 4326
     np.testing.assert_array_equal(out.values, values)
+    # a target without CRS either: both are taken as longitude/latitude, and the result says so
+    out = compare.harmonise({"p": product}, xr.zeros_like(product))["p"]
+    assert out.rio.crs.to_epsg() == 4326 and out.attrs["regridding"] == "none (already on the target grid)"
 
 
 def lonlat(nt, ny, nx, lon0=100.0, **attrs):
@@ -380,6 +383,19 @@ def test_yearly_fields_come_back_in_the_time_chunks_of_the_monthly_input():
     ndvi = months(np.tile(np.linspace(0.2, 0.7, 12), 2), "ndvi", "1").chunk({"time": 12})
     assert m.heat_index(t).chunksizes["time"] == (12, 12)
     assert m.optimal_temperature(ndvi, t).chunksizes["time"] == (12, 12)
+    # dask NDVI with numpy temperatures: Topt is lazy, in one time chunk (the numpy input has none to follow)
+    assert m.optimal_temperature(ndvi, t.compute()).chunksizes["time"] == (24,)
     # the numbers: I = sum over the year of (T/5)^1.514, the same for both years
     expected = sum((v / 5.0) ** 1.514 for v in np.linspace(2.0, 24.0, 12))
     np.testing.assert_allclose(m.heat_index(t).values.ravel(), expected, rtol=1e-12)
+
+
+def test_covered_share_names_the_values_and_the_fix():
+    off = lonlat(1, 2, 2, lon0=110.0)[0]
+    fix = r"put the land fraction on the values' grid first \(carbontools.grid.regrid\)$"
+    with pytest.raises(ValueError, match=r"^nep and land_fraction are on different 'x' coordinates.*; " + fix):
+        accounting.covered_share(lonlat(2, 2, 2, area_basis="land").rename("nep"), off)
+    with pytest.raises(ValueError, match=r"^values and land_fraction are on different 'x' coordinates.*; " + fix):
+        accounting.covered_share(lonlat(2, 2, 2, area_basis="land"), off)
+    with pytest.raises(ValueError, match=r"^values has attrs\['area_basis'\] = 'sea'"):
+        accounting.covered_share(lonlat(2, 2, 2, area_basis="sea"))
