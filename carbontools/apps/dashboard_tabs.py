@@ -10,6 +10,7 @@ They only call the package: :func:`carbontools.sensitivity.sweep` (on a spatial 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 
 import numpy as np
@@ -124,8 +125,10 @@ class SensitivityTab(param.Parameterized):
                 pn.pane.HoloViews(tornado_plot(self.swept, output=self.output, title=title, width=620)),
                 pn.pane.Markdown(f"{self.swept.attrs['evaluations']} runs in {seconds:.1f} s; pixels: "
                                  f"{self.swept.attrs['spatial_sample']}. Settings in force: Rh model "
-                                 f"{self.swept.attrs['rh_model']}, urban soils {self.swept.attrs['urban_soils']}.",
-                                 styles={"font-size": "9pt"})]
+                                 f"{self.swept.attrs['rh_model']}, urban soils {self.swept.attrs['urban_soils']}. "
+                                 + "; ".join(f"**{n}**: {self.swept[n].attrs['long_name']}"
+                                             for n in json.loads(self.swept.attrs["swept"])) + ".",
+                                 styles={"font-size": "9pt"}, sizing_mode="stretch_width")]
         finally:
             self.run_button.loading = False
 
@@ -136,16 +139,18 @@ class SensitivityTab(param.Parameterized):
             table = self.interval_table()
             seconds = time.perf_counter() - t0
             shown = table[["exact", "mean", "low", "high"]].round(1).rename(columns={
-                "exact": "NEP (Gg C/yr), settings in force", "mean": "Monte Carlo mean", "low": "95 % low",
+                "exact": "NEP (Gg C/yr)", "mean": "Monte Carlo mean", "low": "95 % low",
                 "high": "95 % high"}).rename_axis("region")
             self.intervals.objects = [
-                pn.widgets.Tabulator(shown.reset_index(), disabled=True, show_index=False, layout="fit_data_table"),
-                pn.pane.Markdown(f"Monte Carlo, {INTERVAL_RUNS} runs in {seconds:.1f} s: eps_max and the Rh model's "
+                pn.widgets.Tabulator(shown.reset_index(), disabled=True, show_index=False, layout="fit_columns",
+                                     sizing_mode="stretch_width"),
+                pn.pane.Markdown(f"NEP: the exact total with the settings in force. Monte Carlo, {INTERVAL_RUNS} runs "
+                                 f"in {seconds:.1f} s: eps_max and the Rh model's "
                                  f"parameters drawn uniformly within +-{self.spread:g} % of their values in force; "
                                  f"each run's totals estimated on the same {INTERVAL_PIXELS:,} random pixels (the "
                                  "Monte Carlo mean differs from the exact total by that sampling and because NEP is "
                                  f"not linear in the parameters). Year: {self.dash.year}.",
-                                 styles={"font-size": "9pt"})]
+                                 styles={"font-size": "9pt"}, sizing_mode="stretch_width")]
         finally:
             self.interval_button.loading = False
 
@@ -153,7 +158,7 @@ class SensitivityTab(param.Parameterized):
         widgets = pn.Param(self, parameters=["region", "spread", "output"], show_name=False, width=330,
                            widgets={"spread": {"type": pn.widgets.FloatSlider, "step": 5.0}})
         return pn.Row(pn.Column(widgets, self.run_button, self.interval_button, width=340),
-                      pn.Column(self.chart, self.intervals), sizing_mode="stretch_width")
+                      pn.Column(self.chart, self.intervals, sizing_mode="stretch_width"), sizing_mode="stretch_width")
 
 
 class ScenarioTab(param.Parameterized):
