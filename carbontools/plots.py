@@ -105,6 +105,20 @@ def square_frame_height(da: xr.DataArray, frame_width: int) -> int:
     return max(1, round(frame_width * (ny * dy) / (nx * dx)))
 
 
+def _axis_labels(da: xr.DataArray) -> dict:
+    """Axis labels that say what the coordinates are: easting/northing in metres of the CRS, or degrees."""
+    try:
+        crs = da.rio.crs
+    except Exception:  # noqa: BLE001  (rioxarray cannot tell: keep hvplot's labels)
+        crs = None
+    if crs is None:
+        return {}
+    if crs.is_geographic:
+        return {"xlabel": "longitude (degrees east)", "ylabel": "latitude (degrees north)"}
+    name = crs.to_string()
+    return {"xlabel": f"easting (m, {name})", "ylabel": f"northing (m, {name})"}
+
+
 def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tuple[float, float] | None = None, *,
               symmetric: bool = False, clabel: str | None = None, frame_width: int = 300, **kwargs):
     """An hvplot image of a map on (y, x) with square pixels and the package's colour limits.
@@ -121,12 +135,14 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
 
     if not {"y", "x"} <= set(da.dims):
         raise ValueError(f"map_image needs a map with dims 'y' and 'x'; got {da.dims}")
+    labels = _axis_labels(da)  # before spatial_ref is dropped
     da = da.drop_vars([c for c in da.coords if c not in da.dims])
     if clim is None:
         clim = color_limits(da, symmetric=symmetric)
     opts = dict(x="x", y="y", cmap=cmap, clim=tuple(clim), title=title, colorbar=True, frame_width=frame_width,
                 frame_height=square_frame_height(da, frame_width),
                 clabel=da.attrs.get("units", "") if clabel is None else clabel)
+    opts.update(labels)
     opts.update(kwargs)
     image = da.hvplot.image(**opts)
     if isinstance(image, hv.core.Dimensioned):  # not a Panel layout (widget_location=...)

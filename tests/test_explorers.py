@@ -112,3 +112,17 @@ def test_rh_maps_share_one_colour_scale_and_say_what_they_show(drivers):
                                          for m in ("pei2009", "q10", "lloyd_taylor")]
     assert [b[2:] for b in bars[:3]] == [pytest.approx((lo, hi))] * 3  # one scale over all three maps
     assert bars[3][1] == "Rh spread (g C m-2 yr-1)"
+
+
+def test_the_breakdown_says_which_pixel_and_class_it_is():
+    from carbontools import demo
+    from carbontools.apps.explorers import CasaExplorer
+    from carbontools.landcover import casa_class_names
+
+    e = CasaExplorer(demo.delta_city(size=30))
+    assert e.month.startswith(str(int(e.drivers["time.year"].max())))  # the last year's month, as the maps
+    x, y = float(e.drivers["x"][3]), float(e.drivers["y"][5])
+    e.pixel = (x, y)
+    code = int(e.results()["landcover_casa"].isel(y=5, x=3))
+    caption = e.pixel_caption()
+    assert f"x = {x:.0f}, y = {y:.0f}" in caption and casa_class_names()[code] in caption

@@ -68,6 +68,12 @@ def knob_widgets(owner: param.Parameterized, parameters: list[str], sliders: tup
     return pn.Column(*widgets, **({"width": width} if width else {"sizing_mode": "stretch_width"}))
 
 
+def _short(name: str) -> str:
+    """A class name short enough for a slider label: its first two parts ("grassland, cropland, ...")."""
+    parts = [p.strip() for p in name.split(",")]
+    return ", ".join(parts[:2]) + (", ..." if len(parts) > 2 else "")
+
+
 def number_knob(params, name: str, label: str | None = None) -> param.Number:
     """A param.Number whose default, range and step come from the parameter object's field metadata.
 
@@ -98,14 +104,16 @@ class CasaExplorer(param.Parameterized):
         present = [int(c) for c in np.unique(self._casa.values[np.isfinite(self._casa.values)])
                    if int(c) not in NON_VEGETATED]
         eps = widget_spec(casa_preset(), "eps_max")
-        self.eps_sliders = {c: pn.widgets.FloatSlider(label=f"eps_max {names[c]} (g C/MJ)", start=eps["start"],
-                                                      end=eps["end"], step=0.01, value=eps["value"][c])
+        # the label is the class's short name: the widget cuts long CASA names ("grassland, cropland, wetland, ...")
+        self.eps_sliders = {c: pn.widgets.FloatSlider(label=f"{c}: {_short(names[c])}", start=eps["start"],
+                                                      end=eps["end"], step=0.01, value=eps["value"][c], format="0.00")
                             for c in present}
         for slider in self.eps_sliders.values():
             slider.param.watch(lambda e: self.param.trigger("month"), "value")
         months = [str(t)[:10] for t in drivers["time"].values]
         self.param.month.objects = months
-        self.month = months[6] if len(months) > 6 else months[0]
+        july = [m for m in months if m[5:7] == "07"]
+        self.month = july[-1] if july else months[-1]  # the last year's July, the year the notebooks' maps show
         self.pixel = (float(drivers["x"][len(drivers["x"]) // 2]), float(drivers["y"][len(drivers["y"]) // 2]))
         self._cache = None
 
@@ -156,18 +164,33 @@ class CasaExplorer(param.Parameterized):
         da = self.results()["npp"].sel(time=self.month).drop_vars(["time", "spatial_ref"], errors="ignore")
         img = map_image(da, f"NPP {self.month[:7]}: click a pixel", "YlGn", clabel="NPP (g C m-2 month-1)",
                         frame_width=330, xaxis=None, yaxis=None)
-        tap = hv.streams.Tap(source=img, x=self.pixel[0], y=self.pixel[1])
+        marker = hv.DynamicMap(lambda pixel: hv.Points([pixel]).opts(marker="x", size=16, color="red", line_width=3),
+                               streams=[hv.streams.Params(self, ["pixel"])])
+        shown = img * marker
+        tap = hv.streams.Tap(source=shown, x=self.pixel[0], y=self.pixel[1])
         tap.add_subscriber(lambda x, y: self.param.update(pixel=(x, y)) if x is not None else None)
-        return img
+        return shown
+
+    def pixel_caption(self) -> str:
+        """Which pixel the breakdown is of: coordinates, land cover, month."""
+        x, y = self.pixel
+        px = self.results()["landcover_casa"].sel(x=x, y=y, method="nearest")
+        code = px.values
+        cls = casa_class_names().get(int(code), "?") if np.isfinite(code) else "no land cover"
+        crs = self.drivers.rio.crs
+        digits = 4 if crs is None or crs.is_geographic else 0  # degrees, or metres of a projected grid
+        where = f"x = {float(px['x']):.{digits}f}, y = {float(px['y']):.{digits}f}" + (f" ({crs})" if crs else "")
+        return f"**Pixel at {where}**: CASA class {cls}; {self.month[:7]} (red cross on the map)"
 
     @param.depends("pixel", "month", "fpar_method", "te2_c", "te2_half_rule")
     def breakdown_view(self):
-        return pn.widgets.Tabulator(self.breakdown().round(4), disabled=True, width=480)
+        return pn.Column(pn.pane.Markdown(self.pixel_caption(), width=480),
+                         pn.widgets.Tabulator(self.breakdown().round(4), disabled=True, width=480))
 
     def controls(self):
         knobs = pn.Param(self.param, parameters=["preset", "fpar_method", "te2_c", "te2_half_rule", "month"],
-                         widgets={"te2_c": pn.widgets.FloatSlider}, show_name=False)
-        return pn.Column(knobs, *self.eps_sliders.values())
+                         widgets={"te2_c": {"type": pn.widgets.FloatSlider, "format": "0.0000"}}, show_name=False)
+        return pn.Column(knobs, pn.pane.Markdown("**eps_max by class** (g C MJ-1)"), *self.eps_sliders.values())
 
     def view(self):
         return pn.Row(self.controls(), pn.Column(self.npp_map, self.breakdown_view))
