@@ -53,6 +53,8 @@ KNOBS = ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils")
 MAP_WIDTH = 170
 #: px: wide enough for the longest knob label ("reference Rh at 10 degC (g C m-2 month-1): 16.30")
 SIDEBAR_WIDTH = 340
+#: the columns of the totals tables (Dashboard.table)
+TABLE_COLUMNS = ("area (km2)", "NPP (Gg C/yr)", "Rh (Gg C/yr)", "NEP (Gg C/yr)", "NEP (g C/m2/yr)", "share of NEP (%)")
 #: the variables the dashboard shows and downloads
 SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover_casa"]
 
@@ -226,7 +228,7 @@ class Dashboard(param.Parameterized):
         parts = {k: zonal_totals(a[k], zones, unit="Gg C", names=names) for k in ("npp", "rh", "nep")}
         nep = parts["nep"]
         return pd.DataFrame({
-            "area (km2)": convert(nep["area_m2"], "m2", "km2"),
+            "area (km2)": convert(nep["area_m2"], "m2", "km2"),  # the names: TABLE_COLUMNS
             "NPP (Gg C/yr)": parts["npp"]["total"],
             "Rh (Gg C/yr)": parts["rh"]["total"],
             "NEP (Gg C/yr)": nep["total"],
@@ -320,12 +322,17 @@ class Dashboard(param.Parameterized):
 
     @param.depends(*KNOBS, "year")
     def tables(self):
+        # columns fitted to the width with their headers wrapped: nothing is cut from 1024 px up
+        table = dict(disabled=True, layout="fit_columns", sizing_mode="stretch_width",
+                     configuration={"columnDefaults": {"headerWordWrap": True}},
+                     formatters={c: {"type": "money", "thousand": ",", "precision": 0 if c.startswith("area") else 1}
+                                 for c in TABLE_COLUMNS}, text_align={c: "right" for c in TABLE_COLUMNS})
+        classes, districts = self.landcover_table(), self.district_table()
         items = [pn.pane.Markdown(f"### By land cover, {self.year}"),
-                 pn.widgets.Tabulator(self.landcover_table(), disabled=True, layout="fit_data_table", sizing_mode="stretch_width")]
-        districts = self.district_table()
+                 pn.widgets.Tabulator(classes, widths={classes.index.name: 200}, **table)]
         if districts is not None:
             items += [pn.pane.Markdown(f"### By district, {self.year}"),
-                      pn.widgets.Tabulator(districts, disabled=True, layout="fit_data_table", sizing_mode="stretch_width")]
+                      pn.widgets.Tabulator(districts, widths={districts.index.name: 130}, **table)]
         items.append(pn.pane.Markdown("Shares are of the regional NEP including negative zones (sources)."))
         return pn.Column(*items, sizing_mode="stretch_width")
 
@@ -333,8 +340,9 @@ class Dashboard(param.Parameterized):
     def seasonal_plot(self):
         months = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
         return self.seasonal().hvplot.line(x="month", ylabel="NEP (g C m-2 month-1)", xlabel="month",
-                                           legend="right", responsive=True, height=380, xticks=months,
-                                           title="Seasonal cycle of NEP by land cover (mean over the years)")
+                                           legend="bottom", responsive=True, height=460, xticks=months,
+                                           title="Seasonal cycle of NEP by land cover (mean over the years)"
+                                           ).opts(legend_cols=3)
 
     @param.depends(*KNOBS)
     def parameter_view(self):
