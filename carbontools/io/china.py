@@ -14,9 +14,9 @@ Datum.  The package's README gives AMap's district service as the source of the 
 names GaryBikini/ChinaAdminDivisonSHP v2.0 (Zenodo 10.5281/zenodo.4167299) as the citable copy; that
 project's README states its coordinates are labelled WGS 84 but are in fact GCJ-02, and its author
 confirmed in its issue #10 (2023) that the GCJ-02 coordinates were stored unconverted.  GCJ-02 moves
-points by a smooth, position-dependent offset of typically 300-700 m in eastern China (about 560 m at
-Guangzhou, 570 m at Shenzhen, 620 m at Beijing; up to about 1 km in the far west), i.e. one to three
-250 m pixels.  By default the boundaries are therefore shifted back to WGS84 (``datum="wgs84"``) with
+points by a smooth, position-dependent offset: over the provinces' boundary vertices 20-690 m, median
+530 m (about 620 m at Guangzhou, 610 m at Shenzhen, 560 m at Beijing, 480 m at Shanghai, 340 m at
+Lhasa, 270 m at Urumqi; geodesic distances of the forward transform), i.e. one to three 250 m pixels.  By default the boundaries are therefore shifted back to WGS84 (``datum="wgs84"``) with
 :func:`gcj02_to_wgs84`; ``datum="gcj02"`` keeps them as shipped.  The GeoDataFrame's
 ``attrs["datum"]`` says which.  The Tibetan Plateau outline (Zhang Yili et al.'s boundary, its
 ``Area`` attribute 2,542,298 km2) is a WGS84 product and is not shifted.
@@ -69,8 +69,11 @@ REGION_PROVINCES = {
               "500000", "510000", "520000", "530000", "710000", "810000", "820000"),
     "Qinghai-Tibet": ("540000", "630000"),
 }
-SPLIT_BY_QINLING_HUAIHE = ("320000", "340000", "410000", "610000")  # Jiangsu, Anhui, Henan, Shaanxi
-QINLING_HUAIHE_LAT = 33.0  # degrees north: a straight stand-in for the Qinling ridge and the Huai River
+# The Qinling-Huaihe line as one parallel per province it crosses (degrees north), read off where the Qinling
+# ridge (Shaanxi, 33.7) and the Huai River (Henan 32.6, Anhui 32.8, Jiangsu 33.4: the Huai and the Northern
+# Jiangsu Main Irrigation Canal) cross each: a stand-in for the line, off by up to a few tens of km.
+QINLING_HUAIHE_LAT = {"610000": 33.7, "410000": 32.6, "340000": 32.8, "320000": 33.4}
+SPLIT_BY_QINLING_HUAIHE = tuple(QINLING_HUAIHE_LAT)  # Shaanxi, Henan, Anhui, Jiangsu
 REGION_ORDER = ("North", "South", "Northwest", "Qinghai-Tibet")
 
 # GCJ-02 constants (Krasovsky 1940 ellipsoid semi-major axis and first eccentricity squared, as used by the
@@ -267,6 +270,13 @@ def read_china_admin(level: str = "province", within=None, datum: str = "wgs84")
     return out
 
 
+def _polygonal(geom):
+    """The polygons of a geometry made valid (overlays and make_valid can leave lines and points behind)."""
+    parts = shapely.get_parts(shapely.make_valid(geom))
+    parts = [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if len(parts) != 1 else parts[0]
+
+
 def _plateau():
     return _read_geometry("geography/TibetanPlateau.geojson")
 
@@ -280,42 +290,60 @@ def china_geographic_regions(datum: str = "wgs84") -> gpd.GeoDataFrame:
       outline (western Sichuan, north-west Yunnan, south-west Gansu, southern Xinjiang's Kunlun ...).
     - Northwest: Inner Mongolia, Gansu, Ningxia and Xinjiang, less the plateau.
     - North: Beijing, Tianjin, Hebei, Shanxi, Shandong, Liaoning, Jilin, Heilongjiang, and the parts of
-      Jiangsu, Anhui, Henan and Shaanxi north of 33 N.
+      Shaanxi, Henan, Anhui and Jiangsu north of the Qinling-Huaihe line.
     - South: the other provinces (Taiwan, Hong Kong and Macao included) and the parts of those four
-      provinces south of 33 N, less the plateau.
+      provinces south of the line, less the plateau.
 
-    Approximations: the Qinling-Huaihe line is replaced by the parallel 33 N (the Huai River runs at
-    32.4-33.6 N and the Qinling ridge at 33.5-34.2 N, so the split is tens of km off in places); Inner
+    Approximations: the Qinling-Huaihe line is replaced by one parallel per province it crosses
+    (:data:`QINLING_HUAIHE_LAT`: Shaanxi 33.7 N, Henan 32.6 N, Anhui 32.8 N, Jiangsu 33.4 N), so the
+    split is up to a few tens of km off where the ridge or the river bends; Inner
     Mongolia is all Northwest although its far east is often counted with the North(-east); Gansu's
     south-east loess (Tianshui, Longnan) goes to Northwest instead of North/South; the plateau edge
     follows the outline, not the provincial borders.  The regions do not overlap and together are the
     union of the provinces.  Returns a GeoDataFrame (EPSG:4326) with ``name``, ``provinces`` (the
     adcodes it draws on) and ``geometry``; ``attrs['datum']`` as in :func:`read_china_admin`.
+
+    The overlay takes 10-20 s; the result is cached per datum for the session (each call returns a copy).
     """
     _check_datum(datum)
+    out = _regions(datum)
+    copy = out.copy()
+    copy.attrs = dict(out.attrs)
+    return copy
+
+
+@functools.lru_cache(maxsize=2)
+def _regions(datum: str) -> gpd.GeoDataFrame:
+    """The regions of :func:`china_geographic_regions` (cached)."""
+    _check_datum(datum)
     provinces = read_china_admin("province", datum=datum).set_index("adcode")
-    geom = {a: shapely.make_valid(g) for a, g in provinces.geometry.items()}
+    geom = {a: _polygonal(g) for a, g in provinces.geometry.items()}
     missing = set(PROVINCE_NAMES_EN) - set(geom)
     if missing:
         raise RuntimeError(f"{DISTRIBUTION} lacks the provinces {sorted(missing)}")
     china = shapely.union_all(list(geom.values()))
-    north_box = box(60.0, QINLING_HUAIHE_LAT, 140.0, 60.0)
-    south_box = box(60.0, 0.0, 140.0, QINLING_HUAIHE_LAT)
-    split = shapely.union_all([geom[a] for a in SPLIT_BY_QINLING_HUAIHE])
+    north_parts = [shapely.intersection(geom[a], box(60.0, lat, 140.0, 60.0)) for a, lat in QINLING_HUAIHE_LAT.items()]
+    south_parts = [shapely.intersection(geom[a], box(60.0, 0.0, 140.0, lat)) for a, lat in QINLING_HUAIHE_LAT.items()]
     parts = {name: shapely.union_all([geom[a] for a in codes]) for name, codes in REGION_PROVINCES.items()}
-    parts["North"] = shapely.union(parts["North"], shapely.intersection(split, north_box))
-    parts["South"] = shapely.union(parts["South"], shapely.intersection(split, south_box))
-    plateau = shapely.union(parts["Qinghai-Tibet"], shapely.intersection(shapely.make_valid(_plateau()), china))
-    out_geoms = []
-    for name in REGION_ORDER:
-        g = plateau if name == "Qinghai-Tibet" else shapely.difference(parts[name], plateau)
-        out_geoms.append(shapely.make_valid(g))
+    parts["North"] = shapely.union_all([parts["North"], *north_parts])
+    parts["South"] = shapely.union_all([parts["South"], *south_parts])
+    plateau = _polygonal(shapely.union(_polygonal(parts["Qinghai-Tibet"]),
+                                       _polygonal(shapely.intersection(_polygonal(_plateau()), china))))
+    # the unions of neighbouring provinces can share slivers along their borders: each region gives up what an
+    # earlier one already has (plateau first, then Northwest, North, South), so that no area is counted twice
+    taken = plateau
+    done = {"Qinghai-Tibet": plateau}
+    for name in ("Northwest", "North", "South"):
+        rest = shapely.difference(parts[name], taken)
+        done[name] = rest if rest.geom_type in ("Polygon", "MultiPolygon") and rest.is_valid else _polygonal(rest)
+        taken = shapely.union(taken, done[name])
+    out_geoms = [done[name] for name in REGION_ORDER]
     codes = {name: list(REGION_PROVINCES[name]) for name in REGION_ORDER}
     for name in ("North", "South"):
         codes[name] += list(SPLIT_BY_QINLING_HUAIHE)
     out = gpd.GeoDataFrame({"name": list(REGION_ORDER), "provinces": [",".join(sorted(codes[n])) for n in REGION_ORDER]},
                            geometry=out_geoms, crs="EPSG:4326")
     out.attrs.update(datum=datum, source=f"{DISTRIBUTION} provinces and Tibetan Plateau outline",
-                     rule=f"provinces by region; Jiangsu/Anhui/Henan/Shaanxi split at {QINLING_HUAIHE_LAT} N; "
-                          "plateau outline cut out of the others")
+                     rule="provinces by region (REGION_PROVINCES); Shaanxi/Henan/Anhui/Jiangsu split at the parallels "
+                          "of QINLING_HUAIHE_LAT; plateau outline cut out of the others")
     return out
