@@ -46,7 +46,7 @@ import pandas as pd
 import xarray as xr
 
 from . import __version__
-from .io.config import ConfigError, DriversConfig, RunConfig, validate_run_config
+from .io.config import CHUNK_DIMS, ConfigError, DriversConfig, RunConfig, validate_run_config
 
 __all__ = ["run_config", "open_drivers", "planned_outputs", "OutputsExist", "SCHEDULERS"]
 
@@ -99,10 +99,14 @@ def open_drivers(cfg: RunConfig) -> xr.Dataset:
         else:
             p = cfg.drivers
             name = p.name
+            # opened in the run's chunks, so that each task reads its own window of the file: opened with the
+            # file's chunks and rechunked, a contiguous (unchunked) NetCDF variable is one dask chunk, read whole
+            # by every task that needs a piece of it (the peak then grows with the scene)
+            chunks = {d: s for d, s in cfg.chunks.items() if d in CHUNK_DIMS}
             if p.suffix.lower() == ".zarr" or p.is_dir():
-                ds = xr.open_zarr(p, decode_coords="all")
+                ds = xr.open_zarr(p, decode_coords="all", chunks=chunks)
             else:
-                ds = xr.open_dataset(p, decode_coords="all", chunks={})
+                ds = xr.open_dataset(p, decode_coords="all", chunks=chunks)
             ds = ds.chunk(_chunks_for(ds, cfg.chunks))
     except ConfigError:
         raise
