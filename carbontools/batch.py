@@ -285,6 +285,15 @@ def _write_zarr(result: xr.Dataset, final: Path, fingerprint: str, resume: bool,
     state_path.unlink()
 
 
+def _run_outputs(cfg: RunConfig, drivers: xr.Dataset) -> tuple[str, ...] | None:
+    """``outputs`` for :func:`carbontools.run`: the config's, and the class maps always (the drivers' own
+    ``landcover`` where :func:`carbontools.run` returns it: when its scheme is not CASA's)."""
+    if cfg.outputs is None:
+        return None
+    own = drivers["landcover"].attrs.get("scheme") not in (None, "casa") if "landcover" in drivers else False
+    return tuple(dict.fromkeys([*cfg.outputs, "landcover_casa", *(("landcover",) if own else ())]))
+
+
 def _write_results(result: xr.Dataset, out: Output, cfg: RunConfig, fingerprint: str, resume: bool, steps) -> None:
     if cfg.format == "zarr":
         _write_zarr(result, out.path, fingerprint, resume, steps)
@@ -524,11 +533,11 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
             if results_out.path in done:
                 files[results_out.path] = "kept"
             else:
+                # only what is written is computed (the kernel then neither computes nor holds the rest)
                 result = pipeline.run(drivers, cfg.casa, cfg.rh, check=cfg.check, urban_soils=cfg.urban_soils,
-                                      min_valid_share=cfg.min_valid_share, **cfg.parameters)
-                keep = [v for v in result.data_vars if cfg.outputs is None or v in cfg.outputs
-                        or v in ("landcover_casa", "landcover")]
-                _write_results(result[keep], results_out, cfg, fingerprint, resume, steps)
+                                      min_valid_share=cfg.min_valid_share, outputs=_run_outputs(cfg, drivers),
+                                      **cfg.parameters)
+                _write_results(result, results_out, cfg, fingerprint, resume, steps)
                 files[results_out.path] = "written"
             steps.update(results_out.path.name)
             results = _open_results(results_out, cfg.chunks)
