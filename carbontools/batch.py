@@ -316,16 +316,38 @@ def _open_results(out: Output, chunks: dict) -> xr.Dataset:
     return ds.chunk(_chunks_for(ds, chunks))
 
 
+#: tile size of the annual maps (GDAL's COG default): the tiled GeoTIFF the COG is copied from has the same tiles
+MAP_BLOCK = 512
+
+
 def _annual_map(results: xr.Dataset, variable: str, year: int, crs) -> xr.DataArray:
-    da = results[variable].sel(year=year).load()
+    """One annual map, lazily (in the results' chunks) when the results are."""
+    da = results[variable].sel(year=year)
     da = da.drop_vars([c for c in da.coords if c not in ("y", "x")])
     da.encoding = {}  # the results file's encoding (its _FillValue) is not the GeoTIFF's
     return da.rio.write_crs(crs).rio.write_nodata(np.nan, encoded=False)
 
 
 def _write_map(results: xr.Dataset, out: Output, crs) -> None:
+    """A Cloud-Optimized GeoTIFF of an annual map, without holding the map in memory: its chunks are written
+    one by one into a tiled GeoTIFF beside it, which GDAL then copies tile by tile into the COG layout (GDAL's
+    COG driver cannot be written window by window)."""
+    import threading
+
+    import rasterio.shutil
+
     da = _annual_map(results, out.variable, out.year, crs)
-    _atomic_file(out.path, lambda tmp: da.rio.to_raster(tmp, driver="COG"))
+
+    def write(tmp: Path) -> None:
+        tiled = tmp.with_name(tmp.name + ".tif")  # hidden and marked partial, like tmp
+        try:
+            da.rio.to_raster(tiled, driver="GTiff", tiled=True, blockxsize=MAP_BLOCK, blockysize=MAP_BLOCK,
+                             lock=threading.Lock() if da.chunks is not None else None)
+            rasterio.shutil.copy(tiled, tmp, driver="COG", blocksize=MAP_BLOCK)
+        finally:
+            _remove(tiled)
+
+    _atomic_file(out.path, write)
 
 
 def _zonings(results: xr.Dataset, weights) -> dict:
