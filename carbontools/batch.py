@@ -329,11 +329,10 @@ def _annual_map(results: xr.Dataset, variable: str, year: int, crs) -> xr.DataAr
 
 
 def _write_map(results: xr.Dataset, out: Output, crs) -> None:
-    """A Cloud-Optimized GeoTIFF of an annual map, without holding the map in memory: its chunks are written
-    one by one into a tiled GeoTIFF beside it, which GDAL then copies tile by tile into the COG layout (GDAL's
-    COG driver cannot be written window by window)."""
-    import threading
-
+    """A Cloud-Optimized GeoTIFF of an annual map, without holding the map in memory: it is computed and written
+    tile by tile (rioxarray ``windowed``: one small computation per tile, in this process, on any scheduler) into a
+    tiled GeoTIFF beside it, which GDAL then copies into the COG layout (GDAL's COG driver cannot be written window
+    by window)."""
     import rasterio.shutil
 
     da = _annual_map(results, out.variable, out.year, crs)
@@ -342,7 +341,7 @@ def _write_map(results: xr.Dataset, out: Output, crs) -> None:
         tiled = tmp.with_name(tmp.name + ".tif")  # hidden and marked partial, like tmp
         try:
             da.rio.to_raster(tiled, driver="GTiff", tiled=True, blockxsize=MAP_BLOCK, blockysize=MAP_BLOCK,
-                             lock=threading.Lock() if da.chunks is not None else None)
+                             windowed=True)
             rasterio.shutil.copy(tiled, tmp, driver="COG", blocksize=MAP_BLOCK)
         finally:
             _remove(tiled)
