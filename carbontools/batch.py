@@ -21,8 +21,12 @@ writes the rest; a Zarr store is written in bands of rows (one band per chunk ro
 interrupted store resumes at the first band not written.  Without ``resume`` or ``overwrite`` a run
 into a directory that holds any of its outputs is refused before anything changes.
 
-The model is applied on dask and each output is written chunk by chunk, so memory follows the chunk
-size, not the scene.  ``scheduler``: ``'threads'`` (default), ``'processes'``, ``'local'`` (a
+The model is applied on dask and each output is written chunk by chunk: a drivers NetCDF / Zarr is read
+window by window in the run's chunks, only the config's ``outputs`` are computed, the results are written
+chunk by chunk and the maps tile by tile, so that part of the memory follows the chunk size, not the scene.
+The tables do not yet: the region and land-cover weights of :func:`carbontools.accounting.zonal_totals`
+are (zone, y, x) arrays in memory, and each annual variable is loaded whole to be tabled
+(``benchmarks/bench_batch.py --scaling`` measures both).  ``scheduler``: ``'threads'`` (default), ``'processes'``, ``'local'`` (a
 dask.distributed LocalCluster of 2 single-threaded workers on this machine) or the address of a
 running dask.distributed scheduler (``'tcp://host:8786'``).
 """
