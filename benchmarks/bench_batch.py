@@ -11,7 +11,21 @@ Each case then runs ``carbontools run CONFIG.yaml --quiet`` in a child process (
 of run's variables, COGs of the annual maps, tables by the demo's districts and by land cover) and
 prints its wall time and peak memory (the child's own ru_maxrss from os.wait4: dask's threads live in it).
 
+With ``--scaling`` it prints instead a table of peak memory against scene size and chunk size: a drivers
+NetCDF (the lazy path) of 1000 x 900 and 2000 x 1800 pixels x 24 months, each run in 256- and 512-pixel chunks
+(every other setting as above).  Peak memory bounded by the chunk size shows as a peak that grows with the chunk
+and stays flat with the scene.  Measured on this 2-core machine (shared with other jobs, so walls vary), peak
+child ru_maxrss in MB, before -> after the lazy-path fixes of the ``batchmem`` branch:
+
+    scene        chunk 256        chunk 512
+    1000 x 900   1,035 ->   721   1,568 -> 1,430
+    2000 x 1800  2,316 -> 1,185   2,801 -> 1,671
+
+What still grows with the scene is the tables' (zone, y, x) weights (accounting.zone_weights and the land-cover
+zoning of accounting.zonal_totals) and the annual variables they load whole.
+
     python benchmarks/bench_batch.py [--case loader|file|both] [--scheduler threads] [--keep DIR]
+    python benchmarks/bench_batch.py --scaling [--sizes 1000x900,2000x1800] [--chunks 256,512]
 """
 
 from __future__ import annotations
@@ -29,6 +43,18 @@ from pathlib import Path
 import yaml
 
 NY, NX, SIZE = 1000, 900, 1000
+
+
+def write_drivers_file(folder: Path, ny: int, nx: int) -> None:
+    """Only the drivers NetCDF and the districts of an ny x nx scene (the demo's scene of size ny, cut to nx)."""
+    from carbontools import demo
+
+    t0 = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    demo.delta_city(size=ny).isel(x=slice(0, nx)).to_netcdf(folder / "drivers.nc", engine="h5netcdf")
+    demo.districts(size=ny).to_file(folder / "districts.geojson")
+    print(f"inputs: {ny} x {nx} pixels x 24 months written in {time.perf_counter() - t0:.1f} s "
+          f"({(folder / 'drivers.nc').stat().st_size / 1e6:,.0f} MB)")
 
 
 def write_inputs(folder: Path) -> None:
@@ -69,9 +95,12 @@ def _child_env() -> dict:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
 
 
-def run_case(folder: Path, case: str, scheduler: str) -> dict:
+def run_case(folder: Path, case: str, scheduler: str, chunk: int | None = None, pixels: int = NY * NX) -> dict:
     path = folder / f"run_{case}.yaml"
-    path.write_text(yaml.safe_dump(config(case)))
+    cfg = config(case)
+    if chunk is not None:
+        cfg["chunks"] = {"y": chunk, "x": chunk}
+    path.write_text(yaml.safe_dump(cfg))
     cmd = [sys.executable, "-m", "carbontools.cli", "run", str(path), "--quiet", "--scheduler", scheduler]
     with open(folder / f"{case}.out", "w") as out, open(folder / f"{case}.err", "w") as err:
         t0 = time.perf_counter()
@@ -104,7 +133,26 @@ def run_case(folder: Path, case: str, scheduler: str) -> dict:
     print((folder / f"{case}.out").read_text().rstrip())
     return {"case": case, "wall_s": wall, "peak_mb": usage.ru_maxrss / 1024, "sampled_mb": sampled / 2**20,
             "written_mb": written / 1e6,
-            "pixel_months_per_s": NY * NX * 24 / wall}
+            "pixel_months_per_s": pixels * 24 / wall}
+
+
+def scaling(folder: Path, sizes: list[tuple[int, int]], chunks: list[int], scheduler: str) -> None:
+    rows = []
+    for ny, nx in sizes:
+        scene = folder / f"{ny}x{nx}"
+        subprocess.run([sys.executable, __file__, "--write-drivers", str(scene), str(ny), str(nx)], check=True,
+                       env=_child_env())
+        for chunk in chunks:
+            r = run_case(scene, "file", scheduler, chunk=chunk, pixels=ny * nx)
+            shutil.rmtree(scene / "out_file")
+            rows.append((ny, nx, chunk, r))
+        shutil.rmtree(scene)
+    print(f"\npeak memory of `carbontools run` on a drivers NetCDF (all outputs, maps, tables), {scheduler}, "
+          f"{os.cpu_count()} cores")
+    print(f"{'scene':>11} {'chunk':>6} {'wall s':>7} {'peak MB':>8} {'sampled MB':>11} {'written MB':>11}")
+    for ny, nx, chunk, r in rows:
+        print(f"{ny:>5} x {nx:<4} {chunk:>6} {r['wall_s']:>7.1f} {r['peak_mb']:>8,.0f} {r['sampled_mb']:>11,.0f} "
+              f"{r['written_mb']:>11,.0f}")
 
 
 def main(argv=None) -> None:
@@ -112,9 +160,20 @@ def main(argv=None) -> None:
     parser.add_argument("--case", choices=("loader", "file", "both"), default="both")
     parser.add_argument("--scheduler", default="threads")
     parser.add_argument("--keep", help="write inputs and outputs here (default: a temporary folder, deleted)")
+    parser.add_argument("--scaling", action="store_true", help="peak memory by scene size and chunk size")
+    parser.add_argument("--sizes", default="1000x900,2000x1800", help="scenes of --scaling, NYxNX,...")
+    parser.add_argument("--chunks", default="256,512", help="chunk sizes (pixels) of --scaling")
     args = parser.parse_args(argv)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_batch_"))
     folder.mkdir(parents=True, exist_ok=True)
+    if args.scaling:
+        try:
+            scaling(folder, [tuple(int(n) for n in s.split("x")) for s in args.sizes.split(",")],
+                    [int(c) for c in args.chunks.split(",")], args.scheduler)
+        finally:
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
+        return
     try:
         subprocess.run([sys.executable, __file__, "--write-inputs", str(folder)], check=True, env=_child_env())
         cases = ("loader", "file") if args.case == "both" else (args.case,)
@@ -132,5 +191,7 @@ def main(argv=None) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--write-inputs"]:
         write_inputs(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["--write-drivers"]:
+        write_drivers_file(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:
         main()

@@ -21,8 +21,12 @@ writes the rest; a Zarr store is written in bands of rows (one band per chunk ro
 interrupted store resumes at the first band not written.  Without ``resume`` or ``overwrite`` a run
 into a directory that holds any of its outputs is refused before anything changes.
 
-The model is applied on dask and each output is written chunk by chunk, so memory follows the chunk
-size, not the scene.  ``scheduler``: ``'threads'`` (default), ``'processes'``, ``'local'`` (a
+The model is applied on dask and each output is written chunk by chunk: a drivers NetCDF / Zarr is read
+window by window in the run's chunks, only the config's ``outputs`` are computed, the results are written
+chunk by chunk and the maps tile by tile, so that part of the memory follows the chunk size, not the scene.
+The tables do not yet: the region and land-cover weights of :func:`carbontools.accounting.zonal_totals`
+are (zone, y, x) arrays in memory, and each annual variable is loaded whole to be tabled
+(``benchmarks/bench_batch.py --scaling`` measures both).  ``scheduler``: ``'threads'`` (default), ``'processes'``, ``'local'`` (a
 dask.distributed LocalCluster of 2 single-threaded workers on this machine) or the address of a
 running dask.distributed scheduler (``'tcp://host:8786'``).
 """
@@ -46,7 +50,7 @@ import pandas as pd
 import xarray as xr
 
 from . import __version__
-from .io.config import ConfigError, DriversConfig, RunConfig, validate_run_config
+from .io.config import CHUNK_DIMS, ConfigError, DriversConfig, RunConfig, validate_run_config
 
 __all__ = ["run_config", "open_drivers", "planned_outputs", "OutputsExist", "SCHEDULERS"]
 
@@ -99,10 +103,14 @@ def open_drivers(cfg: RunConfig) -> xr.Dataset:
         else:
             p = cfg.drivers
             name = p.name
+            # opened in the run's chunks, so that each task reads its own window of the file: opened with the
+            # file's chunks and rechunked, a contiguous (unchunked) NetCDF variable is one dask chunk, read whole
+            # by every task that needs a piece of it (the peak then grows with the scene)
+            chunks = {d: s for d, s in cfg.chunks.items() if d in CHUNK_DIMS}
             if p.suffix.lower() == ".zarr" or p.is_dir():
-                ds = xr.open_zarr(p, decode_coords="all")
+                ds = xr.open_zarr(p, decode_coords="all", chunks=chunks)
             else:
-                ds = xr.open_dataset(p, decode_coords="all", chunks={})
+                ds = xr.open_dataset(p, decode_coords="all", chunks=chunks)
             ds = ds.chunk(_chunks_for(ds, cfg.chunks))
     except ConfigError:
         raise
@@ -281,6 +289,15 @@ def _write_zarr(result: xr.Dataset, final: Path, fingerprint: str, resume: bool,
     state_path.unlink()
 
 
+def _run_outputs(cfg: RunConfig, drivers: xr.Dataset) -> tuple[str, ...] | None:
+    """``outputs`` for :func:`carbontools.run`: the config's, and the class maps always (the drivers' own
+    ``landcover`` where :func:`carbontools.run` returns it: when its scheme is not CASA's)."""
+    if cfg.outputs is None:
+        return None
+    own = drivers["landcover"].attrs.get("scheme") not in (None, "casa") if "landcover" in drivers else False
+    return tuple(dict.fromkeys([*cfg.outputs, "landcover_casa", *(("landcover",) if own else ())]))
+
+
 def _write_results(result: xr.Dataset, out: Output, cfg: RunConfig, fingerprint: str, resume: bool, steps) -> None:
     if cfg.format == "zarr":
         _write_zarr(result, out.path, fingerprint, resume, steps)
@@ -303,16 +320,37 @@ def _open_results(out: Output, chunks: dict) -> xr.Dataset:
     return ds.chunk(_chunks_for(ds, chunks))
 
 
+#: tile size of the annual maps (GDAL's COG default): the tiled GeoTIFF the COG is copied from has the same tiles
+MAP_BLOCK = 512
+
+
 def _annual_map(results: xr.Dataset, variable: str, year: int, crs) -> xr.DataArray:
-    da = results[variable].sel(year=year).load()
+    """One annual map, lazily (in the results' chunks) when the results are."""
+    da = results[variable].sel(year=year)
     da = da.drop_vars([c for c in da.coords if c not in ("y", "x")])
     da.encoding = {}  # the results file's encoding (its _FillValue) is not the GeoTIFF's
     return da.rio.write_crs(crs).rio.write_nodata(np.nan, encoded=False)
 
 
 def _write_map(results: xr.Dataset, out: Output, crs) -> None:
+    """A Cloud-Optimized GeoTIFF of an annual map, without holding the map in memory: it is computed and written
+    tile by tile (rioxarray ``windowed``: one small computation per tile, in this process, on any scheduler) into a
+    tiled GeoTIFF beside it, which GDAL then copies into the COG layout (GDAL's COG driver cannot be written window
+    by window)."""
+    import rasterio.shutil
+
     da = _annual_map(results, out.variable, out.year, crs)
-    _atomic_file(out.path, lambda tmp: da.rio.to_raster(tmp, driver="COG"))
+
+    def write(tmp: Path) -> None:
+        tiled = tmp.with_name(tmp.name + ".tif")  # hidden and marked partial, like tmp
+        try:
+            da.rio.to_raster(tiled, driver="GTiff", tiled=True, blockxsize=MAP_BLOCK, blockysize=MAP_BLOCK,
+                             windowed=True)
+            rasterio.shutil.copy(tiled, tmp, driver="COG", blocksize=MAP_BLOCK)
+        finally:
+            _remove(tiled)
+
+    _atomic_file(out.path, write)
 
 
 def _zonings(results: xr.Dataset, weights) -> dict:
@@ -520,11 +558,11 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
             if results_out.path in done:
                 files[results_out.path] = "kept"
             else:
+                # only what is written is computed (the kernel then neither computes nor holds the rest)
                 result = pipeline.run(drivers, cfg.casa, cfg.rh, check=cfg.check, urban_soils=cfg.urban_soils,
-                                      min_valid_share=cfg.min_valid_share, **cfg.parameters)
-                keep = [v for v in result.data_vars if cfg.outputs is None or v in cfg.outputs
-                        or v in ("landcover_casa", "landcover")]
-                _write_results(result[keep], results_out, cfg, fingerprint, resume, steps)
+                                      min_valid_share=cfg.min_valid_share, outputs=_run_outputs(cfg, drivers),
+                                      **cfg.parameters)
+                _write_results(result, results_out, cfg, fingerprint, resume, steps)
                 files[results_out.path] = "written"
             steps.update(results_out.path.name)
             results = _open_results(results_out, cfg.chunks)

@@ -364,3 +364,47 @@ def test_a_local_cluster_gives_the_outputs_of_the_threaded_scheduler(data):
     local = batch.run_config(write_cfg(data, run_cfg(output="local"), "local.yaml"), scheduler="local", progress=False)
     assert threads["scheduler"] == "threads" and local["scheduler"].startswith("local cluster tcp://127.0.0.1:")
     assert_same_outputs(data / "threads", data / "local")
+
+
+# --- memory: a run on a drivers file reads and computes it chunk by chunk ------------------------------
+
+def largest_array(result) -> int:
+    """Elements of the largest numpy array in a task's result (looking into tuples, lists and dicts)."""
+    if isinstance(result, np.ndarray):
+        return result.size
+    if isinstance(result, (tuple, list)):
+        return max((largest_array(r) for r in result), default=0)
+    if isinstance(result, dict):
+        return max((largest_array(r) for r in result.values()), default=0)
+    return 0
+
+
+@pytest.mark.parametrize("fmt", ["nc", "zarr"])
+def test_a_run_on_a_drivers_file_never_computes_a_whole_monthly_array(data, fmt):
+    """Every dask task of the run (reading, checking, the kernel, writing, maps, tables) yields at most one chunk of
+    a monthly variable: a task that held a whole monthly driver or output would make the peak grow with the scene.
+    The drivers file is written unchunked (contiguous HDF5, the way xarray writes by default), which the run must
+    read window by window rather than whole; its results equal the in-memory run's."""
+    from dask.callbacks import Callback
+
+    reference_drivers = io.load_drivers({k: (str(data / v) if isinstance(v, str) else
+                                             {**v, "path": str(data / v["path"])}) for k, v in LOADER.items()})
+    path = data / f"drivers.{fmt}"
+    if fmt == "nc":
+        reference_drivers.to_netcdf(path, engine="h5netcdf")
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            assert ds["ndvi"].encoding["contiguous"]
+    else:
+        reference_drivers.to_zarr(path, zarr_format=2)  # one zarr chunk per variable (its default here)
+    n_time, n_y, n_x = reference_drivers["ndvi"].shape
+    assert (n_time, n_y, n_x) == (12, 10, 10)
+    one_chunk = n_time * 4 * 4  # the config's chunks are 4 x 4 pixels over the whole year
+    seen = []
+    with Callback(posttask=lambda key, result, dsk, state, worker: seen.append(largest_array(result))):
+        batch.run_config(write_cfg(data, run_cfg(drivers=path.name)), progress=False)
+    assert len(seen) > 100  # the callback saw the run's tasks
+    assert max(seen) <= one_chunk < n_time * n_y * n_x
+    reference = ct.run(reference_drivers, rh="q10", q10=2.2, te2_c=1.1814)
+    with xr.open_dataset(data / "out" / "results.nc", engine="h5netcdf", decode_coords="all") as res:
+        for name in reference.data_vars:
+            np.testing.assert_array_equal(res[name].values, reference[name].values, err_msg=name)
