@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import io as _io
 import json
+import math
 import tempfile
 import threading
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from pathlib import Path
 import holoviews as hv
 import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
 import hvplot.xarray  # noqa: F401  (registers .hvplot)
+import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -33,15 +35,17 @@ from bokeh.core.validation.warnings import FIXED_SIZING_MODE
 from .. import demo
 from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
-from ..landcover import NON_VEGETATED, casa_class_names
+from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
+from ..models.nep import annual_sum
 from ..params import RH_MODELS, Q10Params
-from ..pipeline import URBAN_SOILS, Prepared, assemble, casa_stage, prepare, rh_stage
-from ..plots import map_image
+from ..pipeline import URBAN_SOILS, Prepared, _annual_attrs, assemble, casa_stage, prepare, rh_stage
+from ..plots import color_limits, map_image
 from ..units import convert
 from .dashboard_tabs import ScenarioTab, SensitivityTab
 from .explorers import knob_widgets, number_knob, rh_knobs
 
-__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState"]
+__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState",
+           "screen_map"]
 
 # HoloViews sizes plots by their frame (frame_width/frame_height); Bokeh's validator does not know
 # that and warns W-1005 for every map although the figures render at the set size.
@@ -75,6 +79,24 @@ def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, are
     }
 
 
+def screen_map(da: xr.DataArray, width: int) -> xr.DataArray:
+    """``da`` on (y, x) coarsened to at most ``width`` columns for drawing: each drawn cell is the mean of the
+    valid cells of its k x k block (k = ceil(nx / width)), blocks cut by the edge averaging the cells they
+    hold.  The coordinates stay regular (the last block's centre may lie past the edge; its blank part is
+    NaN).  A map already at most ``width`` wide is returned as it is.
+    """
+    k = math.ceil(da.sizes["x"] / width)
+    if k <= 1:
+        return da
+    coarse = da.coarsen(y=k, x=k, boundary="pad").mean()
+    centres = {}
+    for dim in ("y", "x"):
+        c = da[dim].values
+        step = float(c[1] - c[0]) if c.size > 1 else 1.0
+        centres[dim] = c[0] + step * (k * np.arange(coarse.sizes[dim]) + (k - 1) / 2)
+    return coarse.assign_coords(centres).assign_attrs(da.attrs)
+
+
 def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
     """The district polygons (a GeoDataFrame or file with ``name``) as zones on the grid of ``like``; an error if none
     of them covers a cell (polygons elsewhere, or in another CRS than they declare)."""
@@ -104,6 +126,12 @@ class SharedState:
     casa: xr.Dataset
     area: xr.DataArray
     districts: xr.DataArray | None
+    #: annual sums (dim ``year``) of APAR x Te1 x Te2 x We of CASA's run, float64: annual NPP per unit eps_max
+    #: (g C m-2 yr-1 per g C MJ-1), so that an eps_max move costs one product per pixel
+    npp_per_eps: xr.DataArray | None = None
+    #: the cells left blank on the maps (water, permanent ice) and the cells with a land-cover class
+    blank: xr.DataArray | None = None
+    valid: xr.DataArray | None = None
     #: the objects the state was built from, held so that their identities (the cache key) stay theirs
     given: tuple = ()
     results: OrderedDict = dataclasses.field(default_factory=OrderedDict)
@@ -135,7 +163,11 @@ def _build_shared(drivers: xr.Dataset | None, regions) -> SharedState:
     if regions is None and drivers.attrs.get("synthetic"):
         regions = demo.districts(size=drivers.sizes["x"])
     districts = district_zones(regions, casa["npp"]) if regions is not None else None
-    return SharedState(drivers, prep, casa, cell_area(drivers), districts, given)
+    # the same product, in the same order, as the pipeline's eps_max rescaling (pipeline.casa_stage, reuse=)
+    npp_per_eps = annual_sum(casa["apar"] * (casa["te1"] * casa["te2"] * casa["we"]))
+    blank = prep.landcover.isin(NON_VEGETATED)
+    return SharedState(drivers, prep, casa, cell_area(drivers), districts, npp_per_eps, blank,
+                       prep.landcover.notnull(), given)
 
 
 def shared_state(drivers: xr.Dataset | None = None, regions=None) -> SharedState:
@@ -212,9 +244,33 @@ class Dashboard(param.Parameterized):
         return ds.rio.write_crs(self.drivers.rio.crs)
 
     def annual(self) -> xr.Dataset:
-        """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year."""
-        r = self.results()
-        return xr.Dataset({k: r[f"{k}_annual"].sel(year=self.year, drop=True) for k in ("npp", "rh", "nep")})
+        """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year: what the indicators, maps and tables show.
+
+        The values of :meth:`results` (to rounding in the last digits of float64) without its monthly maps:
+        NPP = eps_max x the annual sum of APAR x stress kept from CASA's run (NPP is linear in eps_max), Rh
+        summed once per setting of the Rh knobs (an eps_max move reuses it), NEP = NPP - Rh with Rh
+        summed in float64 as the pipeline sums monthly NEP.
+        """
+        return self._shared.result(("annual", self.year, *(getattr(self, k) for k in KNOBS)), self._compute_annual)
+
+    def _compute_annual(self) -> xr.Dataset:
+        prep, shared = self.prepared(), self._shared
+        eps_max = class_lookup(prep.landcover, prep.casa.eps_max)  # as pipeline.casa_stage does
+        npp = (shared.npp_per_eps.sel(year=self.year, drop=True) * eps_max).where(~shared.blank, 0.0)
+        rh, rh64 = (a.sel(year=self.year, drop=True) for a in self._rh_annual(prep))
+        out = {"npp": npp.where(shared.valid), "rh": rh, "nep": (npp - rh64).where(shared.valid)}
+        return xr.Dataset({k: v.rename(k).assign_attrs(_annual_attrs(k)) for k, v in out.items()})
+
+    def _rh_annual(self, prep: Prepared) -> tuple[xr.DataArray, xr.DataArray]:
+        """Annual Rh of the current Rh knobs (the Rh model's own knobs only), summed in its float type and in
+        float64; computed once for all sessions and eps_max settings."""
+        key = ("rh_annual", self.rh_model, self.urban_soils, *(getattr(self, k) for k in rh_knobs(self.rh_model)))
+
+        def compute():
+            rh = rh_stage(prep).where(self._shared.valid)
+            return annual_sum(rh), annual_sum(rh.astype("float64"))
+
+        return self._shared.result(key, compute)
 
     def summary(self) -> dict:
         a = self.annual()
@@ -284,14 +340,16 @@ class Dashboard(param.Parameterized):
 
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False, clabel: str = "g C m-2 yr-1"):
-        # colour bars below the maps: three maps side by side fit beside the sidebar from 1024 px up
-        return map_image(da, title, cmap, symmetric=symmetric, frame_width=MAP_WIDTH, clabel=clabel,
+        # colour bars below the maps: three maps side by side fit beside the sidebar from 1024 px up.  The colour
+        # limits are those of the full-resolution map; the image drawn has about the frame's pixels (block means)
+        clim = color_limits(da, symmetric=symmetric)
+        return map_image(screen_map(da, MAP_WIDTH), title, cmap, clim, frame_width=MAP_WIDTH, clabel=clabel,
                          toolbar="above", xaxis=None, yaxis=None).opts(colorbar_position="bottom")
 
     @param.depends(*KNOBS, "year")
     def maps(self):
         # water and permanent ice are 0 by definition: leave them blank on the maps (not in the totals)
-        a = self.annual().where(~self._landcover.isin(NON_VEGETATED))
+        a = self.annual().where(~self._shared.blank)
         return pn.FlexBox(
             self._map(a["npp"], f"NPP {self.year}", "YlGn"),
             self._map(a["rh"], f"Rh {self.year}", "YlOrBr"),
