@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from param import Skip
 import xarray as xr
 from bokeh.core.validation import silence
 from bokeh.core.validation.warnings import FIXED_SIZING_MODE
@@ -62,19 +63,30 @@ SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
-    """Regional totals (Gg C yr-1) and the sink/source split of annual maps (g C m-2 yr-1) on cells of ``area`` m2."""
-    valid = nep.notnull()
-    total = lambda v: convert(float((v * area).where(valid).sum()), "g C", "Gg C")  # noqa: E731
-    land = float(area.where(valid).sum())
-    sink, source = nep > 0, nep < 0
+    """Regional totals (Gg C yr-1) and the sink/source split of annual maps (g C m-2 yr-1) on cells of ``area`` m2.
+
+    The mapped cells are those where NEP is a number; each total is the area-weighted sum over them (one dot
+    product of the map and the areas of the mapped cells).
+    """
+    nep_v = np.asarray(nep, dtype=float).ravel()
+    valid = ~np.isnan(nep_v)
+    weights = np.where(valid, np.asarray(area, dtype=float).ravel(), 0.0)
+    sink, source = nep_v > 0, nep_v < 0
+
+    def total(values):
+        # einsum, not np.dot: BLAS's threads made the dot 100 times slower on a busy 2-core machine
+        values = np.where(valid, np.asarray(values, dtype=float).ravel(), 0.0)
+        return convert(float(np.einsum("i,i->", values, weights)), "g C", "Gg C")
+
+    land = float(weights.sum())
     return {
         "npp_total": total(npp),
         "rh_total": total(rh),
-        "nep_total": total(nep),
-        "sink_total": total(nep.where(sink, 0.0)),
-        "source_total": total(nep.where(source, 0.0)),
-        "sink_area_pct": 100.0 * float(area.where(sink).sum()) / land,
-        "source_area_pct": 100.0 * float(area.where(source).sum()) / land,
+        "nep_total": total(nep_v),
+        "sink_total": total(np.where(sink, nep_v, 0.0)),
+        "source_total": total(np.where(source, nep_v, 0.0)),
+        "sink_area_pct": 100.0 * float(weights[sink].sum()) / land,
+        "source_area_pct": 100.0 * float(weights[source].sum()) / land,
         "area_km2": convert(land, "m2", "km2"),
     }
 
@@ -88,13 +100,21 @@ def screen_map(da: xr.DataArray, width: int) -> xr.DataArray:
     k = math.ceil(da.sizes["x"] / width)
     if k <= 1:
         return da
-    coarse = da.coarsen(y=k, x=k, boundary="pad").mean()
+    da = da.transpose("y", "x")
+    ny, nx = (math.ceil(n / k) for n in da.shape)
+    padded = np.full((ny * k, nx * k), np.nan)
+    padded[:da.shape[0], :da.shape[1]] = da.values
+    blocks = padded.reshape(ny, k, nx, k)
+    valid = ~np.isnan(blocks)
+    count = valid.sum(axis=(1, 3))
+    total = np.where(valid, blocks, 0.0).sum(axis=(1, 3))
+    means = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
     centres = {}
-    for dim in ("y", "x"):
+    for dim, n in (("y", ny), ("x", nx)):
         c = da[dim].values
         step = float(c[1] - c[0]) if c.size > 1 else 1.0
-        centres[dim] = c[0] + step * (k * np.arange(coarse.sizes[dim]) + (k - 1) / 2)
-    return coarse.assign_coords(centres).assign_attrs(da.attrs)
+        centres[dim] = c[0] + step * (k * np.arange(n) + (k - 1) / 2)
+    return xr.DataArray(means, dims=("y", "x"), coords=centres, name=da.name, attrs=da.attrs)
 
 
 def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
@@ -132,6 +152,8 @@ class SharedState:
     #: the cells left blank on the maps (water, permanent ice) and the cells with a land-cover class
     blank: xr.DataArray | None = None
     valid: xr.DataArray | None = None
+    #: the CASA classes as integers (-1 where there is none), for fast class look-ups
+    classes: xr.DataArray | None = None
     #: the objects the state was built from, held so that their identities (the cache key) stay theirs
     given: tuple = ()
     results: OrderedDict = dataclasses.field(default_factory=OrderedDict)
@@ -166,8 +188,9 @@ def _build_shared(drivers: xr.Dataset | None, regions) -> SharedState:
     # the same product, in the same order, as the pipeline's eps_max rescaling (pipeline.casa_stage, reuse=)
     npp_per_eps = annual_sum(casa["apar"] * (casa["te1"] * casa["te2"] * casa["we"]))
     blank = prep.landcover.isin(NON_VEGETATED)
-    return SharedState(drivers, prep, casa, cell_area(drivers), districts, npp_per_eps, blank,
-                       prep.landcover.notnull(), given)
+    valid = prep.landcover.notnull()
+    classes = prep.landcover.fillna(-1).astype("int64")
+    return SharedState(drivers, prep, casa, cell_area(drivers), districts, npp_per_eps, blank, valid, classes, given)
 
 
 def shared_state(drivers: xr.Dataset | None = None, regions=None) -> SharedState:
@@ -255,11 +278,13 @@ class Dashboard(param.Parameterized):
 
     def _compute_annual(self) -> xr.Dataset:
         prep, shared = self.prepared(), self._shared
-        eps_max = class_lookup(prep.landcover, prep.casa.eps_max)  # as pipeline.casa_stage does
-        npp = (shared.npp_per_eps.sel(year=self.year, drop=True) * eps_max).where(~shared.blank, 0.0)
+        per_eps = shared.npp_per_eps.sel(year=self.year, drop=True)
+        eps_max = class_lookup(shared.classes, prep.casa.eps_max).values  # the values pipeline.casa_stage looks up
+        npp = np.where(shared.blank.values, 0.0, per_eps.values * eps_max)  # 0 on water and ice
         rh, rh64 = (a.sel(year=self.year, drop=True) for a in self._rh_annual(prep))
-        out = {"npp": npp.where(shared.valid), "rh": rh, "nep": (npp - rh64).where(shared.valid)}
-        return xr.Dataset({k: v.rename(k).assign_attrs(_annual_attrs(k)) for k, v in out.items()})
+        valid = shared.valid.values
+        out = {"npp": np.where(valid, npp, np.nan), "rh": rh.values, "nep": np.where(valid, npp - rh64.values, np.nan)}
+        return xr.Dataset({k: per_eps.copy(data=v).rename(k).assign_attrs(_annual_attrs(k)) for k, v in out.items()})
 
     def _rh_annual(self, prep: Prepared) -> tuple[xr.DataArray, xr.DataArray]:
         """Annual Rh of the current Rh knobs (the Rh model's own knobs only), summed in its float type and in
@@ -449,15 +474,41 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
         sizing_mode="stretch_width",
     )
     dash.sensitivity, dash.scenario = SensitivityTab(dash), ScenarioTab(dash)
-    tabs = pn.Tabs(("Maps", dash.maps), ("Land cover & districts", dash.tables),
-                   ("Seasonal cycle", dash.seasonal_plot), ("Sensitivity", dash.sensitivity.view()),
-                   ("Scenario", dash.scenario.view()), ("Parameters", dash.parameter_view), dynamic=True)
+    indicators = pn.panel(dash.indicators)  # first: its watchers run before the maps'
+    tabs = pn.Tabs(dynamic=True)
+    knobs, with_year = [dash.param[k] for k in KNOBS], [dash.param[k] for k in (*KNOBS, "year")]
+    tabs.extend([("Maps", dash.maps),
+                 ("Land cover & districts", _while_shown(tabs, 1, dash.tables, with_year)),
+                 ("Seasonal cycle", _while_shown(tabs, 2, dash.seasonal_plot, knobs)),
+                 ("Sensitivity", _while_shown(tabs, 3, dash.sensitivity.view)),
+                 ("Scenario", _while_shown(tabs, 4, dash.scenario.view)),
+                 ("Parameters", dash.parameter_view)])
     template = pn.template.BootstrapTemplate(
         title="carbontools: urban and regional carbon balance",
         sidebar=[dash.controls(), dash.downloads(), about],
-        main=[pn.Column(dash.indicators, tabs, sizing_mode="stretch_width")],
+        main=[pn.Column(indicators, tabs, sizing_mode="stretch_width")],
         header_background="#1a9850",
         sidebar_width=SIDEBAR_WIDTH,
     )
     template.dashboard = dash  # for tests and notebooks
     return template
+
+
+def _while_shown(tabs: pn.Tabs, index: int, view, deps=None):
+    """The content of tab ``index``, computed only while that tab is shown.
+
+    ``deps`` (parameters): the content is recomputed when they move while the tab is shown, and when the tab
+    is shown again after they moved; a hidden tab keeps its last content and costs nothing.  Without
+    ``deps`` the content (a view with its own widgets and dependencies) is made once, when first shown.
+    """
+    shown_with = []  # the values of deps the shown content was computed with (empty: nothing computed yet)
+
+    def content(active, *values):
+        if shown_with and (active != index or deps is None or shown_with[0] == values):
+            raise Skip  # hidden, or already showing these settings: keep the content
+        if active != index:
+            return pn.pane.Markdown("", sizing_mode="stretch_width")
+        shown_with[:] = [values]
+        return view()
+
+    return pn.bind(content, tabs.param.active, *(deps or ()))
