@@ -1,10 +1,14 @@
 """The carbontools dashboard: a region's NPP, Rh and NEP with the knobs that matter.
 
 ``carbontools app`` (or ``make app``) serves it with Panel on localhost.  It only orchestrates the
-pipeline's stages (:mod:`carbontools.pipeline`): the drivers are prepared and CASA runs once; a
-move of the eps_max slider asks :func:`~carbontools.pipeline.casa_stage` again with the earlier
-result to reuse (the pipeline rescales NPP instead of recomputing it), and the Rh knobs re-run
-:func:`~carbontools.pipeline.rh_stage`.  Slider ranges and defaults come from the parameter objects.
+pipeline's stages (:mod:`carbontools.pipeline`): the drivers are prepared and CASA runs once.  What a
+knob move shows (indicators, maps, tables) needs the annual maps of the selected year only: NPP is
+eps_max times the annual sum of APAR x stress kept from CASA's run (NPP is linear in eps_max), Rh comes
+from :func:`~carbontools.pipeline.rh_stage` once per setting of the Rh knobs, and the maps are drawn as
+block means at about the frame's pixels (colour limits from the full-resolution map).  The monthly
+results (:meth:`Dashboard.results`, the pipeline's stages with CASA reused) are computed for the seasonal
+cycle and the downloads only, and hidden tabs are computed when shown.  Slider ranges and defaults come
+from the parameter objects.
 Tabs: maps, totals by land cover and district, the seasonal cycle, sensitivity (a tornado chart and 95 %
 intervals, :mod:`carbontools.apps.dashboard_tabs`), a greening scenario for one district, and the parameters in
 force; downloads of the current results.
