@@ -308,14 +308,3 @@ def test_hidden_tabs_are_computed_only_when_shown(monkeypatch):
     assert len(calls) == 3 * n
     table_values = tabs[1]._pane.objects[1].value
     assert table_values.equals(dash.landcover_table())  # with the knobs in force (eps x 1.1)
-
-
-def test_indicators_are_updated_in_place_when_a_knob_moves():
-    dash = Dashboard(demo.delta_city(size=24))
-    view = dash.indicators()
-    numbers, note = view.objects
-    dash.param.update(eps_scale=1.4, rh_model="q10")
-    s = dash.summary()
-    assert dash.indicators() is view  # the same widgets: a move sends their new values only
-    assert [n.value for n in numbers.objects] == [s[k] for k, _, _ in Dashboard.INDICATORS]
-    assert f"{100 - s['sink_area_pct'] - s['source_area_pct']:.1f} %" in note.object

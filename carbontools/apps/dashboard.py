@@ -385,37 +385,25 @@ class Dashboard(param.Parameterized):
             self._map(a["nep"], f"NEP {self.year}", "RdYlGn", symmetric=True, clabel="g C m-2 yr-1 (green = sink)"),
         )
 
-    #: the indicators' keys in :meth:`summary`, labels and formats, in the order shown
-    INDICATORS = (("nep_total", "Regional NEP (Gg C/yr)", "{value:,.1f}"), ("npp_total", "NPP (Gg C/yr)", "{value:,.1f}"),
-                  ("rh_total", "Rh (Gg C/yr)", "{value:,.1f}"), ("sink_total", "Sinks (Gg C/yr)", "{value:,.1f}"),
-                  ("source_total", "Sources (Gg C/yr)", "{value:,.1f}"),
-                  ("sink_area_pct", "Sink area (%)", "{value:.1f}"), ("source_area_pct", "Source area (%)", "{value:.1f}"))
-
+    @param.depends(*KNOBS, "year")
     def indicators(self):
-        """The regional totals as number indicators and a note; made once, their values follow the knobs (a move
-        sends the new values only, before the maps are redrawn)."""
-        if getattr(self, "_indicator_view", None) is None:
-            small = dict(font_size="16pt", title_size="10pt")
-            numbers = [pn.indicators.Number(label=label, format=fmt, **small) for _, label, fmt in self.INDICATORS]
-            numbers[0].param.update(font_size="24pt", title_size="11pt", colors=[(0, "#b2182b"), (1e12, "#1a9850")],
-                                    css_classes=["nep-total"])
-            note = pn.pane.Markdown("", styles={"font-size": "9pt"}, margin=(0, 10))
-            self._indicator_view = pn.Column(pn.FlexBox(*numbers), note)
-            self._update_indicators()
-        return self._indicator_view
-
-    @param.depends(*KNOBS, "year", watch=True)
-    def _update_indicators(self):
-        view = getattr(self, "_indicator_view", None)
-        if view is None:
-            return
         s = self.summary()
-        numbers, note = view.objects
-        for (key, _, _), number in zip(self.INDICATORS, numbers.objects):
-            number.value = s[key]
+        fmt = "{value:,.1f}"
+        small = dict(font_size="16pt", title_size="10pt")
         rest = 100.0 - s["sink_area_pct"] - s["source_area_pct"]
-        note.object = (f"Sink and source areas are shares of the mapped area in {self.year}; the other {rest:.1f} % "
-                       "is water and permanent ice (NEP = 0 there by definition) or pixels with NEP exactly 0.")
+        return pn.Column(pn.FlexBox(
+            pn.indicators.Number(label="Regional NEP (Gg C/yr)", value=s["nep_total"], format=fmt, font_size="24pt",
+                                 title_size="11pt", colors=[(0, "#b2182b"), (1e12, "#1a9850")],
+                                 css_classes=["nep-total"]),
+            pn.indicators.Number(label="NPP (Gg C/yr)", value=s["npp_total"], format=fmt, **small),
+            pn.indicators.Number(label="Rh (Gg C/yr)", value=s["rh_total"], format=fmt, **small),
+            pn.indicators.Number(label="Sinks (Gg C/yr)", value=s["sink_total"], format=fmt, **small),
+            pn.indicators.Number(label="Sources (Gg C/yr)", value=s["source_total"], format=fmt, **small),
+            pn.indicators.Number(label="Sink area (%)", value=s["sink_area_pct"], format="{value:.1f}", **small),
+            pn.indicators.Number(label="Source area (%)", value=s["source_area_pct"], format="{value:.1f}", **small),
+        ), pn.pane.Markdown(f"Sink and source areas are shares of the mapped area in {self.year}; the other "
+                            f"{rest:.1f} % is water and permanent ice (NEP = 0 there by definition) or pixels "
+                            "with NEP exactly 0.", styles={"font-size": "9pt"}, margin=(0, 10)))
 
     @param.depends(*KNOBS, "year")
     def tables(self):
@@ -490,7 +478,7 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
         sizing_mode="stretch_width",
     )
     dash.sensitivity, dash.scenario = SensitivityTab(dash), ScenarioTab(dash)
-    indicators = dash.indicators()  # updated in place by a watcher that runs before the maps' (registered first)
+    indicators = pn.panel(dash.indicators)  # first: its watchers run before the maps'
     tabs = pn.Tabs(dynamic=True)
     knobs, with_year = [dash.param[k] for k in KNOBS], [dash.param[k] for k in (*KNOBS, "year")]
     tabs.extend([("Maps", dash.maps),
