@@ -225,3 +225,86 @@ def test_compact_download_holds_the_annual_maps_only():
     assert set(compact.data_vars) == {"npp_annual", "rh_annual", "nep_annual"}
     assert compact["nep_annual"].dtype == np.float32 and compact.attrs["parameters"]
     np.testing.assert_allclose(compact["nep_annual"], dash.results()["nep_annual"], rtol=1e-6)
+
+
+# --- speed (issue 14): what is shown is computed without the monthly maps, drawn at the screen's pixels ---
+
+@pytest.mark.parametrize("knobs", [dict(eps_scale=1.0, rh_model="pei2009"),
+                                   dict(eps_scale=1.35, rh_model="q10", q10=2.6),
+                                   dict(eps_scale=0.7, rh_model="lloyd_taylor", rh_ref=12.0, urban_soils="climate")])
+def test_shown_annual_maps_equal_the_pipeline_results(dash, knobs):
+    """annual() (NPP from CASA's kept APAR x stress sums, Rh cached per Rh setting) against the monthly results of
+    the pipeline's stages (casa_stage with reuse, rh_stage, assemble) that the downloads hold."""
+    dash.param.update(**knobs)
+    fast, full = dash.annual(), dash.results()
+    for k in ("npp", "rh", "nep"):
+        reference = full[f"{k}_annual"].sel(year=dash.year)
+        assert fast[k].dtype == reference.dtype, k
+        # float64 sums in another order: equal to the last digits (float32 Rh alone would miss by ~1e-5 g)
+        np.testing.assert_allclose(fast[k], reference, rtol=1e-12, atol=1e-9, err_msg=k)
+        assert bool((fast[k].isnull() == reference.isnull()).all()), k
+    s = dash.summary()
+    by_results = regional_summary(*(full[f"{k}_annual"].sel(year=dash.year) for k in ("npp", "rh", "nep")), dash.area)
+    assert s == pytest.approx(by_results, rel=1e-12)
+    dash.param.update(eps_scale=1.0, rh_model="pei2009", q10=2.0, rh_ref=16.3, urban_soils="unsealed")
+
+
+def test_maps_are_block_means_with_the_full_resolution_colour_limits(dash, monkeypatch):
+    """A 40 x 40 map in a 15 px frame is drawn as 14 x 14 means of 3 x 3 blocks (the last row and column of
+    blocks hold 1 cell each); the colour limits are the full-resolution map's (plots.color_limits' rule)."""
+    from carbontools.apps import dashboard
+    from carbontools.landcover import NON_VEGETATED
+
+    monkeypatch.setattr(dashboard, "MAP_WIDTH", 15)
+    dash.param.update(eps_scale=1.1, rh_model="pei2009")
+    images = [pane.object for pane in dash.maps().objects]
+    blank = dash.results()["landcover_casa"].isin(NON_VEGETATED).values
+    for image, name, symmetric in zip(images, ("npp", "rh", "nep"), (False, False, True)):
+        full = np.where(blank, np.nan, dash.annual()[name].values.astype(float))  # means in float64
+        drawn = image.data[name]
+        assert drawn.shape == (14, 14)
+        expected = np.full((14, 14), np.nan)
+        for i in range(14):
+            for j in range(14):
+                block = full[3 * i:3 * i + 3, 3 * j:3 * j + 3]
+                if np.isfinite(block).any():
+                    expected[i, j] = np.nanmean(block)
+        np.testing.assert_allclose(drawn.values, expected, rtol=1e-12)
+        x = dash.drivers["x"].values
+        assert drawn["x"].values[0] == pytest.approx(x[:3].mean())  # the first block's centre
+        np.testing.assert_allclose(np.diff(drawn["x"].values), 3 * (x[1] - x[0]))  # a regular grid
+        values = full[np.isfinite(full)]
+        clim = (-np.percentile(np.abs(values), 98), np.percentile(np.abs(values), 98)) if symmetric \
+            else tuple(np.percentile(values, [2, 98]))
+        assert image.opts.get().kwargs["clim"] == pytest.approx(clim, rel=1e-12)
+    dash.eps_scale = 1.0
+
+
+def test_hidden_tabs_are_computed_only_when_shown(monkeypatch):
+    """A knob move recomputes the Maps tab and the indicators; the tables wait until their tab is shown."""
+    from carbontools.apps import dashboard
+
+    calls = []
+    table = dashboard.Dashboard.table
+    monkeypatch.setattr(dashboard.Dashboard, "table", lambda self, *a, **k: calls.append(1) or table(self, *a, **k))
+    template = build_dashboard(demo.delta_city(size=24))
+    dash = template.dashboard
+    (tabs,) = [o for o in template.main[0].objects if isinstance(o, pn.Tabs)]
+    assert tabs._names[1] == "Land cover & districts" and tabs.active == 0
+    dash.eps_scale = 1.2
+    assert calls == []  # hidden: nothing computed
+    tabs.active = 1
+    n = len(calls)
+    assert n == 2  # shown: the land-cover and the district tables
+    shown = tabs[1]._pane.objects
+    assert any(isinstance(o, pn.widgets.Tabulator) for o in shown)
+    tabs.active = 1  # shown again with the same knobs: kept
+    dash.eps_scale = 1.3  # moved while shown: recomputed
+    assert len(calls) == 2 * n
+    tabs.active = 0
+    dash.eps_scale = 1.1  # moved while hidden: nothing, until shown again
+    assert len(calls) == 2 * n
+    tabs.active = 1
+    assert len(calls) == 3 * n
+    table_values = tabs[1]._pane.objects[1].value
+    assert table_values.equals(dash.landcover_table())  # with the knobs in force (eps x 1.1)

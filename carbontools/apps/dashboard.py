@@ -1,10 +1,14 @@
 """The carbontools dashboard: a region's NPP, Rh and NEP with the knobs that matter.
 
 ``carbontools app`` (or ``make app``) serves it with Panel on localhost.  It only orchestrates the
-pipeline's stages (:mod:`carbontools.pipeline`): the drivers are prepared and CASA runs once; a
-move of the eps_max slider asks :func:`~carbontools.pipeline.casa_stage` again with the earlier
-result to reuse (the pipeline rescales NPP instead of recomputing it), and the Rh knobs re-run
-:func:`~carbontools.pipeline.rh_stage`.  Slider ranges and defaults come from the parameter objects.
+pipeline's stages (:mod:`carbontools.pipeline`): the drivers are prepared and CASA runs once.  What a
+knob move shows (indicators, maps, tables) needs the annual maps of the selected year only: NPP is
+eps_max times the annual sum of APAR x stress kept from CASA's run (NPP is linear in eps_max), Rh comes
+from :func:`~carbontools.pipeline.rh_stage` once per setting of the Rh knobs, and the maps are drawn as
+block means at about the frame's pixels (colour limits from the full-resolution map).  The monthly
+results (:meth:`Dashboard.results`, the pipeline's stages with CASA reused) are computed for the seasonal
+cycle and the downloads only, and hidden tabs are computed when shown.  Slider ranges and defaults come
+from the parameter objects.
 Tabs: maps, totals by land cover and district, the seasonal cycle, sensitivity (a tornado chart and 95 %
 intervals, :mod:`carbontools.apps.dashboard_tabs`), a greening scenario for one district, and the parameters in
 force; downloads of the current results.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import io as _io
 import json
+import math
 import tempfile
 import threading
 from collections import OrderedDict
@@ -23,9 +28,11 @@ from pathlib import Path
 import holoviews as hv
 import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
 import hvplot.xarray  # noqa: F401  (registers .hvplot)
+import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from param import Skip
 import xarray as xr
 from bokeh.core.validation import silence
 from bokeh.core.validation.warnings import FIXED_SIZING_MODE
@@ -33,15 +40,17 @@ from bokeh.core.validation.warnings import FIXED_SIZING_MODE
 from .. import demo
 from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
-from ..landcover import NON_VEGETATED, casa_class_names
+from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
+from ..models.nep import annual_sum
 from ..params import RH_MODELS, Q10Params
-from ..pipeline import URBAN_SOILS, Prepared, assemble, casa_stage, prepare, rh_stage
-from ..plots import map_image
+from ..pipeline import URBAN_SOILS, Prepared, _annual_attrs, assemble, casa_stage, prepare, rh_stage
+from ..plots import color_limits, map_image
 from ..units import convert
 from .dashboard_tabs import ScenarioTab, SensitivityTab
 from .explorers import knob_widgets, number_knob, rh_knobs
 
-__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState"]
+__all__ = ["Dashboard", "build_dashboard", "regional_summary", "district_zones", "shared_state", "SharedState",
+           "screen_map"]
 
 # HoloViews sizes plots by their frame (frame_width/frame_height); Bokeh's validator does not know
 # that and warns W-1005 for every map although the figures render at the set size.
@@ -60,21 +69,58 @@ SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
-    """Regional totals (Gg C yr-1) and the sink/source split of annual maps (g C m-2 yr-1) on cells of ``area`` m2."""
-    valid = nep.notnull()
-    total = lambda v: convert(float((v * area).where(valid).sum()), "g C", "Gg C")  # noqa: E731
-    land = float(area.where(valid).sum())
-    sink, source = nep > 0, nep < 0
+    """Regional totals (Gg C yr-1) and the sink/source split of annual maps (g C m-2 yr-1) on cells of ``area`` m2.
+
+    The mapped cells are those where NEP is a number; each total is the area-weighted sum over them (one dot
+    product of the map and the areas of the mapped cells).
+    """
+    nep_v = np.asarray(nep, dtype=float).ravel()
+    valid = ~np.isnan(nep_v)
+    weights = np.where(valid, np.asarray(area, dtype=float).ravel(), 0.0)
+    sink, source = nep_v > 0, nep_v < 0
+
+    def total(values):
+        # einsum, not np.dot: BLAS's threads made the dot 100 times slower on a busy 2-core machine
+        values = np.where(valid, np.asarray(values, dtype=float).ravel(), 0.0)
+        return convert(float(np.einsum("i,i->", values, weights)), "g C", "Gg C")
+
+    land = float(weights.sum())
     return {
         "npp_total": total(npp),
         "rh_total": total(rh),
-        "nep_total": total(nep),
-        "sink_total": total(nep.where(sink, 0.0)),
-        "source_total": total(nep.where(source, 0.0)),
-        "sink_area_pct": 100.0 * float(area.where(sink).sum()) / land,
-        "source_area_pct": 100.0 * float(area.where(source).sum()) / land,
+        "nep_total": total(nep_v),
+        "sink_total": total(np.where(sink, nep_v, 0.0)),
+        "source_total": total(np.where(source, nep_v, 0.0)),
+        "sink_area_pct": 100.0 * float(weights[sink].sum()) / land,
+        "source_area_pct": 100.0 * float(weights[source].sum()) / land,
         "area_km2": convert(land, "m2", "km2"),
     }
+
+
+def screen_map(da: xr.DataArray, width: int) -> xr.DataArray:
+    """``da`` on (y, x) coarsened to at most ``width`` columns for drawing: each drawn cell is the mean of the
+    valid cells of its k x k block (k = ceil(nx / width)), blocks cut by the edge averaging the cells they
+    hold.  The coordinates stay regular (the last block's centre may lie past the edge; its blank part is
+    NaN).  A map already at most ``width`` wide is returned as it is.
+    """
+    k = math.ceil(da.sizes["x"] / width)
+    if k <= 1:
+        return da
+    da = da.transpose("y", "x")
+    ny, nx = (math.ceil(n / k) for n in da.shape)
+    padded = np.full((ny * k, nx * k), np.nan)
+    padded[:da.shape[0], :da.shape[1]] = da.values
+    blocks = padded.reshape(ny, k, nx, k)
+    valid = ~np.isnan(blocks)
+    count = valid.sum(axis=(1, 3))
+    total = np.where(valid, blocks, 0.0).sum(axis=(1, 3))
+    means = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
+    centres = {}
+    for dim, n in (("y", ny), ("x", nx)):
+        c = da[dim].values
+        step = float(c[1] - c[0]) if c.size > 1 else 1.0
+        centres[dim] = c[0] + step * (k * np.arange(n) + (k - 1) / 2)
+    return xr.DataArray(means, dims=("y", "x"), coords=centres, name=da.name, attrs=da.attrs)
 
 
 def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
@@ -106,6 +152,14 @@ class SharedState:
     casa: xr.Dataset
     area: xr.DataArray
     districts: xr.DataArray | None
+    #: annual sums (dim ``year``) of APAR x Te1 x Te2 x We of CASA's run, float64: annual NPP per unit eps_max
+    #: (g C m-2 yr-1 per g C MJ-1), so that an eps_max move costs one product per pixel
+    npp_per_eps: xr.DataArray | None = None
+    #: the cells left blank on the maps (water, permanent ice) and the cells with a land-cover class
+    blank: xr.DataArray | None = None
+    valid: xr.DataArray | None = None
+    #: the CASA classes as integers (-1 where there is none), for fast class look-ups
+    classes: xr.DataArray | None = None
     #: the objects the state was built from, held so that their identities (the cache key) stay theirs
     given: tuple = ()
     results: OrderedDict = dataclasses.field(default_factory=OrderedDict)
@@ -137,7 +191,12 @@ def _build_shared(drivers: xr.Dataset | None, regions) -> SharedState:
     if regions is None and drivers.attrs.get("synthetic"):
         regions = demo.districts(size=drivers.sizes["x"])
     districts = district_zones(regions, casa["npp"]) if regions is not None else None
-    return SharedState(drivers, prep, casa, cell_area(drivers), districts, given)
+    # the same product, in the same order, as the pipeline's eps_max rescaling (pipeline.casa_stage, reuse=)
+    npp_per_eps = annual_sum(casa["apar"] * (casa["te1"] * casa["te2"] * casa["we"]))
+    blank = prep.landcover.isin(NON_VEGETATED)
+    valid = prep.landcover.notnull()
+    classes = prep.landcover.fillna(-1).astype("int64")
+    return SharedState(drivers, prep, casa, cell_area(drivers), districts, npp_per_eps, blank, valid, classes, given)
 
 
 def shared_state(drivers: xr.Dataset | None = None, regions=None) -> SharedState:
@@ -214,9 +273,35 @@ class Dashboard(param.Parameterized):
         return ds.rio.write_crs(self.drivers.rio.crs)
 
     def annual(self) -> xr.Dataset:
-        """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year."""
-        r = self.results()
-        return xr.Dataset({k: r[f"{k}_annual"].sel(year=self.year, drop=True) for k in ("npp", "rh", "nep")})
+        """Annual NPP, Rh, NEP (g C m-2 yr-1) of the selected year: what the indicators, maps and tables show.
+
+        The values of :meth:`results` (to rounding in the last digits of float64) without its monthly maps:
+        NPP = eps_max x the annual sum of APAR x stress kept from CASA's run (NPP is linear in eps_max), Rh
+        summed once per setting of the Rh knobs (an eps_max move reuses it), NEP = NPP - Rh with Rh
+        summed in float64 as the pipeline sums monthly NEP.
+        """
+        return self._shared.result(("annual", self.year, *(getattr(self, k) for k in KNOBS)), self._compute_annual)
+
+    def _compute_annual(self) -> xr.Dataset:
+        prep, shared = self.prepared(), self._shared
+        per_eps = shared.npp_per_eps.sel(year=self.year, drop=True)
+        eps_max = class_lookup(shared.classes, prep.casa.eps_max).values  # the values pipeline.casa_stage looks up
+        npp = np.where(shared.blank.values, 0.0, per_eps.values * eps_max)  # 0 on water and ice
+        rh, rh64 = (a.sel(year=self.year, drop=True) for a in self._rh_annual(prep))
+        valid = shared.valid.values
+        out = {"npp": np.where(valid, npp, np.nan), "rh": rh.values, "nep": np.where(valid, npp - rh64.values, np.nan)}
+        return xr.Dataset({k: per_eps.copy(data=v).rename(k).assign_attrs(_annual_attrs(k)) for k, v in out.items()})
+
+    def _rh_annual(self, prep: Prepared) -> tuple[xr.DataArray, xr.DataArray]:
+        """Annual Rh of the current Rh knobs (the Rh model's own knobs only), summed in its float type and in
+        float64; computed once for all sessions and eps_max settings."""
+        key = ("rh_annual", self.rh_model, self.urban_soils, *(getattr(self, k) for k in rh_knobs(self.rh_model)))
+
+        def compute():
+            rh = rh_stage(prep).where(self._shared.valid)
+            return annual_sum(rh), annual_sum(rh.astype("float64"))
+
+        return self._shared.result(key, compute)
 
     def summary(self) -> dict:
         a = self.annual()
@@ -286,14 +371,16 @@ class Dashboard(param.Parameterized):
 
     # --- views -------------------------------------------------------------------------------
     def _map(self, da: xr.DataArray, title: str, cmap: str, symmetric: bool = False, clabel: str = "g C m-2 yr-1"):
-        # colour bars below the maps: three maps side by side fit beside the sidebar from 1024 px up
-        return map_image(da, title, cmap, symmetric=symmetric, frame_width=MAP_WIDTH, clabel=clabel,
+        # colour bars below the maps: three maps side by side fit beside the sidebar from 1024 px up.  The colour
+        # limits are those of the full-resolution map; the image drawn has about the frame's pixels (block means)
+        clim = color_limits(da, symmetric=symmetric)
+        return map_image(screen_map(da, MAP_WIDTH), title, cmap, clim, frame_width=MAP_WIDTH, clabel=clabel,
                          toolbar="above", xaxis=None, yaxis=None).opts(colorbar_position="bottom")
 
     @param.depends(*KNOBS, "year")
     def maps(self):
         # water and permanent ice are 0 by definition: leave them blank on the maps (not in the totals)
-        a = self.annual().where(~self._landcover.isin(NON_VEGETATED))
+        a = self.annual().where(~self._shared.blank)
         return pn.FlexBox(
             self._map(a["npp"], f"NPP {self.year}", "YlGn"),
             self._map(a["rh"], f"Rh {self.year}", "YlOrBr"),
@@ -399,15 +486,41 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
         sizing_mode="stretch_width",
     )
     dash.sensitivity, dash.scenario = SensitivityTab(dash), ScenarioTab(dash)
-    tabs = pn.Tabs(("Maps", dash.maps), ("Land cover & districts", dash.tables),
-                   ("Seasonal cycle", dash.seasonal_plot), ("Sensitivity", dash.sensitivity.view()),
-                   ("Scenario", dash.scenario.view()), ("Parameters", dash.parameter_view), dynamic=True)
+    indicators = pn.panel(dash.indicators)  # first: its watchers run before the maps'
+    tabs = pn.Tabs(dynamic=True)
+    knobs, with_year = [dash.param[k] for k in KNOBS], [dash.param[k] for k in (*KNOBS, "year")]
+    tabs.extend([("Maps", dash.maps),
+                 ("Land cover & districts", _while_shown(tabs, 1, dash.tables, with_year)),
+                 ("Seasonal cycle", _while_shown(tabs, 2, dash.seasonal_plot, knobs)),
+                 ("Sensitivity", _while_shown(tabs, 3, dash.sensitivity.view)),
+                 ("Scenario", _while_shown(tabs, 4, dash.scenario.view)),
+                 ("Parameters", dash.parameter_view)])
     template = pn.template.BootstrapTemplate(
         title="carbontools: urban and regional carbon balance",
         sidebar=[dash.controls(), dash.downloads(), about],
-        main=[pn.Column(dash.indicators, tabs, sizing_mode="stretch_width")],
+        main=[pn.Column(indicators, tabs, sizing_mode="stretch_width")],
         header_background="#1a9850",
         sidebar_width=SIDEBAR_WIDTH,
     )
     template.dashboard = dash  # for tests and notebooks
     return template
+
+
+def _while_shown(tabs: pn.Tabs, index: int, view, deps=None):
+    """The content of tab ``index``, computed only while that tab is shown.
+
+    ``deps`` (parameters): the content is recomputed when they move while the tab is shown, and when the tab
+    is shown again after they moved; a hidden tab keeps its last content and costs nothing.  Without
+    ``deps`` the content (a view with its own widgets and dependencies) is made once, when first shown.
+    """
+    shown_with = []  # the values of deps the shown content was computed with (empty: nothing computed yet)
+
+    def content(active, *values):
+        if shown_with and (active != index or deps is None or shown_with[0] == values):
+            raise Skip  # hidden, or already showing these settings: keep the content
+        if active != index:
+            return pn.pane.Markdown("", sizing_mode="stretch_width")
+        shown_with[:] = [values]
+        return view()
+
+    return pn.bind(content, tabs.param.active, *(deps or ()))
