@@ -54,6 +54,9 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_scenarios.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_users.py
+	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_national.py --size 3750 5000
+	$(BIN)/python benchmarks/bench_china_admin.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build mutants
