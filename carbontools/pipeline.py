@@ -36,7 +36,7 @@ from .params import FPAR_METHODS, RH_MODELS, WATER_STRESS_METHODS, CasaParams, P
 from .units import DESCRIPTIONS, check_plausible, to_canonical
 from .variables import DRIVERS, MONTHLY, STATIC, contract_table, output_attrs
 
-__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "fused_assemble", "warm_up_kernel", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
+__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "annual_totals", "annual_light_use", "annual_attrs", "fused_assemble", "warm_up_kernel", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
            "split_overrides", "MONTHLY", "STATIC"]
 
 SIGN_SINK = output_attrs("nep")["sign_convention"]
@@ -228,6 +228,22 @@ def _only_eps_max_differs(reuse: xr.Dataset, p: CasaParams) -> bool:
     return before == now
 
 
+def annual_totals(monthly: xr.DataArray, name: str | None = None) -> xr.DataArray:
+    """The calendar-year sums of a monthly output (NaN for an incomplete year), as :func:`assemble` makes them;
+    with ``name`` (``"npp"``, ``"rh"``, ``"nep"``, ...) the attributes of the result's ``<name>_annual``."""
+    out = annual_sum(monthly)
+    return out.assign_attrs(annual_attrs(name)) if name is not None else out
+
+
+def annual_light_use(casa: xr.DataArray | xr.Dataset) -> xr.DataArray:
+    """The annual sum of APAR x Te1 x Te2 x We of a :func:`casa_stage` result: annual NPP per unit eps_max.
+
+    NPP is linear in eps_max, so annual NPP = eps_max (per class) x this, for any eps_max; the same product, in
+    the same order, as ``casa_stage(prep, reuse=...)`` rescales.
+    """
+    return annual_sum(casa["apar"] * (casa["te1"] * casa["te2"] * casa["we"]))
+
+
 def rh_stage(prep: Prepared) -> xr.DataArray:
     """Stage 3: monthly soil heterotrophic respiration by ``prep.rh_model`` (0 on water and ice)."""
     d = prep.drivers
@@ -260,13 +276,14 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share
     out["nep"] = _finish(nep(casa["npp"], rh), "nep")
     for name in ("npp", "rh", "nep"):
         if f"{name}_annual" in names:
-            out[f"{name}_annual"] = annual_sum(out[name]).assign_attrs(_annual_attrs(name))
+            out[f"{name}_annual"] = annual_totals(out[name], name)
     valid = prep.landcover.notnull()  # one valid mask: land-cover nodata is NaN in every output
     result = xr.Dataset({name: out[name].where(valid) for name in names if name in out})
     return _result(result, prep, names, min_valid_share, engine="xarray")
 
 
-def _annual_attrs(name: str) -> dict:
+def annual_attrs(name: str) -> dict:
+    """The attributes of the annual sums of output ``name`` (CF units, long name, cell_methods)."""
     monthly = output_attrs(name)
     return {**monthly, "units": "g m-2 yr-1", "long_name": f"annual {monthly['long_name']}",
             "cell_methods": "time: sum (of the 12 monthly values of each calendar year)"}
@@ -338,7 +355,7 @@ def fused_assemble(prep: Prepared, min_valid_share: float = 0.9, outputs=None) -
         rh_stage(prep)  # the same warning as the reference path (nothing is computed)
     names = _output_names(outputs, prep)
     computed = fused_outputs(prep, names)
-    attrs = {n: _annual_attrs(n[:-len("_annual")]) if n.endswith("_annual") else output_attrs(n) for n in computed}
+    attrs = {n: annual_attrs(n[:-len("_annual")]) if n.endswith("_annual") else output_attrs(n) for n in computed}
     out = xr.Dataset({n: da.assign_attrs(attrs[n]) for n, da in computed.items()})
     return _result(out, prep, names, min_valid_share, engine="numba")
 

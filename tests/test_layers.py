@@ -41,3 +41,13 @@ def test_the_import_check_sees_upward_imports(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from ..budget import parse_unit\n\ndef f():\n    from ..accounting import zonal_totals\n")
     assert carbontools_imports(bad) == {"budget", "accounting"}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.joinpath("apps").glob("*.py")), ids=lambda p: p.name)
+def test_the_apps_call_the_pipeline_not_the_models(path):
+    """carbontools/apps/ orchestrates the pipeline's stages; the per-pixel science stays behind them."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = [("." * n.level) + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    bad = [m for m in imported if m.startswith(("..models", "carbontools.models"))]
+    assert bad == [], f"{path.name} imports {bad}; call carbontools.pipeline (its stages and annual helpers) instead"

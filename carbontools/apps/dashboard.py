@@ -41,9 +41,9 @@ from .. import demo
 from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
-from ..models.nep import annual_sum
 from ..params import RH_MODELS, Q10Params
-from ..pipeline import URBAN_SOILS, Prepared, _annual_attrs, assemble, casa_stage, prepare, rh_stage
+from ..pipeline import (URBAN_SOILS, Prepared, annual_attrs, annual_light_use, annual_totals, assemble, casa_stage,
+                        prepare, rh_stage)
 from ..plots import color_limits, map_image
 from ..units import convert
 from .dashboard_tabs import ScenarioTab, SensitivityTab
@@ -191,8 +191,7 @@ def _build_shared(drivers: xr.Dataset | None, regions) -> SharedState:
     if regions is None and drivers.attrs.get("synthetic"):
         regions = demo.districts(size=drivers.sizes["x"])
     districts = district_zones(regions, casa["npp"]) if regions is not None else None
-    # the same product, in the same order, as the pipeline's eps_max rescaling (pipeline.casa_stage, reuse=)
-    npp_per_eps = annual_sum(casa["apar"] * (casa["te1"] * casa["te2"] * casa["we"]))
+    npp_per_eps = annual_light_use(casa)  # annual NPP per unit eps_max
     blank = prep.landcover.isin(NON_VEGETATED)
     valid = prep.landcover.notnull()
     classes = prep.landcover.fillna(-1).astype("int64")
@@ -290,7 +289,7 @@ class Dashboard(param.Parameterized):
         rh, rh64 = (a.sel(year=self.year, drop=True) for a in self._rh_annual(prep))
         valid = shared.valid.values
         out = {"npp": np.where(valid, npp, np.nan), "rh": rh.values, "nep": np.where(valid, npp - rh64.values, np.nan)}
-        return xr.Dataset({k: per_eps.copy(data=v).rename(k).assign_attrs(_annual_attrs(k)) for k, v in out.items()})
+        return xr.Dataset({k: per_eps.copy(data=v).rename(k).assign_attrs(annual_attrs(k)) for k, v in out.items()})
 
     def _rh_annual(self, prep: Prepared) -> tuple[xr.DataArray, xr.DataArray]:
         """Annual Rh of the current Rh knobs (the Rh model's own knobs only), summed in its float type and in
@@ -299,7 +298,7 @@ class Dashboard(param.Parameterized):
 
         def compute():
             rh = rh_stage(prep).where(self._shared.valid)
-            return annual_sum(rh), annual_sum(rh.astype("float64"))
+            return annual_totals(rh), annual_totals(rh.astype("float64"))
 
         return self._shared.result(key, compute)
 
