@@ -210,6 +210,16 @@ class RespirationFit:
                 f"rmse={self.statistics['rmse']:.3g}, nse={self.statistics['nse']:.3f})")
 
 
+def _quality_mask(mask, size: int) -> np.ndarray | bool:
+    """A fit's optional QC mask as a flat boolean array, one per pair (True keeps the pair); True without one."""
+    if mask is None:
+        return True
+    m = np.asarray(mask.values if isinstance(mask, (xr.DataArray, pd.Series)) else mask).ravel()
+    if m.shape != (size,) or m.dtype != bool:
+        raise ValueError(f"mask must be booleans, one per pair ({size}); got {m.size} of dtype {m.dtype}")
+    return m
+
+
 def _flat(values, name: str) -> np.ndarray:
     if isinstance(values, (xr.DataArray, pd.Series, pd.Index)):
         values = values.values
@@ -294,11 +304,7 @@ def fit_respiration(temperature, respiration, model: str = "q10", t_ref: float =
         if np.any(w_all[np.isfinite(w_all)] < 0):
             raise ValueError("weights must be >= 0 (0 leaves a pair out); got negative weights")
         keep &= np.isfinite(w_all) & (w_all > 0)
-    if mask is not None:
-        m = np.asarray(mask.values if isinstance(mask, (xr.DataArray, pd.Series)) else mask).ravel()
-        if m.shape != t_all.shape or m.dtype != bool:
-            raise ValueError(f"mask must be booleans, one per pair ({t_all.size}); got {m.size} of dtype {m.dtype}")
-        keep &= m
+    keep &= _quality_mask(mask, t_all.size)
     n = int(keep.sum())
     if n < _MIN_FIT_PAIRS:
         raise ValueError(f"fit_respiration needs at least {_MIN_FIT_PAIRS} pairs where temperature and respiration "
@@ -954,11 +960,7 @@ def fit_lue(gpp, srad, fpar, par_fraction: float | None = None, stress=None, app
     keep = np.isfinite(y_all) & np.isfinite(sw_all) & np.isfinite(f_all)
     if s_all is not None:
         keep &= np.isfinite(s_all)
-    if mask is not None:
-        m = np.asarray(mask.values if isinstance(mask, (xr.DataArray, pd.Series)) else mask).ravel()
-        if m.shape != y_all.shape or m.dtype != bool:
-            raise ValueError(f"mask must be booleans, one per pair ({y_all.size}); got {m.size} of dtype {m.dtype}")
-        keep &= m
+    keep &= _quality_mask(mask, y_all.size)
     n = int(keep.sum())
     if n < _MIN_FIT_PAIRS:
         raise ValueError(f"fit_lue needs at least {_MIN_FIT_PAIRS} pairs where GPP, srad and fpar (and stress) are "
