@@ -36,7 +36,7 @@ from .params import FPAR_METHODS, RH_MODELS, WATER_STRESS_METHODS, CasaParams, P
 from .units import DESCRIPTIONS, check_plausible, to_canonical
 from .variables import DRIVERS, MONTHLY, STATIC, contract_table, output_attrs
 
-__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "annual_totals", "annual_light_use", "annual_attrs", "fused_assemble", "warm_up_kernel", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
+__all__ = ["run", "prepare", "Prepared", "casa_stage", "rh_stage", "assemble", "annual_sums", "annual_light_use", "annual_attrs", "fused_assemble", "warm_up_kernel", "ENGINES", "rh_response", "valid_shares", "prepare_drivers",
            "split_overrides", "MONTHLY", "STATIC"]
 
 SIGN_SINK = output_attrs("nep")["sign_convention"]
@@ -228,7 +228,7 @@ def _only_eps_max_differs(reuse: xr.Dataset, p: CasaParams) -> bool:
     return before == now
 
 
-def annual_totals(monthly: xr.DataArray, name: str | None = None) -> xr.DataArray:
+def annual_sums(monthly: xr.DataArray, name: str | None = None) -> xr.DataArray:
     """The calendar-year sums of a monthly output (NaN for an incomplete year), as :func:`assemble` makes them;
     with ``name`` (``"npp"``, ``"rh"``, ``"nep"``, ...) the attributes of the result's ``<name>_annual``."""
     out = annual_sum(monthly)
@@ -276,7 +276,7 @@ def assemble(casa: xr.Dataset, rh: xr.DataArray, prep: Prepared, min_valid_share
     out["nep"] = _finish(nep(casa["npp"], rh), "nep")
     for name in ("npp", "rh", "nep"):
         if f"{name}_annual" in names:
-            out[f"{name}_annual"] = annual_totals(out[name], name)
+            out[f"{name}_annual"] = annual_sums(out[name], name)
     valid = prep.landcover.notnull()  # one valid mask: land-cover nodata is NaN in every output
     result = xr.Dataset({name: out[name].where(valid) for name in names if name in out})
     return _result(result, prep, names, min_valid_share, engine="xarray")

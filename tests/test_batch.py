@@ -20,8 +20,7 @@ from carbontools import batch, io, pipeline
 from carbontools.cli import main
 from carbontools.io.config import ConfigError
 
-from .test_io import write_geotiff
-from .test_io_config import CLCD_CODES, LAT, LON, era5_like, landcover_codes, write_modis
+from .test_io_config import CLCD_CODES, LAT, LON, write_driver_files
 
 YEAR = 2021
 ANNUAL = ("npp_annual", "rh_annual", "nep_annual")
@@ -33,11 +32,7 @@ def data(tmp_path):
     import geopandas as gpd
     from shapely.geometry import box
 
-    folder = tmp_path / "data"
-    folder.mkdir()
-    write_modis(folder)
-    era5_like().to_netcdf(folder / "era5.nc")
-    write_geotiff(folder / "clcd.tif", landcover_codes(CLCD_CODES), lat=LAT, lon=LON, nodata=0)
+    folder = write_driver_files(tmp_path / "data")
     # the west and east halves of the 10 x 10 grid of 0.05 degree cells (113.0..113.5 E, 22.5..23.0 N)
     gpd.GeoDataFrame({"NAME": ["West", "East"]},
                      geometry=[box(113.0, 22.5, 113.25, 23.0), box(113.25, 22.5, 113.5, 23.0)],

@@ -54,15 +54,19 @@ def landcover_codes(codes) -> np.ndarray:
     return np.random.default_rng(3).choice(codes, size=(10, 10)).astype("uint8")
 
 
+def write_driver_files(folder):
+    """A year of MOD13-like NDVI, an ERA5-Land-like file and a CLCD map, written into ``folder`` (created)."""
+    folder.mkdir()
+    write_modis(folder)
+    era5_like().to_netcdf(folder / "era5.nc")
+    write_geotiff(folder / "clcd.tif", landcover_codes(CLCD_CODES), lat=LAT, lon=LON, nodata=0)
+    return folder
+
+
 @pytest.fixture
 def files(tmp_path):
     """A year of MOD13-like NDVI, an ERA5-Land-like file and a CLCD map, in tmp_path/data."""
-    data = tmp_path / "data"
-    data.mkdir()
-    write_modis(data)
-    era5_like().to_netcdf(data / "era5.nc")
-    write_geotiff(data / "clcd.tif", landcover_codes(CLCD_CODES), lat=LAT, lon=LON, nodata=0)
-    return data
+    return write_driver_files(tmp_path / "data")
 
 
 def config(**changes):

@@ -22,6 +22,8 @@ from carbontools.accounting import annual_totals, zonal_totals
 from carbontools.budget import offset
 from carbontools.models import storage as st
 
+from .test_storage import projected as projected_grid
+
 SIZE = 24
 Z = stats.norm.ppf(0.975)  # 1.95996...
 
@@ -36,13 +38,9 @@ def model(drivers):
     return sensitivity.Model(drivers, by_class=True)
 
 
-def projected(values, res=100.0, crs="EPSG:32649"):
-    """A class map on a projected metre grid; 100 m pixels are 1 ha each."""
-    values = np.asarray(values, dtype=float)
-    ny, nx = values.shape
-    da = xr.DataArray(values, dims=("y", "x"),
-                      coords={"y": 10000.0 - res * (np.arange(ny) + 0.5), "x": res * (np.arange(nx) + 0.5)})
-    return da.rio.write_crs(crs)
+def projected(values):
+    """A class map on a projected metre grid of 100 m pixels: 1 ha each."""
+    return projected_grid(values, res=100.0)
 
 
 # three classes with independent normal pool uncertainties (Mg C/ha), each with a source

@@ -42,7 +42,7 @@ from ..accounting import zonal_totals, zones_from_polygons
 from ..grid import cell_area
 from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
 from ..params import RH_MODELS, Q10Params
-from ..pipeline import (URBAN_SOILS, Prepared, annual_attrs, annual_light_use, annual_totals, assemble, casa_stage,
+from ..pipeline import (URBAN_SOILS, Prepared, annual_attrs, annual_light_use, annual_sums, assemble, casa_stage,
                         prepare, rh_stage)
 from ..plots import color_limits, map_image
 from ..units import convert
@@ -298,7 +298,7 @@ class Dashboard(param.Parameterized):
 
         def compute():
             rh = rh_stage(prep).where(self._shared.valid)
-            return annual_totals(rh), annual_totals(rh.astype("float64"))
+            return annual_sums(rh), annual_sums(rh.astype("float64"))
 
         return self._shared.result(key, compute)
 
