@@ -114,9 +114,10 @@ def _ndvi(rng: np.random.Generator, lc: np.ndarray, curve_of: dict, water: np.nd
     year_shift = rng.normal(0.0, 0.015, size=nt)
     ndvi = np.empty((nt, *lc.shape), dtype=np.float32)
     land = ~water
+    fine, water_fine, green, grey = 0.04 * texture, 0.03 * texture, 1 - imp, imp * 0.08
     for t in range(nt):  # one month at a time: a 250 m scene of a few million pixels stays small in memory
-        veg = table[t][where] + 0.04 * texture + year_shift[t]
-        ndvi[t] = np.where(land, (1 - imp) * veg + imp * 0.08, veg + 0.03 * texture)
+        veg = table[t][where] + fine + year_shift[t]
+        ndvi[t] = np.where(land, green * veg + grey, veg + water_fine)
     for t in range(nt):
         ndvi[t] += rng.normal(0, 0.01, size=lc.shape).astype(np.float32)
     np.clip(ndvi, -0.2, 0.92, out=ndvi)

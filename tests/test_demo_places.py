@@ -146,7 +146,9 @@ def test_runs_through_the_pipeline_without_a_driver_warning(prd):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = ct.run(ds.isel(time=slice(0, 12)))
-    ours = [w for w in caught if "carbontools" in str(w.filename) or "carbontools" in type(w.message).__module__]
+    # carbontools warns with UserWarning (and its subclasses) about drivers without units, all-NaN drivers, a
+    # driver the model ignores, low valid shares; implausible values raise.  Library deprecations are not ours.
+    ours = [w for w in caught if issubclass(w.category, UserWarning)]
     assert not ours, [str(w.message) for w in ours]
     nep = out["nep_annual"].isel(year=0)
     lc = ds["landcover"]
