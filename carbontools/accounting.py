@@ -391,12 +391,11 @@ class RegionZones:
         import regionmask
 
         r = regionmask.Regions(list(geoms[reach]), numbers=list(codes[reach]), overlap=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a tile without a point inside is no news
-            if self.fractional:
-                w = r.mask_3D_frac_approx(self.x[wcols], self.y[wide], drop=False).values
-            else:
-                w = r.mask_3D(self.x[wcols], self.y[wide], drop=False, wrap_lon=False).values.astype(float)
+        # (no catch_warnings here: it is not thread-safe; _sums_by_blocks sorts the warnings of all blocks)
+        if self.fractional:
+            w = r.mask_3D_frac_approx(self.x[wcols], self.y[wide], drop=False).values
+        else:
+            w = r.mask_3D(self.x[wcols], self.y[wide], drop=False, wrap_lon=False).values.astype(float)
         w = w[:, rows.start - wide.start:rows.stop - wide.start, cols.start - wcols.start:cols.stop - wcols.start]
         zone, cell = np.nonzero(w.reshape(len(reach), -1) > 0)
         return cell, codes[reach][zone], w.reshape(len(reach), -1)[zone, cell]
@@ -552,7 +551,14 @@ def _sums_by_blocks(values: list, shares: list, zonings: list, class_maps: list)
             tasks.append(dask.delayed(_block_sums)(
                 slice(int(ys[i]), int(ys[i + 1])), slice(int(xs[j]), int(xs[j + 1])), grid, spec, None,
                 parts[:nv], parts[nv:nv + ns], parts[nv + ns:]))
-    results = dask.compute(*tasks)
+    with warnings.catch_warnings(record=True) as caught:  # set once here, around the threads that warn
+        warnings.simplefilter("always")
+        results = dask.compute(*tasks)
+    for w in caught:  # a tile without a sample point inside, regionmask's and rasterio's own notes: no news
+        if not (issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+                or "No gridpoint belongs to any region" in str(w.message)
+                or w.category.__name__ == "NotGeoreferencedWarning"):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     total = results[0]
     for r in results[1:]:
         total = _add(total, r)
