@@ -285,7 +285,7 @@ def _label(names, code):
 # entries then give the same totals as the dense (zone, y, x) weights, with memory bounded by the block.
 
 #: cells per side of the tiles inside a block that are tested for a polygon edge (only those are sampled)
-EDGE_TILE = 64
+EDGE_TILE = 32
 #: cells per side of the blocks numpy-backed values are summed in
 BLOCK = 1024
 
@@ -387,18 +387,52 @@ class RegionZones:
         # with the regions that reach it
         wide = slice(max(rows.start - 1, 0), min(rows.stop + 1, self.y.size))
         wcols = slice(max(cols.start - 1, 0), min(cols.stop + 1, self.x.size))
-        reach = np.flatnonzero(shapely.intersects(geoms, shapely.box(*self._box(wide, wcols))))
+        around = self._box(wide, wcols, margin=1)  # the sample points of the widened tile lie inside it
+        reach = np.flatnonzero(shapely.intersects(geoms, shapely.box(*around)))
         import regionmask
 
-        r = regionmask.Regions(list(geoms[reach]), numbers=list(codes[reach]), overlap=True)
-        # (no catch_warnings here: it is not thread-safe; _sums_by_blocks sorts the warnings of all blocks)
-        if self.fractional:
-            w = r.mask_3D_frac_approx(self.x[wcols], self.y[wide], drop=False).values
-        else:
-            w = r.mask_3D(self.x[wcols], self.y[wide], drop=False, wrap_lon=False).values.astype(float)
-        w = w[:, rows.start - wide.start:rows.stop - wide.start, cols.start - wcols.start:cols.stop - wcols.start]
-        zone, cell = np.nonzero(w.reshape(len(reach), -1) > 0)
-        return cell, codes[reach][zone], w.reshape(len(reach), -1)[zone, cell]
+        # clipped to the tile (exact inside it): rasterising then costs the tile's vertices, not the region's
+        parts = [_polygonal(shapely.clip_by_rect(g, *around)) for g in geoms[reach]]
+        keep = [i for i, g in enumerate(parts) if g is not None]
+        reach = reach[keep]
+        if reach.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        # one code per point (the regions do not overlap): regionmask's 2-D mask, on the cell centres (projected
+        # grids) or on the 10 x 10 points per cell that mask_3D_frac_approx samples (geographic grids)
+        r = regionmask.Regions([parts[i] for i in keep], numbers=list(codes[reach]), overlap=False)
+        x, y = self.x[wcols], self.y[wide]
+        n = SAMPLES if self.fractional else 1
+        if n > 1:
+            x, y = _sample_points(x, n), _sample_points(y, n)
+        m = r.mask(x, y, wrap_lon=None if self.fractional else False).values
+        m = m[(rows.start - wide.start) * n:(rows.stop - wide.start) * n,
+              (cols.start - wcols.start) * n:(cols.stop - wcols.start) * n]
+        ty, tx = rows.stop - rows.start, cols.stop - cols.start
+        valid = np.abs(y[(rows.start - wide.start) * n:(rows.stop - wide.start) * n]) <= 90 if self.fractional else None
+        cells, zones, weights = [], [], []
+        for code in codes[reach]:
+            inside = (m == code)
+            if valid is not None and not valid.all():  # points beyond a pole do not count (as regionmask)
+                inside = inside & valid[:, None]
+                share = inside.reshape(ty, n, tx, n).sum(axis=(1, 3)) / (
+                    valid.reshape(ty, n).sum(axis=1)[:, None] * n)
+            else:
+                share = inside.reshape(ty, n, tx, n).sum(axis=(1, 3)) / (n * n)
+            cell = np.flatnonzero(share > 0)
+            cells.append(cell)
+            zones.append(np.full(cell.size, code))
+            weights.append(share.ravel()[cell])
+        return np.concatenate(cells), np.concatenate(zones), np.concatenate(weights)
+
+
+#: sample points per cell and axis of the covered shares (regionmask's mask_3D_frac_approx uses 10)
+SAMPLES = 10
+
+
+def _sample_points(coord: np.ndarray, n: int) -> np.ndarray:
+    """``n`` evenly spaced points inside each cell of a regular coordinate, as mask_3D_frac_approx places them."""
+    step = coord[1] - coord[0]
+    return np.linspace(coord[0] - step / 2 + step / (2 * n), coord[-1] + step / 2 - step / (2 * n), coord.size * n)
 
 
 def _cell_edges(coord: np.ndarray) -> np.ndarray:
