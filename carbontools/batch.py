@@ -98,8 +98,7 @@ def open_drivers(cfg: RunConfig) -> xr.Dataset:
 
     try:
         if isinstance(cfg.drivers, DriversConfig):
-            ds = load_drivers(cfg.drivers)
-            ds = ds.chunk(_chunks_for(ds, cfg.chunks))
+            ds = load_drivers(cfg.drivers, chunks=cfg.chunks)  # opened lazily, each chunk reading its window
             name = Path(cfg.drivers.source).name if cfg.drivers.source != "config" else "the drivers"
         else:
             p = cfg.drivers
