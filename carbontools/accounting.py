@@ -599,7 +599,7 @@ def _sums_by_blocks(values: list, shares: list, zonings: list, class_maps: list)
     return total
 
 
-def _zoning(zones, values: xr.DataArray, names, name_column: str, dense: bool) -> dict:
+def _zoning_spec(zones, values: xr.DataArray, names, name_column: str, dense: bool) -> dict:
     """One zoning on the values' grid: its default level name, row labels, how its cells are grouped (class rows
     or region polygons, for the block sums) or its dense (zone, y, x) weights, and the codes left out.
 
@@ -642,6 +642,13 @@ def _zoning(zones, values: xr.DataArray, names, name_column: str, dense: bool) -
     if dense:
         out["weights"] = regions.dense()
     return out
+
+
+def _zoning(zones, values: xr.DataArray, names, name_column: str):
+    """One zoning as dense cell weights (zone, y, x) on the values' grid, its default level name and the codes left
+    out as (code, reason, mask) (for callers that need the weights themselves, e.g. carbontools.uncertainty)."""
+    z = _zoning_spec(zones, values, names, name_column, dense=True)
+    return z["weights"], z["level"], [(c, why, z["map"] == c) for c, why in z["left_out"]]
 
 
 def _prepared(values: xr.DataArray, unit: str, land_fraction):
@@ -728,7 +735,7 @@ def zonal_tables(fields: Mapping, zones, unit: str = "t C", names=None, name_col
         keys, zonings, per_zoning = [None], [zones], [names]
     specs, levels = [], []
     for key, zoning, zoning_names in zip(keys, zonings, per_zoning):
-        z = _zoning(zoning, first, zoning_names, name_column, dense=method == "dense")
+        z = _zoning_spec(zoning, first, zoning_names, name_column, dense=method == "dense")
         level = key or ("zone" if not several else z["level"])
         while level in levels:
             level = f"{level}_{len(levels)}"
