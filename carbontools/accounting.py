@@ -13,6 +13,12 @@ Every total here is sum(value x cell area x covered share x zone weight) (SCIENC
 - the **area basis** (``attrs['area_basis']``): ``'cell'`` (the default: per m2 of the cell, as models
   and most products give) or ``'land'`` (per m2 of the cell's land); only the latter is multiplied by
   the land share, which must then be given (``land_fraction=``).
+
+The sums are grouped sums block by block (:func:`zonal_tables`): a class map gives each cell its row, regions
+that do not overlap give each cell inside one region that region's row and, on geographic grids, each cell
+a polygon edge crosses its share in each region (regionmask's points, sampled only in tiles an edge
+crosses), so memory follows the block, not regions x cells (``benchmarks/bench_zonal.py``).  (zone, y, x)
+shares and overlapping regions, which give a cell to several zones, are summed as dense weights.
 """
 
 from __future__ import annotations
@@ -488,7 +494,7 @@ def _present_codes(zones: xr.DataArray) -> xr.DataArray:
     :func:`carbontools.landcover.reporting_classes` reads the map's codes and nodata without loading it."""
     import dask.array as dsa
 
-    found = dsa.unique(zones.data.ravel()).compute() if hasattr(zones.data, "dask") else np.unique(zones.values)
+    found = dsa.unique(zones.data).compute() if hasattr(zones.data, "dask") else np.unique(zones.values)  # per block
     found = found[np.isfinite(found.astype(float))] if found.dtype.kind == "f" else found
     probe = xr.DataArray(found.astype(zones.dtype), dims="code", attrs=dict(zones.attrs), name=zones.name)
     probe.encoding = dict(zones.encoding)

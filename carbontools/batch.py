@@ -21,8 +21,9 @@ writes the rest; a Zarr store is written in bands of rows (one band per chunk ro
 interrupted store resumes at the first band not written.  Without ``resume`` or ``overwrite`` a run
 into a directory that holds any of its outputs is refused before anything changes.
 
-The model is applied on dask and each output is written chunk by chunk: a drivers NetCDF / Zarr is read
-window by window in the run's chunks, only the config's ``outputs`` are computed, the results are written
+The model is applied on dask and each output is written chunk by chunk: a drivers NetCDF / Zarr, or the
+files of a loader config (:func:`carbontools.io.load_drivers` with ``chunks``; a driver on another grid than
+the target is still regridded whole), is read window by window in the run's chunks, only the config's ``outputs`` are computed, the results are written
 chunk by chunk and the maps tile by tile, so that part of the memory follows the chunk size, not the scene.
 The tables too: :func:`carbontools.accounting.zonal_tables` sums every variable and year by region and by
 land cover in one pass over the results, block by block (regions that do not overlap are rasterised per
