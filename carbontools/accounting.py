@@ -13,6 +13,12 @@ Every total here is sum(value x cell area x covered share x zone weight) (SCIENC
 - the **area basis** (``attrs['area_basis']``): ``'cell'`` (the default: per m2 of the cell, as models
   and most products give) or ``'land'`` (per m2 of the cell's land); only the latter is multiplied by
   the land share, which must then be given (``land_fraction=``).
+
+The sums are grouped sums block by block (:func:`zonal_tables`): a class map gives each cell its row, regions
+that do not overlap give each cell inside one region that region's row and, on geographic grids, each cell
+a polygon edge crosses its share in each region (regionmask's points, sampled only in tiles an edge
+crosses), so memory follows the block, not regions x cells (``benchmarks/bench_zonal.py``).  (zone, y, x)
+shares and overlapping regions, which give a cell to several zones, are summed as dense weights.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from .grid import cell_area, check_same_grid, coverage, on_grid_of, time_step
 from .landcover import reporting_classes
 from .units import area_total_factor
 
-__all__ = ["zonal_totals", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
+__all__ = ["zonal_totals", "zonal_tables", "region_zones", "RegionZones", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
            "latitude_time", "step_amounts", "land_class_weights", "RegionsWarning"]
 
 #: the unit assumed for values that declare none (the models' own)
@@ -209,13 +215,17 @@ def _reissue(caught, gdf, name_column) -> None:
     for w in caught:
         text = str(w.message)
         if "No gridpoint belongs to any region" in text:
-            b = [round(float(v), 3) for v in gdf.total_bounds]
-            warnings.warn(f"none of the {len(gdf)} regions ({', '.join(map(str, gdf[name_column][:5]))}"
-                          f"{', ...' if len(gdf) > 5 else ''}) covers the centre of a cell of the grid (regions' "
-                          f"bounds {b} in {gdf.crs}): every region's total is empty; check that the regions lie "
-                          "on the grid and share its CRS", RegionsWarning, stacklevel=_outside_package())
+            _warn_no_cell(gdf, name_column)
         elif not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _warn_no_cell(gdf, name_column) -> None:
+    b = [round(float(v), 3) for v in gdf.total_bounds]
+    warnings.warn(f"none of the {len(gdf)} regions ({', '.join(map(str, gdf[name_column][:5]))}"
+                  f"{', ...' if len(gdf) > 5 else ''}) covers the centre of a cell of the grid (regions' "
+                  f"bounds {b} in {gdf.crs}): every region's total is empty; check that the regions lie "
+                  "on the grid and share its CRS", RegionsWarning, stacklevel=_outside_package())
 
 
 def _geographic(like) -> bool:
@@ -272,10 +282,334 @@ def _label(names, code):
     return names.get(int(code), int(code))
 
 
-def _zoning(zones, values: xr.DataArray, names, name_column: str):
-    """One zoning as cell weights (zone, y, x) on the values' grid, its default level name and the codes left out.
+# --- zonal sums block by block ---------------------------------------------------------------------
+#
+# A zoning is turned, block by block of the grid, into entries (cell, group, weight): a class map gives each
+# cell its class's row with weight 1; region polygons give each cell inside one region that region's row with
+# weight 1 and, on geographic grids, each cell a polygon edge crosses one entry per region it touches with the
+# covered share regionmask computes (``mask_3D_frac_approx``: 10 x 10 points per cell).  Grouped sums of the
+# entries then give the same totals as the dense (zone, y, x) weights, with memory bounded by the block.
 
-    ``excluded`` lists (code, reason, mask) for the class codes that are no rows (nodata, not in the scheme).
+#: cells per side of the tiles inside a block that are tested for a polygon edge (only those are sampled)
+EDGE_TILE = 32
+#: cells per side of the blocks numpy-backed values are summed in
+BLOCK = 1024
+
+
+def _polygonal(geom):
+    """The polygon part of a clipped geometry (a clip can leave lines or points on the clip rectangle)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+    return shapely.union_all(parts) if parts else None
+
+
+class RegionZones:
+    """Region polygons that do not overlap, to be rasterised on a grid block by block (:func:`region_zones`).
+
+    Holds the polygons in the grid's CRS, their names, the grid's coordinates and whether cells count with
+    their covered share (geographic grids, as :func:`zone_weights`) or by their centre (projected grids).
+    """
+
+    def __init__(self, gdf, names, like, name_column: str):
+        import shapely
+
+        self.names = list(names)
+        self.geoms = np.asarray(gdf.geometry.values, dtype=object)
+        self.bounds = shapely.bounds(self.geoms)
+        self.x = np.asarray(like["x"].values, dtype=float)
+        self.y = np.asarray(like["y"].values, dtype=float)
+        self.crs = like.rio.crs
+        self.fractional = _geographic(like)
+        self.xe, self.ye = _cell_edges(self.x), _cell_edges(self.y)
+        self.name_column = name_column
+        x0, x1 = sorted((self.xe[0], self.xe[-1]))
+        y0, y1 = sorted((self.ye[0], self.ye[-1]))
+        self.empty = not bool(shapely.intersects(self.geoms, shapely.box(x0, y0, x1, y1)).any())
+
+    def like(self) -> xr.Dataset:
+        """The grid, coordinates only (for the grid check)."""
+        ds = xr.Dataset(coords={"y": self.y, "x": self.x})
+        return ds.rio.write_crs(self.crs) if self.crs is not None else ds
+
+    def dense(self) -> xr.DataArray:
+        """The (zone, y, x) shares of the same regions (:func:`zone_weights`; memory grows with the grid)."""
+        import geopandas as gpd
+
+        gdf = gpd.GeoDataFrame({self.name_column: self.names}, geometry=list(self.geoms), crs=self.crs)
+        return zone_weights(gdf, self.like(), self.name_column)
+
+    def entries(self, rows: slice, cols: slice):
+        """(cell, region, weight) of the block ``rows`` x ``cols``: cell = flat index in the block."""
+        import shapely
+
+        ny, nx = rows.stop - rows.start, cols.stop - cols.start
+        out = ([], [], [])
+        rect = self._box(rows, cols, margin=2)
+        near = np.flatnonzero((self.bounds[:, 0] <= rect[2]) & (self.bounds[:, 2] >= rect[0])
+                              & (self.bounds[:, 1] <= rect[3]) & (self.bounds[:, 3] >= rect[1]))
+        clipped = [(int(k), _polygonal(shapely.clip_by_rect(self.geoms[k], *rect))) for k in near]
+        clipped = [(k, g) for k, g in clipped if g is not None]
+        if not clipped:
+            return tuple(np.zeros(0, t) for t in (np.int64, np.int64, float))
+        codes = np.array([k for k, _ in clipped])
+        geoms = np.array([g for _, g in clipped], dtype=object)
+        shapely.prepare(geoms)
+        edges = shapely.boundary(geoms)
+        shapely.prepare(edges)
+        for r0 in range(rows.start, rows.stop, EDGE_TILE):
+            for c0 in range(cols.start, cols.stop, EDGE_TILE):
+                tr, tc = slice(r0, min(r0 + EDGE_TILE, rows.stop)), slice(c0, min(c0 + EDGE_TILE, cols.stop))
+                cell, zone, weight = self._tile(tr, tc, codes, geoms, edges)
+                iy, ix = np.divmod(cell, tc.stop - tc.start)
+                out[0].append((iy + tr.start - rows.start) * nx + ix + tc.start - cols.start)
+                out[1].append(zone)
+                out[2].append(weight)
+        return tuple(np.concatenate(p) for p in out)
+
+    def _box(self, rows: slice, cols: slice, margin: int = 0):
+        """(xmin, ymin, xmax, ymax) of the cells' edges, widened by ``margin`` cells."""
+        xs = self.xe[[cols.start, cols.stop]]
+        ys = self.ye[[rows.start, rows.stop]]
+        dx, dy = abs(self.xe[1] - self.xe[0]) * margin, abs(self.ye[1] - self.ye[0]) * margin
+        return xs.min() - dx, ys.min() - dy, xs.max() + dx, ys.max() + dy
+
+    def _tile(self, rows: slice, cols: slice, codes, geoms, edges):
+        import shapely
+
+        n = (rows.stop - rows.start) * (cols.stop - cols.start)
+        tile = shapely.box(*self._box(rows, cols))
+        if not shapely.intersects(edges, tile).any():  # inside one region, or outside all: every cell alike
+            cx, cy = self.x[(cols.start + cols.stop - 1) // 2], self.y[(rows.start + rows.stop - 1) // 2]
+            inside = np.flatnonzero(shapely.contains_xy(geoms, cx, cy))
+            if inside.size == 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+            return np.arange(n), np.full(n, codes[inside[0]]), np.ones(n)
+        # an edge crosses the tile: regionmask on the tile and one cell around it (its spacing needs 2 cells),
+        # with the regions that reach it
+        wide = slice(max(rows.start - 1, 0), min(rows.stop + 1, self.y.size))
+        wcols = slice(max(cols.start - 1, 0), min(cols.stop + 1, self.x.size))
+        around = self._box(wide, wcols, margin=1)  # the sample points of the widened tile lie inside it
+        reach = np.flatnonzero(shapely.intersects(geoms, shapely.box(*around)))
+        import regionmask
+
+        # clipped to the tile (exact inside it): rasterising then costs the tile's vertices, not the region's
+        parts = [_polygonal(shapely.clip_by_rect(g, *around)) for g in geoms[reach]]
+        keep = [i for i, g in enumerate(parts) if g is not None]
+        reach = reach[keep]
+        if reach.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        # one code per point (the regions do not overlap): regionmask's 2-D mask, on the cell centres (projected
+        # grids) or on the 10 x 10 points per cell that mask_3D_frac_approx samples (geographic grids)
+        r = regionmask.Regions([parts[i] for i in keep], numbers=list(codes[reach]), overlap=False)
+        x, y = self.x[wcols], self.y[wide]
+        n = SAMPLES if self.fractional else 1
+        if n > 1:
+            x, y = _sample_points(x, n), _sample_points(y, n)
+        m = r.mask(x, y, wrap_lon=None if self.fractional else False).values
+        m = m[(rows.start - wide.start) * n:(rows.stop - wide.start) * n,
+              (cols.start - wcols.start) * n:(cols.stop - wcols.start) * n]
+        ty, tx = rows.stop - rows.start, cols.stop - cols.start
+        valid = np.abs(y[(rows.start - wide.start) * n:(rows.stop - wide.start) * n]) <= 90 if self.fractional else None
+        cells, zones, weights = [], [], []
+        for code in codes[reach]:
+            inside = (m == code)
+            if valid is not None and not valid.all():  # points beyond a pole do not count (as regionmask)
+                inside = inside & valid[:, None]
+                share = inside.reshape(ty, n, tx, n).sum(axis=(1, 3)) / (
+                    valid.reshape(ty, n).sum(axis=1)[:, None] * n)
+            else:
+                share = inside.reshape(ty, n, tx, n).sum(axis=(1, 3)) / (n * n)
+            cell = np.flatnonzero(share > 0)
+            cells.append(cell)
+            zones.append(np.full(cell.size, code))
+            weights.append(share.ravel()[cell])
+        return np.concatenate(cells), np.concatenate(zones), np.concatenate(weights)
+
+
+#: sample points per cell and axis of the covered shares (regionmask's mask_3D_frac_approx uses 10)
+SAMPLES = 10
+
+
+def _sample_points(coord: np.ndarray, n: int) -> np.ndarray:
+    """``n`` evenly spaced points inside each cell of a regular coordinate, as mask_3D_frac_approx places them."""
+    step = coord[1] - coord[0]
+    return np.linspace(coord[0] - step / 2 + step / (2 * n), coord[-1] + step / 2 - step / (2 * n), coord.size * n)
+
+
+def _cell_edges(coord: np.ndarray) -> np.ndarray:
+    """Cell edges of a 1-D coordinate (midpoints; the ends half a step out)."""
+    if coord.size < 2:
+        raise ValueError("a grid needs at least 2 cells along each axis to place region polygons on it")
+    mid = (coord[1:] + coord[:-1]) / 2
+    return np.concatenate([[coord[0] - (mid[0] - coord[0])], mid, [coord[-1] + (coord[-1] - mid[-1])]])
+
+
+def region_zones(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name"):
+    """Region polygons ready for :func:`zonal_totals` on the grid of ``like``, without a (zone, y, x) array.
+
+    Regions that do not overlap give a :class:`RegionZones`: rasterised block by block when totals are
+    computed (memory bounded by the block, not by regions x cells), with the shares of :func:`zone_weights`
+    (partial cells at polygon edges on geographic grids, cell centres on projected grids).  Overlapping regions
+    cannot share one code per cell: they give :func:`zone_weights` (dense, with its :class:`RegionsWarning`).
+    A :class:`RegionsWarning` says when no region reaches the grid.
+    """
+    gdf, _ = _regions(regions, like, name_column)
+    if len(gdf) > 1 and _overlapping_pairs(gdf):
+        return zone_weights(gdf, like, name_column)
+    zones = RegionZones(gdf, gdf[name_column].astype(str), like, name_column)
+    if zones.empty:
+        _warn_no_cell(gdf, name_column)
+    return zones
+
+
+class _ClassGroups:
+    """A class map's rows for the block sums: codes -> row (0..L-1), left-out codes -> L.., others -> none."""
+
+    def __init__(self, by_label: dict, left_out: dict):
+        self.by_label = dict(by_label)
+        self.labels = list(by_label)
+        self.excluded = list(left_out)
+        codes = [(float(c), i) for i, cs in enumerate(by_label.values()) for c in cs]
+        codes += [(float(c), len(self.labels) + i) for i, c in enumerate(self.excluded)]
+        codes.sort()
+        self.codes = np.array([c for c, _ in codes], dtype=float)
+        self.rows = np.array([g for _, g in codes], dtype=np.int64)
+
+    def groups(self, block: np.ndarray) -> np.ndarray:
+        """Row of every cell of ``block`` (flat), -1 where its code is no row."""
+        v = np.asarray(block, dtype=float).ravel()
+        if self.codes.size == 0:
+            return np.full(v.size, -1, np.int64)
+        at = np.clip(np.searchsorted(self.codes, v), 0, self.codes.size - 1)
+        return np.where(self.codes[at] == v, self.rows[at], -1)
+
+
+def _present_codes(zones: xr.DataArray) -> xr.DataArray:
+    """A small array of the distinct codes of a (dask-backed) class map, with its attrs and encoding, so that
+    :func:`carbontools.landcover.reporting_classes` reads the map's codes and nodata without loading it."""
+    import dask.array as dsa
+
+    found = dsa.unique(zones.data).compute() if hasattr(zones.data, "dask") else np.unique(zones.values)  # per block
+    found = found[np.isfinite(found.astype(float))] if found.dtype.kind == "f" else found
+    probe = xr.DataArray(found.astype(zones.dtype), dims="code", attrs=dict(zones.attrs), name=zones.name)
+    probe.encoding = dict(zones.encoding)
+    return probe
+
+
+def _join(a, b):
+    """Entries (cell, group, weight) of the combinations of two zonings' entries of the same cells."""
+    ca, ga, wa, na = a
+    cb, gb, wb, nb = b
+    order = np.argsort(cb, kind="stable")
+    cb, gb, wb = cb[order], gb[order], wb[order]
+    if cb.size == np.unique(cb).size:  # at most one entry per cell: a lookup
+        at = np.clip(np.searchsorted(cb, ca), 0, max(cb.size - 1, 0))
+        ok = (cb[at] == ca) if cb.size else np.zeros(ca.size, bool)
+        return ca[ok], ga[ok] * nb + gb[at[ok]], wa[ok] * wb[at[ok]], na * nb
+    left = pd.DataFrame({"cell": ca, "ga": ga, "wa": wa})
+    both = left.merge(pd.DataFrame({"cell": cb, "gb": gb, "wb": wb}), on="cell")
+    return (both["cell"].to_numpy(), both["ga"].to_numpy() * nb + both["gb"].to_numpy(),
+            both["wa"].to_numpy() * both["wb"].to_numpy(), na * nb)
+
+
+def _block_sums(rows, cols, like, zonings, area, values, shares, classes):
+    """The grouped sums of one block: per field mass and valid area, and the area and pixels of every group;
+    per class zoning, the pixels, area and mass of its left-out codes."""
+    from .grid import cell_area
+
+    ny, nx = rows.stop - rows.start, cols.stop - cols.start
+    if area is None:  # the block's cell areas, with a cell around it so that edges come from neighbours
+        wr = slice(max(rows.start - 1, 0), min(rows.stop + 1, like.sizes["y"]))
+        wc = slice(max(cols.start - 1, 0), min(cols.stop + 1, like.sizes["x"]))
+        a = cell_area(like.isel(y=wr, x=wc)).values
+        area = a[rows.start - wr.start:rows.stop - wr.start, cols.start - wc.start:cols.stop - wc.start]
+    area = np.broadcast_to(np.asarray(area, float), (ny, nx)).ravel()
+    fields = [np.nan_to_num(np.asarray(v, float).ravel(), nan=0.0) for v in values]
+    shares = [np.asarray(s, float).ravel() for s in shares]
+    entries, excluded, k = None, [], 0
+    for z in zonings:
+        if isinstance(z, RegionZones):
+            cell, group, weight = z.entries(rows, cols)
+            e = (cell, group, weight, len(z.names))
+        else:
+            g = z.groups(classes[k])
+            k += 1
+            left = np.flatnonzero(g >= len(z.labels))
+            n_ex = len(z.excluded)
+            gx = g[left] - len(z.labels)
+            excluded.append((np.bincount(gx, minlength=n_ex), np.bincount(gx, area[left], minlength=n_ex),
+                             [np.bincount(gx, f[left] * area[left] * s[left], minlength=n_ex)
+                              for f, s in zip(fields, shares)]))
+            cell = np.flatnonzero((g >= 0) & (g < len(z.labels)))
+            e = (cell, g[cell], np.ones(cell.size), len(z.labels))
+        entries = e if entries is None else _join(entries, e)
+    cell, group, weight, n = entries
+    a = area[cell] * weight
+    return {"area_all": np.bincount(group, a, minlength=n), "pixels": np.bincount(group, minlength=n),
+            "mass": [np.bincount(group, f[cell] * s[cell] * a, minlength=n) for f, s in zip(fields, shares)],
+            "area_valid": [np.bincount(group, s[cell] * a, minlength=n) for s in shares],
+            "excluded": excluded}
+
+
+def _add(a, b):
+    if isinstance(a, dict):
+        return {k: _add(a[k], b[k]) for k in a}
+    if isinstance(a, (list, tuple)):
+        return type(a)(_add(x, y) for x, y in zip(a, b))
+    return a + b
+
+
+def _sums_by_blocks(values: list, shares: list, zonings: list, class_maps: list) -> dict:
+    """Grouped sums of the fields over the whole grid, one task per block (dask), added up."""
+    import dask
+    import dask.array as dsa
+
+    like = values[0]
+    arrays = [*values, *shares, *class_maps]
+    chunked = next((a.chunks for a in arrays if a.chunks is not None), None)
+    if chunked is None:
+        chunks = {"y": min(BLOCK, like.sizes["y"]), "x": min(BLOCK, like.sizes["x"])}
+    else:
+        chunks = dict(zip(next(a for a in arrays if a.chunks is not None).dims, chunked))
+        chunks = {"y": chunks["y"], "x": chunks["x"]}
+    blocks = [a.transpose("y", "x").chunk(chunks).data.to_delayed() for a in arrays]
+    ys = np.cumsum((0,) + tuple(dsa.core.normalize_chunks(chunks["y"], (like.sizes["y"],))[0]))
+    xs = np.cumsum((0,) + tuple(dsa.core.normalize_chunks(chunks["x"], (like.sizes["x"],))[0]))
+    coords = xr.Dataset(coords={"y": like["y"].values, "x": like["x"].values})
+    grid = dask.delayed(coords.rio.write_crs(like.rio.crs) if like.rio.crs is not None else coords, traverse=False)
+    spec = dask.delayed(zonings, traverse=False)
+    nv, ns = len(values), len(shares)
+    tasks = []
+    for i in range(len(ys) - 1):
+        for j in range(len(xs) - 1):
+            parts = [b[i, j] for b in blocks]
+            tasks.append(dask.delayed(_block_sums)(
+                slice(int(ys[i]), int(ys[i + 1])), slice(int(xs[j]), int(xs[j + 1])), grid, spec, None,
+                parts[:nv], parts[nv:nv + ns], parts[nv + ns:]))
+    with warnings.catch_warnings(record=True) as caught:  # set once here, around the threads that warn
+        warnings.simplefilter("always")
+        results = dask.compute(*tasks)
+    for w in caught:  # a tile without a sample point inside, regionmask's and rasterio's own notes: no news
+        if not (issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+                or "No gridpoint belongs to any region" in str(w.message)
+                or w.category.__name__ == "NotGeoreferencedWarning"):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    total = results[0]
+    for r in results[1:]:
+        total = _add(total, r)
+    return total
+
+
+def _zoning_spec(zones, values: xr.DataArray, names, name_column: str, dense: bool) -> dict:
+    """One zoning on the values' grid: its default level name, row labels, how its cells are grouped (class rows
+    or region polygons, for the block sums) or its dense (zone, y, x) weights, and the codes left out.
+
+    ``left_out`` lists (code, reason) for the class codes that are no rows (nodata, not in the scheme).
     """
     fix = ("put the zones on the values' grid first (carbontools.grid.regrid(zones, values, kind='categorical'))")
     if isinstance(zones, xr.DataArray) and zones.ndim == 3:
@@ -283,10 +617,11 @@ def _zoning(zones, values: xr.DataArray, names, name_column: str):
         if names is not None:
             weights = weights.assign_coords(zone=[_label(names, c) for c in weights["zone"].values])
         check_same_grid(values, weights, names=("values", "zones"), fix=fix)
-        return weights, zones.dims[0], []
+        return {"level": zones.dims[0], "weights": weights, "left_out": []}
     if isinstance(zones, xr.DataArray):
         check_same_grid(values, zones, names=("values", "zones"), fix=fix)
-        labels, left_out = reporting_classes(zones, names if names is not None else zones.attrs.get("names"),
+        probe = _present_codes(zones) if hasattr(zones.data, "dask") else zones
+        labels, left_out = reporting_classes(probe, names if names is not None else zones.attrs.get("names"),
                                              name=zones.name or "zones")
         if not labels:
             raise ValueError(f"the zones {zones.name or ''} have no class to report (codes left out: "
@@ -294,21 +629,56 @@ def _zoning(zones, values: xr.DataArray, names, name_column: str):
         by_label = {}  # one row per class name: codes sharing a name (IGBP 0 and 17, water bodies) count together
         for code, lab in labels.items():
             by_label.setdefault(lab, []).append(code)
-        weights = xr.concat([zones.isin(codes).astype(float) for codes in by_label.values()],
-                            dim=pd.Index(list(by_label), name="zone"))
         level = "landcover" if zones.attrs.get("scheme") else (zones.name or "zone")
-        return weights, level, [(c, why, zones == c) for c, why in left_out.items()]
-    return zone_weights(zones, values, name_column), "region", []
+        out = {"level": level, "labels": list(by_label), "groups": _ClassGroups(by_label, left_out), "map": zones,
+               "left_out": list(left_out.items())}
+        if dense:
+            out["weights"] = xr.concat([zones.isin(codes).astype(float) for codes in by_label.values()],
+                                       dim=pd.Index(list(by_label), name="zone"))
+        return out
+    if isinstance(zones, RegionZones):
+        check_same_grid(values, zones.like(), names=("values", "zones"), fix="build the region zones on the values' "
+                        "grid (carbontools.accounting.region_zones(regions, values))")
+        regions = zones
+    else:
+        regions = (zone_weights if dense else region_zones)(zones, values, name_column)
+    if isinstance(regions, xr.DataArray):
+        return {"level": "region", "weights": regions, "left_out": []}
+    out = {"level": "region", "labels": regions.names, "groups": regions, "map": None, "left_out": []}
+    if dense:
+        out["weights"] = regions.dense()
+    return out
+
+
+def _zoning(zones, values: xr.DataArray, names, name_column: str):
+    """One zoning as dense cell weights (zone, y, x) on the values' grid, its default level name and the codes left
+    out as (code, reason, mask) (for callers that need the weights themselves, e.g. carbontools.uncertainty)."""
+    z = _zoning_spec(zones, values, names, name_column, dense=True)
+    return z["weights"], z["level"], [(c, why, z["map"] == c) for c, why in z["left_out"]]
+
+
+def _prepared(values: xr.DataArray, unit: str, land_fraction):
+    """The values summed over time, their covered share (0 where no value), the factor to ``unit``, their label."""
+    to_unit = _total_factor(values, unit)
+    label = values.name or "values"
+    share = covered_share(values, land_fraction, label)
+    if "time" in values.dims:
+        mass_per_m2 = (values * share).sum("time", skipna=False)
+        share = share.mean("time") if "time" in share.dims else share
+        values = (mass_per_m2 / share.where(share > 0)).assign_attrs(values.attrs)
+    share = share.where(values.notnull(), 0.0)
+    return values, share, to_unit, label
 
 
 def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, name_column: str = "name",
-                 include_negative: bool = True, land_fraction: xr.DataArray | None = None) -> pd.DataFrame:
+                 include_negative: bool = True, land_fraction: xr.DataArray | None = None,
+                 method: str = "auto") -> pd.DataFrame:
     """Total, its unit, area, mean, pixel count, missing share and contribution of each zone.
 
     ``zones``: an integer raster on the values' grid (classes or region codes), a (zone, y, x) array of
     cell shares (e.g. land-cover fractions with dim ``class``, or :func:`zone_weights`), or region polygons
-    (a GeoDataFrame or a vector file; partial cells at polygon edges count with their covered share on
-    geographic grids).  Rows of a class map are labelled by ``names`` (dict code -> label, or list by code),
+    (a GeoDataFrame, a vector file or :func:`region_zones`; partial cells at polygon edges count with their
+    covered share on geographic grids).  Rows of a class map are labelled by ``names`` (dict code -> label, or list by code),
     else by the map's ``attrs['names']``, else by its scheme's class names (``attrs['scheme']``: a CLCD or
     WorldCover map keeps its own classes, e.g. cropland apart from grassland, which the models merge into
     CASA class 7; :func:`carbontools.landcover.reporting_classes`), else by code.  Codes that are no class
@@ -329,15 +699,33 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
     Over a time axis the values are summed first (monthly fluxes -> the period's total).
     Cells count with their covered share (``coverage`` coordinate) and, for values per m2 of land
     (``attrs['area_basis'] = 'land'``), their ``land_fraction`` (see the module docstring).
+
+    ``method``: ``'auto'`` sums class maps and regions that do not overlap block by block (grouped sums over
+    each block's cells, in the values' dask chunks or blocks of :data:`BLOCK` cells: memory follows the block,
+    not zones x cells); (zone, y, x) shares and overlapping regions, which give a cell to several zones, are
+    summed as dense weights.  ``'dense'`` uses the dense weights for every zoning (the reference the block
+    sums are tested against).
     """
-    to_unit = _total_factor(values, unit)
-    label = values.name or "values"
-    share = covered_share(values, land_fraction, label)
-    if "time" in values.dims:
-        mass_per_m2 = (values * share).sum("time", skipna=False)
-        share = share.mean("time") if "time" in share.dims else share
-        values = (mass_per_m2 / share.where(share > 0)).assign_attrs(values.attrs)
-    share = share.where(values.notnull(), 0.0)
+    return zonal_tables({"values": values}, zones, unit=unit, names=names, name_column=name_column,
+                        include_negative=include_negative, land_fraction=land_fraction, method=method)["values"]
+
+
+def zonal_tables(fields: Mapping, zones, unit: str = "t C", names=None, name_column: str = "name",
+                 include_negative: bool = True, land_fraction: xr.DataArray | None = None,
+                 method: str = "auto") -> dict:
+    """:func:`zonal_totals` of several fields on one grid (e.g. each variable and year of a run) in one pass.
+
+    ``fields`` maps keys to values (each as :func:`zonal_totals` takes them); returns a dict of the same keys
+    to their tables.  The zones are rasterised once per block for all the fields.
+    """
+    if method not in ("auto", "dense"):
+        raise ValueError(f"method {method!r} unknown; give 'auto' (block sums where the zones allow) or 'dense'")
+    if not fields:
+        raise ValueError("fields is empty: give one or more values to total")
+    prepared = {key: _prepared(v, unit, land_fraction) for key, v in fields.items()}
+    first, _, _, first_label = next(iter(prepared.values()))
+    for values, _, _, label in prepared.values():
+        check_same_grid(first, values, names=(first_label, label))
 
     several = isinstance(zones, (list, tuple, Mapping))
     if several:
@@ -351,29 +739,90 @@ def zonal_totals(values: xr.DataArray, zones, unit: str = "t C", names=None, nam
         per_zoning = names if names is not None else [None] * len(zonings)
     else:
         keys, zonings, per_zoning = [None], [zones], [names]
-    weights, levels, left_out = [], [], []
+    specs, levels = [], []
     for key, zoning, zoning_names in zip(keys, zonings, per_zoning):
-        w, level, codes = _zoning(zoning, values, zoning_names, name_column)
-        level = key or ("zone" if not several else level)
+        z = _zoning_spec(zoning, first, zoning_names, name_column, dense=method == "dense")
+        level = key or ("zone" if not several else z["level"])
         while level in levels:
             level = f"{level}_{len(levels)}"
-        weights.append(w.assign_coords(y=values["y"], x=values["x"]).rename(zone=level))
         levels.append(level)
-        left_out += [(level, *c) for c in codes]
-    area = cell_area(values)
+        specs.append(z)
+    if all("groups" in z for z in specs) and method != "dense":
+        parts = _tables_by_blocks(prepared, specs, levels)
+    else:
+        for z in specs:
+            if "weights" not in z:
+                z["weights"] = (z["groups"].dense() if isinstance(z["groups"], RegionZones) else
+                                xr.concat([z["map"].isin(codes).astype(float) for codes in z["groups"].by_label.values()],
+                                          dim=pd.Index(z["labels"], name="zone")))
+        parts = _tables_dense(prepared, specs, levels)
+    return {key: _table(*parts[key], prepared[key], unit, include_negative, several, levels) for key in prepared}
+
+
+def _tables_dense(prepared: dict, specs: list, levels: list) -> dict:
+    """(mass, valid area, area, pixels, excluded) of each field from dense (zone, y, x) weights."""
+    first = next(iter(prepared.values()))[0]
+    area = cell_area(first)
     dims = ("y", "x")
-    field = values.fillna(0.0) * area * share
-    excluded = []
-    for level, code, why, mask in left_out:
-        mask = mask.assign_coords(y=values["y"], x=values["x"])
-        excluded.append({"zoning": level, "code": code, "reason": why, "pixels": int(mask.sum()),
-                         "area_m2": float((area * mask).sum()), "total": float((field * mask).sum()) * to_unit})
+    weights = [z["weights"].assign_coords(y=first["y"], x=first["x"]).rename(zone=level)
+               for z, level in zip(specs, levels)]
     weights = [w.drop_vars([c for c in w.coords if c not in (*levels, "y", "x")]) for w in weights]
-    mass = xr.dot(field, *weights, dim=dims)
-    area_valid = xr.dot(area * share, *weights, dim=dims)
     area_all = xr.dot(area, *weights, dim=dims)
     pixels = xr.dot(*[(w > 0).astype(int) for w in weights], dim=dims) if len(weights) > 1 else (
         (weights[0] > 0).sum(dims))
+    out = {}
+    for key, (values, share, to_unit, _) in prepared.items():
+        field = values.fillna(0.0) * area * share
+        excluded = []
+        for z, level in zip(specs, levels):
+            for code, why in z["left_out"]:
+                mask = (z["map"] == code).assign_coords(y=values["y"], x=values["x"])
+                excluded.append({"zoning": level, "code": code, "reason": why, "pixels": int(mask.sum()),
+                                 "area_m2": float((area * mask).sum()),
+                                 "total": float((field * mask).sum()) * to_unit})
+        out[key] = (xr.dot(field, *weights, dim=dims), xr.dot(area * share, *weights, dim=dims), area_all, pixels,
+                    excluded)
+    return out
+
+
+def _tables_by_blocks(prepared: dict, specs: list, levels: list) -> dict:
+    """(mass, valid area, area, pixels, excluded) of each field from grouped sums block by block."""
+    from .grid import _edges
+
+    first = next(iter(prepared.values()))[0]
+    cell_area(first.isel(y=slice(0, 2), x=slice(0, 2)))  # the CRS and units checked before any block
+    for dim in ("y", "x"):
+        _edges(np.asarray(first[dim].values, dtype=float))  # a regular grid, as cell_area needs
+    keys = list(prepared)
+    values = [prepared[k][0] for k in keys]
+    shares = [prepared[k][1].broadcast_like(prepared[k][0]) for k in keys]
+    maps = [z["map"] for z in specs if not isinstance(z["groups"], RegionZones)]
+    sums = _sums_by_blocks(values, shares, [z["groups"] for z in specs], maps)
+    shape = [len(z["labels"]) for z in specs]
+    coords = {level: pd.Index(z["labels"], name=level) for z, level in zip(specs, levels)}
+
+    def array(flat):
+        return xr.DataArray(np.asarray(flat).reshape(shape), dims=levels, coords=coords)
+
+    area_all, pixels = array(sums["area_all"]), array(sums["pixels"])
+    out = {}
+    for i, key in enumerate(keys):
+        to_unit = prepared[key][2]
+        excluded, k = [], 0
+        for z, level in zip(specs, levels):
+            if isinstance(z["groups"], RegionZones):
+                continue
+            counts, area, mass = sums["excluded"][k]
+            k += 1
+            for j, (code, why) in enumerate(z["left_out"]):
+                excluded.append({"zoning": level, "code": code, "reason": why, "pixels": int(counts[j]),
+                                 "area_m2": float(area[j]), "total": float(mass[i][j]) * to_unit})
+        out[key] = (array(sums["mass"][i]), array(sums["area_valid"][i]), area_all, pixels, excluded)
+    return out
+
+
+def _table(mass, area_valid, area_all, pixels, excluded, prepared, unit, include_negative, several, levels):
+    values, _, to_unit, label = prepared
     table = pd.DataFrame({
         "total": (mass * to_unit).where(area_valid > 0).to_series(),
         "unit": unit,

@@ -21,12 +21,14 @@ writes the rest; a Zarr store is written in bands of rows (one band per chunk ro
 interrupted store resumes at the first band not written.  Without ``resume`` or ``overwrite`` a run
 into a directory that holds any of its outputs is refused before anything changes.
 
-The model is applied on dask and each output is written chunk by chunk: a drivers NetCDF / Zarr is read
-window by window in the run's chunks, only the config's ``outputs`` are computed, the results are written
+The model is applied on dask and each output is written chunk by chunk: a drivers NetCDF / Zarr, or the
+files of a loader config (:func:`carbontools.io.load_drivers` with ``chunks``; a driver on another grid than
+the target is still regridded whole), is read window by window in the run's chunks, only the config's ``outputs`` are computed, the results are written
 chunk by chunk and the maps tile by tile, so that part of the memory follows the chunk size, not the scene.
-The tables do not yet: the region and land-cover weights of :func:`carbontools.accounting.zonal_totals`
-are (zone, y, x) arrays in memory, and each annual variable is loaded whole to be tabled
-(``benchmarks/bench_batch.py --scaling`` measures both).  ``scheduler``: ``'threads'`` (default), ``'processes'``, ``'local'`` (a
+The tables too: :func:`carbontools.accounting.zonal_tables` sums every variable and year by region and by
+land cover in one pass over the results, block by block (regions that do not overlap are rasterised per
+block; overlapping regions alone fall back to (zone, y, x) weights, whose memory grows with the scene;
+``benchmarks/bench_zonal.py`` measures the tables, ``benchmarks/bench_batch.py --scaling`` the run).  ``scheduler``: ``'threads'`` (default), ``'processes'``, ``'local'`` (a
 dask.distributed LocalCluster of 2 single-threaded workers on this machine) or the address of a
 running dask.distributed scheduler (``'tcp://host:8786'``).
 """
@@ -97,8 +99,7 @@ def open_drivers(cfg: RunConfig) -> xr.Dataset:
 
     try:
         if isinstance(cfg.drivers, DriversConfig):
-            ds = load_drivers(cfg.drivers)
-            ds = ds.chunk(_chunks_for(ds, cfg.chunks))
+            ds = load_drivers(cfg.drivers, chunks=cfg.chunks)  # opened lazily, each chunk reading its window
             name = Path(cfg.drivers.source).name if cfg.drivers.source != "config" else "the drivers"
         else:
             p = cfg.drivers
@@ -138,23 +139,27 @@ def _preflight(cfg: RunConfig, ds: xr.Dataset):
             pipeline.prepare(ds, cfg.casa, cfg.rh, check=False, urban_soils=cfg.urban_soils, **cfg.parameters)
         except (TypeError, ValueError) as err:
             raise ConfigError(cfg.source, [f"drivers: {err}"]) from err
-    weights = None
+    zones = None
     if cfg.regions is not None:
-        from .accounting import zone_weights
+        from .accounting import RegionZones, region_zones
         from .io import read_regions
 
         try:
             regions = read_regions(cfg.regions.path, cfg.regions.name_column, crs=cfg.regions.crs)
-            weights = zone_weights(regions, ds, name_column="name")
+            # regions that do not overlap are rasterised block by block when the tables are made; overlapping
+            # ones are (zone, y, x) weights, which grow with the grid
+            zones = region_zones(regions, ds, name_column="name")
         except (OSError, ValueError) as err:
             fix = "; set regions.name_column" if "no column" in str(err) else ""
             raise ConfigError(cfg.source, [f"regions: {err}{fix}"]) from err
-        if float(weights.sum()) == 0:
+        empty = zones.empty if isinstance(zones, RegionZones) else float(zones.sum()) == 0
+        if empty:
+            n = len(zones.names) if isinstance(zones, RegionZones) else zones.sizes["zone"]
             raise ConfigError(cfg.source, [
-                f"regions: none of the {weights.sizes['zone']} regions of {cfg.regions.path.name} covers a cell of "
+                f"regions: none of the {n} regions of {cfg.regions.path.name} covers a cell of "
                 f"the drivers' grid (regions in {regions.crs}, drivers in {ds.rio.crs}); check that they cover the "
                 "same place"])
-    return weights
+    return zones
 
 
 def _complete_years(ds: xr.Dataset) -> list[int]:
@@ -353,29 +358,33 @@ def _write_map(results: xr.Dataset, out: Output, crs) -> None:
     _atomic_file(out.path, write)
 
 
-def _zonings(results: xr.Dataset, weights) -> dict:
+def _zonings(results: xr.Dataset, regions) -> dict:
     zones = {}
-    if weights is not None:
-        zones["region"] = weights
-    lc = results["landcover"] if "landcover" in results else results["landcover_casa"]
-    zones["landcover"] = lc.load()
+    if regions is not None:
+        zones["region"] = regions
+    zones["landcover"] = results["landcover"] if "landcover" in results else results["landcover_casa"]  # lazily
     return zones
 
 
+def _annual_fields(results: xr.Dataset, variables, years: list[int]) -> dict:
+    """Each (variable, year) of the annual variables, lazily, as the tables and totals take them."""
+    return {(v, y): results[v].sel(year=y, drop=True).drop_vars("months", errors="ignore")
+            for v in variables for y in years}
+
+
 def _totals_table(results: xr.Dataset, cfg: RunConfig, zones, years: list[int]) -> pd.DataFrame:
-    from .accounting import zonal_totals
+    """Totals by one zoning of every table variable and year: one pass over the results, block by block (the
+    regions rasterised once per block), so that memory follows the chunks, not the scene."""
+    from .accounting import zonal_tables
 
     frames = []
-    for variable in cfg.tables:
-        annual = results[variable].load()
-        for year in years:
-            values = annual.sel(year=year, drop=True).drop_vars("months", errors="ignore")
-            t = zonal_totals(values, zones, unit=cfg.table_unit)
-            t.index.name = "zone"
-            t = t.reset_index()
-            t.insert(0, "year", year)
-            t.insert(0, "variable", variable)
-            frames.append(t)
+    for (variable, year), t in zonal_tables(_annual_fields(results, cfg.tables, years), zones,
+                                            unit=cfg.table_unit).items():
+        t.index.name = "zone"
+        t = t.reset_index()
+        t.insert(0, "year", year)
+        t.insert(0, "variable", variable)
+        frames.append(t)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -384,18 +393,16 @@ def _write_table(table: pd.DataFrame, out: Output) -> None:
 
 
 def _grid_totals(results: xr.Dataset, cfg: RunConfig, years: list[int]) -> dict:
-    """Total over the mapped cells of each annual variable and year, in the tables' unit."""
-    from .accounting import zonal_totals
+    """Total over the mapped cells of each annual variable and year, in the tables' unit (one lazy pass)."""
+    from .accounting import zonal_tables
 
-    mapped = results["landcover_casa"].load()
+    mapped = results["landcover_casa"]
     whole = xr.zeros_like(mapped, dtype=float).where(mapped.notnull()).rename("all")
-    out = {}
-    for variable in [v for v in ("npp_annual", "rh_annual", "nep_annual") if v in results]:
-        annual = results[variable].load()
-        out[variable] = {str(y): float(zonal_totals(annual.sel(year=y, drop=True).drop_vars("months", errors="ignore"),
-                                                    whole, unit=cfg.table_unit, names={0: "all"})["total"].iloc[0])
-                         for y in years}
-    return out
+    variables = [v for v in ("npp_annual", "rh_annual", "nep_annual") if v in results]
+    if not variables or not years:
+        return {v: {} for v in variables}
+    tables = zonal_tables(_annual_fields(results, variables, years), whole, unit=cfg.table_unit, names={0: "all"})
+    return {v: {str(y): float(tables[(v, y)]["total"].iloc[0]) for y in years} for v in variables}
 
 
 # --- the scheduler and the progress bar -------------------------------------------------------------
@@ -526,7 +533,7 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
         raise ValueError("scheduler 'processes' cannot write NetCDF (an HDF5 file cannot be written from several "
                          "processes); set format: zarr, or use the threads or local scheduler")
     drivers = open_drivers(cfg)
-    weights = _preflight(cfg, drivers)
+    regions = _preflight(cfg, drivers)
     years = _complete_years(drivers)
     plan = planned_outputs(cfg, years)
     fingerprint = _fingerprint(cfg)
@@ -567,7 +574,7 @@ def run_config(config, resume: bool = False, overwrite: bool = False, scheduler:
             steps.update(results_out.path.name)
             results = _open_results(results_out, cfg.chunks)
             crs = drivers.rio.crs
-            zones = _zonings(results, weights) if cfg.tables else {}
+            zones = _zonings(results, regions) if cfg.tables else {}
             tables = {}
             for out in plan[1:-1]:
                 if out.path in done:

@@ -616,3 +616,117 @@ def test_a_land_fraction_off_by_float_noise_counts_as_on_the_grid():
     assert float(zonal_totals(values, one_zone, unit="g C", land_fraction=land)["total"].sum()) == pytest.approx(16.5)
     lt = latitude_time(values.assign_attrs(area_basis="cell"), land_fraction=land)
     np.testing.assert_allclose(lt.sel(y=0.5), [15.0, 1.5])  # land-weighted means of (10, 20) and (1, 2)
+
+
+# --- block sums (memory bounded by the block) equal the dense (zone, y, x) weights ---------------------
+
+from shapely.geometry import Polygon  # noqa: E402
+
+from .test_batch import largest_array  # noqa: E402
+
+
+def fine_scene(crs="EPSG:4326", ny=30, nx=40, seed=3):
+    """Yearly values on a 0.1 degree (or 10 km) grid with NaNs, a class map with a nodata code, and regions
+    whose edges cut cells: a triangle, a square with a hole, the hole itself, an island smaller than a cell."""
+    rng = np.random.default_rng(seed)
+    step = 0.1 if crs == "EPSG:4326" else 10_000.0
+    y0, x0 = (45.0, 100.0) if crs == "EPSG:4326" else (4_500_000.0, 500_000.0)
+    y = y0 - step * (np.arange(ny) + 0.5)
+    x = x0 + step * (np.arange(nx) + 0.5)
+    values = rng.normal(200.0, 150.0, (ny, nx))
+    values[rng.random((ny, nx)) < 0.1] = np.nan
+    da = xr.DataArray(values, dims=("y", "x"), coords={"y": y, "x": x}, name="nep")
+    da = da.rio.write_crs(crs).assign_attrs(units="g C m-2 yr-1")
+    classes = rng.choice([1.0, 2.0, 7.0, 8.0, 255.0], size=(ny, nx))
+    lc = da.copy(data=classes).rename("landcover").assign_attrs(units="1", nodata=255.0)
+
+    def p(*pts):  # points in cells of the grid, from its north-west corner
+        return [(x0 + step * a, y0 - step * b) for a, b in pts]
+
+    outer = Polygon(p((20.3, 2.2), (37.7, 2.2), (37.7, 19.6), (20.3, 19.6)), [p((25.15, 7.35), (31.4, 7.35),
+                                                                             (31.4, 13.05), (25.15, 13.05))])
+    regions = gpd.GeoDataFrame({"name": ["triangle", "square with a hole", "hole", "island", "off the grid"]},
+                               geometry=[Polygon(p((1.3, 1.1), (17.6, 4.45), (6.25, 27.8))), outer,
+                                         Polygon(p((25.15, 7.35), (31.4, 7.35), (31.4, 13.05), (25.15, 13.05))),
+                                         Polygon(p((12.2, 20.3), (12.5, 20.3), (12.5, 20.6), (12.2, 20.6))),
+                                         Polygon(p((100, 100), (101, 100), (101, 101)))], crs=crs)
+    return da, lc, regions
+
+
+def assert_tables_equal(new, old):
+    pd.testing.assert_frame_equal(new, old, rtol=1e-12, atol=0, check_exact=False)
+    assert len(new.attrs["excluded"]) == len(old.attrs["excluded"])
+    for a, b in zip(new.attrs["excluded"], old.attrs["excluded"]):
+        assert a == {**b, "area_m2": pytest.approx(b["area_m2"], rel=1e-12), "total": pytest.approx(b["total"], rel=1e-12)}
+    assert new.attrs == {**old.attrs, "excluded": new.attrs["excluded"]}
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:32647"])
+@pytest.mark.parametrize("chunks", [None, {"y": 7, "x": 9}])
+@pytest.mark.parametrize("zoning", ["regions", "landcover", "regions x landcover", "landcover x regions"])
+def test_block_sums_equal_the_dense_weights(monkeypatch, crs, chunks, zoning):
+    """Partial cells at polygon edges (geographic grids), centres (projected), NaN cells, the nodata code's
+    excluded row, regions without a cell, combinations; blocks smaller than the grid and tiles smaller than the
+    blocks, so that edges cross block and tile borders."""
+    monkeypatch.setattr(accounting, "EDGE_TILE", 4)
+    monkeypatch.setattr(accounting, "BLOCK", 16)
+    values, lc, regions = fine_scene(crs)
+    if chunks:
+        values, lc = values.chunk(chunks), lc.chunk(chunks)
+    zones = {"regions": regions, "landcover": lc, "regions x landcover": [regions, lc],
+             "landcover x regions": {"lc": lc, "district": regions}}[zoning]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no RegionsWarning, nothing from regionmask
+        new = zonal_totals(values, zones, unit="t C")
+    old = zonal_totals(values, zones, unit="t C", method="dense")
+    assert_tables_equal(new, old)
+    assert new["pixels"].sum() > 0 and np.isfinite(new["total"]).sum() >= 3
+    if zoning == "regions" and crs == "EPSG:4326":  # edges cut cells: shares between 0 and 1 make the areas
+        w = zone_weights(regions, values)
+        assert ((w > 0) & (w < 1)).any()
+        assert new.loc["island", "pixels"] == 1 and np.isnan(new.loc["off the grid", "total"])
+    if "landcover" in zoning:
+        assert new.attrs["excluded"][0]["code"] == 255 and new.attrs["excluded"][0]["pixels"] > 0
+
+
+def test_block_sums_over_time_with_coverage_and_several_fields(monkeypatch):
+    monkeypatch.setattr(accounting, "EDGE_TILE", 3)
+    values, lc, regions = fine_scene()
+    rng = np.random.default_rng(5)
+    monthly = xr.concat([values * rng.uniform(0.5, 1.5) for _ in range(12)],
+                        dim=pd.Index(pd.date_range("2021-01-01", periods=12, freq="MS"), name="time"))
+    monthly = monthly.assign_coords(coverage=(("y", "x"), rng.uniform(0.2, 1.0, values.shape)))
+    monthly = monthly.assign_attrs(units="g C m-2 month-1").chunk({"time": 6, "y": 11, "x": 13})
+    fields = {"monthly": monthly, "yearly": values.chunk({"y": 11, "x": 13})}
+    new = accounting.zonal_tables(fields, [regions, lc], unit="Gg C")
+    for key, v in fields.items():
+        assert_tables_equal(new[key], zonal_totals(v, [regions, lc], unit="Gg C", method="dense"))
+
+
+def test_block_sums_hold_one_block_per_task_and_never_the_dense_weights():
+    """Every dask task of a lazy total returns at most one block of the values (no (zone, y, x) weights, no
+    whole map), and the total equals the dense one."""
+    from dask.callbacks import Callback
+
+    values, lc, regions = fine_scene(ny=60, nx=80)
+    lazy = values.chunk({"y": 10, "x": 20})
+    seen = []
+    with Callback(posttask=lambda key, result, dsk, state, worker: seen.append(largest_array(result))):
+        new = zonal_totals(lazy, [regions, lc.chunk({"y": 10, "x": 20})], unit="t C")
+    assert len(seen) > 24  # the 6 x 4 blocks' tasks were seen
+    assert max(seen) <= 10 * 20 < len(regions) * values.size
+    assert_tables_equal(new, zonal_totals(values, [regions, lc], unit="t C", method="dense"))
+
+
+def test_region_zones_of_overlapping_regions_are_the_dense_weights_with_their_warning():
+    values, _, _ = fine_scene()
+    both = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[box(100.0, 42.0, 102.0, 45.0), box(101.0, 42.0, 103.0, 45.0)],
+                            crs="EPSG:4326")
+    with pytest.warns(accounting.RegionsWarning, match="regions overlap: 'a' and 'b'"):
+        z = accounting.region_zones(both, values)
+    assert isinstance(z, xr.DataArray) and z.dims == ("zone", "y", "x")
+    apart = accounting.region_zones(both.iloc[:1], values)
+    assert isinstance(apart, accounting.RegionZones) and not apart.empty
+    with pytest.warns(accounting.RegionsWarning, match="covers the centre of a cell"):
+        off = accounting.region_zones(both.assign(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)]), values)
+    assert off.empty

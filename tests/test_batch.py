@@ -403,3 +403,39 @@ def test_a_run_on_a_drivers_file_never_computes_a_whole_monthly_array(data, fmt)
     with xr.open_dataset(data / "out" / "results.nc", engine="h5netcdf", decode_coords="all") as res:
         for name in reference.data_vars:
             np.testing.assert_array_equal(res[name].values, reference[name].values, err_msg=name)
+
+
+def test_the_tables_hold_one_chunk_of_an_annual_map_per_task_and_equal_the_dense_totals(data, monkeypatch):
+    """While the tables and the summary totals are made, no dask task returns more than one 4 x 4 chunk of an
+    annual map (the regions are rasterised block by block, the land cover read lazily), and the tables equal
+    accounting.zonal_totals' dense (zone, y, x) path on the results read back whole."""
+    from dask.callbacks import Callback
+
+    from carbontools import accounting
+
+    seen, phase = [], {"tables": False}
+    for name in ("_totals_table", "_grid_totals"):
+        original = getattr(batch, name)
+
+        def watched(*args, _original=original, **kwargs):
+            phase["tables"] = True
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                phase["tables"] = False
+
+        monkeypatch.setattr(batch, name, watched)
+    with Callback(posttask=lambda key, result, dsk, state, worker: seen.append(largest_array(result))
+                  if phase["tables"] else None):
+        batch.run_config(write_cfg(data, run_cfg()), progress=False)
+    assert len(seen) > 25  # the 3 x 3 blocks of each pass were seen
+    assert max(seen) <= 4 * 4 < 10 * 10
+    table = pd.read_csv(data / "out" / "tables" / "totals_by_region.csv")
+    regions = io.read_regions(data / "districts.geojson", "NAME")
+    with xr.open_dataset(data / "out" / "results.nc", engine="h5netcdf", decode_coords="all") as res:
+        for variable in ANNUAL:
+            dense = accounting.zonal_totals(res[variable].sel(year=YEAR, drop=True).load(), regions,
+                                            unit="t C", method="dense")
+            rows = table[(table["variable"] == variable) & (table["year"] == YEAR)].set_index("zone")
+            np.testing.assert_allclose(rows.loc[list(dense.index), "total"], dense["total"], rtol=1e-9)
+            np.testing.assert_array_equal(rows.loc[list(dense.index), "pixels"], dense["pixels"])

@@ -210,3 +210,35 @@ def test_result_keeps_the_drivers_classes_for_tables_by_their_names(scene):
     from_clcd = sum(table.loc[clcd[c], "total"] for c in np.unique(scene["landcover"])
                     if int(c) in (1, 4, 9) and clcd[int(c)] in table.index)  # CLCD 1, 4, 9 -> CASA 7
     assert from_clcd == pytest.approx(casa_seven, rel=1e-9)
+
+
+# --- issue 14: load_drivers lazily, in chunks ----------------------------------------------------------
+
+from .test_batch import largest_array  # noqa: E402
+from .test_io_config import config as loader_config  # noqa: E402
+from .test_io_config import write_config, write_driver_files  # noqa: E402
+
+
+@pytest.mark.parametrize("changes", [{}, {"period": ["2021-02", "2021-11"]}, {"gapfill": True}])
+def test_a_chunked_load_equals_the_eager_load_and_no_task_holds_more_than_a_chunk(tmp_path, changes):
+    """MODIS GeoTIFFs, an ERA5-Land NetCDF and a CLCD GeoTIFF opened with chunks: dask-backed drivers in those
+    chunks, identical to the eager load, and no dask task of the load, its checks or a computation of the result
+    returns more than one 4 x 4 chunk of a monthly driver (each chunk reads its window of the files)."""
+    import dask
+    from dask.callbacks import Callback
+
+    folder = write_driver_files(tmp_path / "data")
+    path = write_config(folder, loader_config(**changes))
+    eager = io.load_drivers(path)
+    seen = []
+    chunks = {"time": -1, "y": 4, "x": 4}
+    with Callback(posttask=lambda key, result, dsk, state, worker: seen.append(largest_array(result))):
+        lazy = io.load_drivers(path, chunks=chunks)
+        assert all(lazy[v].chunks is not None for v in lazy.data_vars)
+        assert lazy["ndvi"].chunksizes["y"] == (4, 4, 2) and lazy["landcover"].chunksizes["x"] == (4, 4, 2)
+        blocks = [b for v in lazy.data_vars for b in lazy[v].data.to_delayed().ravel()]
+        dask.compute(*blocks)  # every chunk of every driver, as a run computes them (never a whole array)
+    loaded = lazy.compute()
+    one_chunk = eager.sizes["time"] * 4 * 4
+    assert len(seen) > 20 and max(seen) <= one_chunk < eager["ndvi"].size
+    xr.testing.assert_identical(loaded, eager)

@@ -18,6 +18,17 @@ def existing(path, what: str = "file") -> Path:
     return p
 
 
+def chunked(obj, chunks: dict | None):
+    """``obj`` as dask chunks of ``chunks`` (sizes by dim name; dims it lacks are skipped), or as it is for None.
+
+    Applied right after a file is opened (before any arithmetic), each chunk of the result reads its own window of
+    the file when computed.
+    """
+    if chunks is None:
+        return obj
+    return obj.chunk({d: s for d, s in chunks.items() if d in obj.dims})
+
+
 def standard_dims(ds):
     """Rename latitude/longitude/valid_time (and lat/lon) to y/x/time."""
     names = {k: v for k, v in DIM_NAMES.items() if k in ds.dims or k in ds.coords}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import rioxarray
 import xarray as xr
 
 from ..gapfill import fill_gaps
-from ..grid import monthly_index, regrid, to_month_start
+from ..grid import check_same_grid, monthly_index, regrid, to_month_start
 from ..landcover import SCHEMES, nodata_values, present_codes, scheme_table
 from .config import ConfigError, DriverSpec, LandcoverSpec, validate_config
 from .era5 import read_era5_land
@@ -19,20 +20,21 @@ __all__ = ["load_drivers", "ConfigError"]
 SCHEME_NAMES = {"casa": "CASA", "igbp": "IGBP", "worldcover": "ESA WorldCover", "clcd": "CLCD"}
 
 
-def _read_monthly(spec: DriverSpec) -> xr.DataArray:
+def _read_monthly(spec: DriverSpec, chunks: dict | None) -> xr.DataArray:
     if spec.kind == "modis":
         da = read_modis_ndvi(list(spec.paths), dates=list(spec.dates) if spec.dates is not None else None,
                              qa_paths=list(spec.qa_paths) if spec.qa_paths is not None else None,
-                             max_reliability=spec.max_reliability, crs=spec.crs)
+                             max_reliability=spec.max_reliability, crs=spec.crs, chunks=chunks)
     else:
-        da = read_raster(spec.path, variable=spec.variable, units=spec.units, crs=spec.crs, driver=spec.name)
+        da = read_raster(spec.path, variable=spec.variable, units=spec.units, crs=spec.crs, driver=spec.name,
+                         chunks=chunks)
     if "time" not in da.dims:
         raise ValueError(f"{spec.name} ({spec.path.name}) has no time axis (dims {da.dims}); a monthly driver needs "
                          "one map per month along 'time'")
     return da.rename(spec.name)
 
 
-def load_drivers(config) -> xr.Dataset:
+def load_drivers(config, chunks: dict | None = None) -> xr.Dataset:
     """Read, align and regrid the drivers named in ``config`` (a dict, or a JSON/YAML file).
 
     Keys (relative paths start at the config file's folder, or at the working folder for a dict;
@@ -65,15 +67,22 @@ def load_drivers(config) -> xr.Dataset:
     over at most ``max_gap`` months, then the calendar month's mean over the other years); the shares
     of observed, interpolated, climatology and still-missing values are in ``ndvi.attrs``
     (``gapfill_*_pct``) and :func:`carbontools.run` carries them into its result.  Off by default.
+
+    ``chunks`` (sizes by dim, e.g. ``{"time": -1, "y": 256, "x": 256}``, as a run config's ``chunks``): every
+    file is opened lazily (rioxarray / xarray with dask) and the result is dask-backed in these chunks, each
+    chunk reading its own window of the files.  The checks stay the same; on lazy data they cost one dask pass
+    over each file where they need the values: the plausibility check of each converted driver (min, max,
+    count, mean), the land-cover code check (the codes present), MODIS float files' range check.  Without
+    ``chunks`` the drivers are read into memory as before.
     """
     cfg = validate_config(config)
     monthly: dict[str, xr.DataArray] = {}
     sources: dict[str, str] = {}
     if cfg.era5_land is not None:
-        monthly.update(read_era5_land(cfg.era5_land).data_vars)
+        monthly.update(read_era5_land(cfg.era5_land, chunks=chunks).data_vars)
         sources.update(dict.fromkeys(monthly, cfg.era5_land.name))
     for name, spec in cfg.monthly.items():
-        monthly[name] = _read_monthly(spec)
+        monthly[name] = _read_monthly(spec, chunks)
         sources[name] = (f"its {len(spec.paths)} {'MOD13 ' if spec.kind == 'modis' else ''}files"
                          if len(spec.paths) > 1 else spec.path.name)
     months = {name: monthly_index(da["time"].values, name, gaps=True, duplicates=name == "ndvi")
@@ -92,26 +101,46 @@ def load_drivers(config) -> xr.Dataset:
             da = fill_gaps(da.reindex(time=target.to_timestamp()), cfg.gapfill, name=name).values
         monthly[name] = da
 
-    landcover = _read_landcover(cfg.landcover)
+    landcover = _read_landcover(cfg.landcover, chunks)
     static = {"landcover": landcover}
     if cfg.impervious is not None:
         spec = cfg.impervious
-        static["impervious"] = read_raster(spec.path, spec.variable, spec.units, spec.crs, driver="impervious")
+        static["impervious"] = read_raster(spec.path, spec.variable, spec.units, spec.crs, driver="impervious",
+                                           chunks=chunks)
 
     everything = {**monthly, **static}
     if isinstance(cfg.grid, str):
         target_grid = everything[cfg.grid]
     else:
-        target_grid = read_raster(cfg.grid, units="1")
+        target_grid = read_raster(cfg.grid, units="1", chunks=chunks)
     target_grid = target_grid.isel(time=0, drop=True) if "time" in target_grid.dims else target_grid
     out = {}
     for name, da in everything.items():
         kind = "categorical" if name == "landcover" else "continuous"
-        out[name] = regrid(da, target_grid, kind=kind, name=name)
+        out[name] = _on_grid(da, target_grid, kind, name) if chunks is not None else regrid(
+            da, target_grid, kind=kind, name=name)
     out["landcover"].attrs.update(landcover.attrs)
     ds = xr.Dataset(out).rio.write_crs(target_grid.rio.crs)
+    if chunks is not None:  # one chunking for every variable (regridding may leave others)
+        ds = ds.chunk({d: s for d, s in chunks.items() if d in ds.dims})
     ds.attrs["source"] = "carbontools.io.load_drivers"
     return ds
+
+
+def _on_grid(da: xr.DataArray, target: xr.DataArray, kind: str, name: str) -> xr.DataArray:
+    """``regrid`` for lazy drivers: a driver already on the target grid keeps its chunks (rioxarray's
+    reproject_match would read it whole); one on another grid is regridded (read whole: a known limit)."""
+    try:
+        check_same_grid(da, target, names=(name, "grid"))
+        same = da.sizes["y"] == target.sizes["y"] and da.sizes["x"] == target.sizes["x"]
+    except ValueError:
+        same = False
+    if not same:
+        return regrid(da, target, kind=kind, name=name)
+    if kind != "categorical" and not np.issubdtype(da.dtype, np.floating):
+        da = da.astype("float32")  # as regrid makes continuous fields
+    attrs = dict(da.attrs)
+    return da.assign_coords(x=target["x"], y=target["y"]).assign_attrs(attrs)
 
 
 # --- months -------------------------------------------------------------------------------------
@@ -171,10 +200,10 @@ def _coverage_message(months, missing, sources, period) -> str:
 
 # --- land cover ---------------------------------------------------------------------------------
 
-def _read_landcover(spec: LandcoverSpec) -> xr.DataArray:
+def _read_landcover(spec: LandcoverSpec, chunks: dict | None = None) -> xr.DataArray:
     """read_landcover, and when the codes do not fit the declared scheme, the scheme they do fit."""
     try:
-        return read_landcover(spec.path, scheme=spec.scheme, nodata=spec.nodata, crs=spec.crs)
+        return read_landcover(spec.path, scheme=spec.scheme, nodata=spec.nodata, crs=spec.crs, chunks=chunks)
     except ValueError as err:
         hint = _scheme_hint(spec)
         if hint is None:

@@ -15,7 +15,7 @@ import xarray as xr
 from .. import units
 from ..grid import to_month_start
 from ..units import CANONICAL
-from ._common import existing, standard_dims, with_crs, wrap_longitudes
+from ._common import chunked, existing, standard_dims, with_crs, wrap_longitudes
 
 __all__ = ["read_era5_land", "ERA5_VARIABLES"]
 
@@ -38,12 +38,13 @@ def _merge_expver(ds: xr.Dataset) -> xr.Dataset:
     return ds.drop_vars([v for v in ("expver", "number") if v in ds.coords])
 
 
-def read_era5_land(path, variables=("t2m", "tp", "ssrd")) -> xr.Dataset:
+def read_era5_land(path, variables=("t2m", "tp", "ssrd"), chunks: dict | None = None) -> xr.Dataset:
     """Read an ERA5-Land monthly-means NetCDF (or GRIB, if cfgrib is installed) as monthly drivers.
 
     Returns ``tmean`` (degC), ``precip`` (mm month-1), ``srad`` (MJ m-2 month-1) for the requested
     ERA5 short names, on (time, y, x) with y = latitude, x = longitude in -180..180, EPSG:4326, time
-    at the first of each month.  Errors name the file, the variable and the fix.
+    at the first of each month.  Errors name the file, the variable and the fix.  ``chunks`` (sizes by
+    dim, e.g. ``{"time": -1, "y": 256, "x": 256}``): dask-backed, each chunk reading its own window of the file.
     """
     p = existing(path, "ERA5-Land file")
     engine = "cfgrib" if p.suffix.lower() in (".grib", ".grb", ".grib2", ".grb2") else None
@@ -53,7 +54,7 @@ def read_era5_land(path, variables=("t2m", "tp", "ssrd")) -> xr.Dataset:
         if engine == "cfgrib":
             raise ValueError(f"{p}: reading GRIB needs cfgrib (pip install cfgrib eccodes): {err}") from err
         raise
-    ds = _merge_expver(standard_dims(ds))
+    ds = _merge_expver(chunked(standard_dims(ds), chunks))
     missing = [v for v in variables if v not in ds]
     if missing:
         raise ValueError(f"{p} has no variable(s) {missing}; it has {sorted(ds.data_vars)}. "

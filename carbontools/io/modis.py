@@ -18,7 +18,7 @@ import rioxarray
 import xarray as xr
 
 from .. import units
-from ._common import existing, mask_fill, with_crs
+from ._common import chunked, existing, mask_fill, with_crs
 
 __all__ = ["read_modis_ndvi", "monthly_max_composite", "read_mod17_npp", "modis_date"]
 
@@ -35,23 +35,23 @@ def modis_date(path) -> pd.Timestamp:
     return pd.Timestamp(int(m.group(1)), 1, 1) + pd.Timedelta(days=int(m.group(2)) - 1)
 
 
-def _open_band(path, crs=None) -> xr.DataArray:
+def _open_band(path, crs=None, chunks: dict | None = None) -> xr.DataArray:
     da = rioxarray.open_rasterio(path, mask_and_scale=False)
     if "band" in da.dims:
         if da.sizes["band"] != 1:
             raise ValueError(f"{path} has {da.sizes['band']} bands; give one file per date and layer")
         da = da.squeeze("band", drop=True)
-    return with_crs(da, path, crs)
+    return chunked(with_crs(da, path, crs), chunks)
 
 
 def read_modis_ndvi(paths: str | Path | Sequence, dates=None, qa_paths=None, max_reliability: int = 1,
-                    crs=None) -> xr.DataArray:
+                    crs=None, chunks: dict | None = None) -> xr.DataArray:
     """MOD13 NDVI GeoTIFFs (one per composite) -> NDVI on (time, y, x), fill and invalid values as NaN.
 
     ``dates``: one per file, else parsed from the names (``AYYYYDDD``).  ``qa_paths``: the matching
     pixel-reliability layers (0 good, 1 marginal, 2 snow/ice, 3 cloudy); pixels above
     ``max_reliability`` become NaN.  Integer files are scaled by 0.0001; files already in NDVI units
-    (float) are only masked.
+    (float) are only masked.  ``chunks`` (sizes by dim): dask-backed, each chunk reading its own window.
     """
     files = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not files:
@@ -62,14 +62,14 @@ def read_modis_ndvi(paths: str | Path | Sequence, dates=None, qa_paths=None, max
         raise ValueError(f"{len(files)} files but {len(stamps)} dates")
     layers = []
     for i, f in enumerate(files):
-        raw = _open_band(f, crs)
+        raw = _open_band(f, crs, chunks)
         if np.issubdtype(raw.dtype, np.integer):
             ndvi = mask_fill(raw, f, fill=NDVI_FILL, valid_range=NDVI_VALID, scale=NDVI_SCALE, name="NDVI")
         else:
             _refuse_implausible_float(raw, f)
             ndvi = mask_fill(raw, f, fill=NDVI_FILL * NDVI_SCALE, valid_range=(-0.2, 1.0), name="NDVI")
         if qa_paths is not None:
-            qa = _open_band(existing(qa_paths[i], "MODIS pixel-reliability file"), crs)
+            qa = _open_band(existing(qa_paths[i], "MODIS pixel-reliability file"), crs, chunks)
             ndvi = ndvi.where((qa >= 0) & (qa <= max_reliability))
         layers.append(ndvi)
     out = xr.concat(layers, dim=pd.DatetimeIndex(stamps, name="time")).sortby("time")

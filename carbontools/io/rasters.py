@@ -9,19 +9,19 @@ import xarray as xr
 
 from ..landcover import SCHEMES, check_codes
 from ..units import CANONICAL, plausibility_problems, to_canonical
-from ._common import existing, looks_geographic, standard_dims, with_crs, wrap_longitudes
+from ._common import chunked, existing, looks_geographic, standard_dims, with_crs, wrap_longitudes
 
 __all__ = ["read_raster", "read_landcover", "read_regions", "read_mcd12c1", "mcd12c1_path", "bess_ndvi_path",
            "read_bess_ndvi"]
 
 
-def _open_any(p: Path, variable: str | None, crs=None) -> xr.DataArray:
+def _open_any(p: Path, variable: str | None, crs=None, chunks: dict | None = None) -> xr.DataArray:
     suffix = p.suffix.lower()
     if suffix in (".tif", ".tiff", ".vrt") or (p.is_file() and suffix not in (".nc", ".nc4", ".zarr", ".h5")):
         da = rioxarray.open_rasterio(p, masked=True)
         if "band" in da.dims:
             da = da.squeeze("band", drop=True) if da.sizes["band"] == 1 else da
-        return da.rename(variable or p.stem)
+        return chunked(da, chunks).rename(variable or p.stem)
     if suffix == ".zarr" or p.is_dir():
         ds = xr.open_zarr(p, decode_coords="all")
     else:
@@ -34,20 +34,22 @@ def _open_any(p: Path, variable: str | None, crs=None) -> xr.DataArray:
         variable = names[0]
     if variable not in ds:
         raise ValueError(f"{p} has no variable {variable!r}; it has {names}")
-    return ds[variable]
+    return chunked(ds[variable], chunks)
 
 
 def read_raster(path, variable: str | None = None, units: str | None = None, crs=None,
-                driver: str | None = None) -> xr.DataArray:
+                driver: str | None = None, chunks: dict | None = None) -> xr.DataArray:
     """A raster variable with its units and CRS, dims named (time,) y, x.
 
     ``units`` is required unless the file declares them (``units`` attribute).  With
     ``driver`` (a driver name of :func:`carbontools.run`, e.g. ``'tmean'``), the values are also
     converted to that driver's unit.  NetCDF/Zarr with latitude/longitude get EPSG:4326 when they
-    have no CRS; GeoTIFFs must carry one (or pass ``crs``).
+    have no CRS; GeoTIFFs must carry one (or pass ``crs``).  ``chunks`` (sizes by dim, e.g. ``{"y": 256,
+    "x": 256}``): the result is dask-backed, each chunk reading its own window of the file; the plausibility
+    check is then one dask pass (min, max, count, mean) over the file.
     """
     p = existing(path, "raster")
-    da = _open_any(p, variable, crs)
+    da = _open_any(p, variable, crs, chunks)
     if units is not None:
         da = da.assign_attrs(units=units)
     if "units" not in da.attrs:
@@ -64,12 +66,13 @@ def read_raster(path, variable: str | None = None, units: str | None = None, crs
     return da.assign_attrs(source=str(p))
 
 
-def read_landcover(path, scheme: str, nodata=None, crs=None, table=None) -> xr.DataArray:
+def read_landcover(path, scheme: str, nodata=None, crs=None, table=None, chunks: dict | None = None) -> xr.DataArray:
     """A land-cover GeoTIFF with its class scheme (``'igbp'``, ``'worldcover'``, ``'clcd'``, ``'casa'``).
 
     The codes are checked against the scheme's table now (an absent code is an error that lists
     it), so that a wrong scheme fails at load time rather than in the model.  ``nodata`` defaults to
-    the file's own nodata value.
+    the file's own nodata value.  ``chunks``: dask-backed as :func:`read_raster` (the code check is then one
+    pass over the file, counting the codes present).
     """
     p = existing(path, "land-cover file")
     if table is None and scheme not in SCHEMES:
@@ -77,7 +80,7 @@ def read_landcover(path, scheme: str, nodata=None, crs=None, table=None) -> xr.D
     da = rioxarray.open_rasterio(p, mask_and_scale=False)
     if "band" in da.dims:
         da = da.squeeze("band", drop=True)
-    da = with_crs(da, p, crs)
+    da = chunked(with_crs(da, p, crs), chunks)
     nd = nodata if nodata is not None else da.rio.nodata
     attrs = {"scheme": scheme, "long_name": f"land cover ({scheme} codes)", "units": "1", "source": str(p)}
     if nd is not None:
