@@ -11,7 +11,8 @@ balance ``emissions - sequestration`` (> 0: emissions left over; < 0: more remov
 **Green-space budget.** ``green_space_budget`` is the life-cycle budget of green spaces per class and in
 total: net = sequestration - management emissions (irrigation, mowing, fertiliser, pruning, ... from a
 user table in kg CO2e m-2 yr-1) - construction emissions / lifetime.  ``net > 0`` means the green
-space removes more CO2 than its upkeep and construction emit.
+space removes more CO2 than its upkeep and construction emit.  ``break_even`` turns such a table into the
+years it takes to repay the construction emissions.
 
 Units are parsed by :func:`parse_unit` on the project's unit layer (:mod:`carbontools.units`): a mass
 (g, kg, t, Mg, kt, Gg, Mt, Tg, Gt, Pg), a species (C, CE, CO2, CO2e), optionally per area (m-2, ha-1,
@@ -42,6 +43,7 @@ __all__ = [
     "sink_for_offsets",
     "read_management_factors",
     "green_space_budget",
+    "break_even",
 ]
 
 #: g CO2 per g C (the physical constant of :data:`carbontools.params.CONSTANTS`)
@@ -472,3 +474,41 @@ def green_space_budget(area_by_class, sequestration_per_area, management_factors
                    "sign": "net > 0: the green space removes more than its management and construction emit",
                    "management_factors": factors.attrs.get("source", "")}
     return table
+
+
+def break_even(table: pd.DataFrame) -> pd.DataFrame:
+    """Years until a green space's construction emissions are repaid, from a :func:`green_space_budget` table.
+
+    Per row (class, or ``total``): the one-off ``construction`` emissions (``construction_amortised`` x the
+    table's ``attrs['lifetime_years']``), the ``operating_net`` per year (sequestration - management, before
+    construction) and ``break_even_years`` = construction / operating_net.  Where the operating net is not
+    positive the construction is never repaid (``inf``, with a ``note``); without construction emissions the
+    break-even is 0 years.  ``repaid_within_lifetime`` says whether break-even comes before the end of the
+    lifetime.  Amounts are in the table's units (t CO2e or t C; per year for ``operating_net``).
+    """
+    needed = ["sequestration", "management", "construction_amortised"]
+    missing = [c for c in needed if c not in getattr(table, "columns", [])]
+    if missing:
+        raise ValueError(f"break_even needs a table from green_space_budget (columns {needed}); this one lacks "
+                         f"{missing}")
+    lifetime = table.attrs.get("lifetime_years")
+    amortised = table["construction_amortised"].astype(float)
+    if lifetime is None:
+        if (amortised != 0).any():
+            raise ValueError("the table has construction emissions but no attrs['lifetime_years']; use the table "
+                             "green_space_budget returned (it records the lifetime)")
+        lifetime = np.inf
+    construction = amortised * lifetime if np.isfinite(lifetime) else amortised * 0.0
+    operating = table["sequestration"] - table["management"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        years = np.where(construction <= 0, 0.0, np.where(operating > 0, construction / operating, np.inf))
+    out = pd.DataFrame({"construction": construction, "operating_net": operating, "break_even_years": years},
+                       index=table.index)
+    out["repaid_within_lifetime"] = out["break_even_years"] <= lifetime
+    out["note"] = np.where(np.isinf(years), "never repaid: management emits as much as or more than is sequestered",
+                           "")
+    unit = str(table.attrs.get("units", "t CO2e yr-1")).replace(" yr-1", "", 1)
+    out.attrs = {"units": f"construction in {unit}; operating_net in {unit} yr-1; break_even_years in years",
+                 "lifetime_years": None if np.isinf(lifetime) else lifetime,
+                 "rule": "break-even = construction emissions / (sequestration - management) per year"}
+    return out

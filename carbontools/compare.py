@@ -4,7 +4,8 @@
 ``attrs['area_basis']``) to g C m-2 per step of its time axis with sink positive, per m2 of cell, on a
 target grid, conserving totals (a ``coverage`` coordinate where cells are covered in part); :func:`by_zone`
 tabulates annual totals (complete years, one common valid mask, missing share) per product and per
-zone with the ensemble mean and spread;
+zone with the ensemble mean and spread; :func:`seasonal_peak` gives the month and size of each product's
+largest mean monthly sink per zone;
 the figures (``bar_plot``, ``seasonal_plot``, ``latitude_time_plots``) are in :mod:`carbontools.plots`
 (and importable from here).
 
@@ -20,12 +21,12 @@ import pandas as pd
 import xarray as xr
 
 from . import units
-from .accounting import annual_totals, area_basis, step_amounts
+from .accounting import annual_totals, area_basis, covered_share, step_amounts
 from .grid import cell_area, check_same_grid, on_grid_of, regrid_conservative
 from .plots import bar_plot, latitude_time_plots, seasonal_plot
 
-__all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "ensemble", "bar_plot", "seasonal_plot",
-           "latitude_time_plots"]
+__all__ = ["CONVENTIONS", "to_flux_density", "harmonise", "by_zone", "seasonal_peak", "ensemble", "bar_plot",
+           "seasonal_plot", "latitude_time_plots"]
 
 CONVENTIONS = {"NEP": 1.0, "NBP": 1.0, "NEE": -1.0}
 
@@ -139,7 +140,9 @@ def by_zone(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: st
     or land-cover fractions.  Do not multiply them by the land share for products per m2 of cell (the
     usual case, and every output of :func:`harmonise`): only products per m2 of land
     (``attrs['area_basis'] = 'land'``) count with ``land_fraction``.  With ``ensemble_members``, the
-    ensemble mean, std, min and max across the members are added per zone.  Columns are a (product,
+    ensemble mean, std, min and max across the members are added per zone, and the ensemble mean's own
+    ``interannual_std``: the std over the years of the members' mean annual total (the figure an ensemble's
+    "mean +- interannual SD" reports; ``std`` is the spread across the members).  Columns are a (product,
     statistic) MultiIndex.
 
     Choices (SCIENCE.md sections 3 and 5):
@@ -152,23 +155,14 @@ def by_zone(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: st
     - ``missing_pct``: the share of the zone's area left out (no value, or outside the common mask, or
       a partly covered cell), averaged over the complete years.
     """
-    data = dict(harmonised)
-    if common_mask and data:
-        valid = None
-        for da in data.values():
-            v = da.notnull()
-            v = v.all("time") if "time" in v.dims else v
-            v = v.drop_vars([c for c in v.coords if c not in ("y", "x")])
-            valid = v if valid is None else valid & v
-        data = {name: da.where(valid) for name, da in data.items()}
-    columns = {}
+    data = _masked(harmonised, common_mask)
+    columns, annual = {}, {}
     for name, da in data.items():
         totals = annual_totals(da, weights, unit=unit, land_fraction=land_fraction, name=name)  # (year, zone)
+        annual[name] = totals
         complete = totals.notnull()
-        n = complete.sum("year")
-        mean = totals.mean("year")
-        std = np.sqrt(((totals - mean) ** 2).sum("year") / (n - 1).where(n > 1))
-        columns[(name, "mean")] = mean.where(n > 0).to_series()
+        mean, std, n = _over_years(totals)
+        columns[(name, "mean")] = mean.to_series()
         columns[(name, "interannual_std")] = std.to_series()
         columns[(name, "years")] = n.to_series()
         columns[(name, "missing_pct")] = totals["missing_pct"].where(complete).mean("year").to_series()
@@ -178,11 +172,86 @@ def by_zone(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: st
         stats = ensemble(members.droplevel(1, axis=1))
         for col in stats.columns:
             table[("ensemble", col)] = stats[col]
+        # the ensemble mean's own year-to-year spread: the std over the years of the members' mean annual total
+        # (a year counts where every member has it), not the spread across members above
+        member_mean = xr.concat([annual[m].drop_vars(["months", "missing_pct"]) for m in ensemble_members],
+                                "member").mean("member", skipna=False)
+        _, std, n = _over_years(member_mean)
+        table[("ensemble", "interannual_std")] = std.to_series()
+        table[("ensemble", "years")] = n.to_series()
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["product", "statistic"])
     table.attrs = {"units": f"{unit} yr-1 (sink positive)", "years": "complete calendar years only",
                    "missing_pct": "share of the zone's area without a value (%)",
                    "mask": "cells with a value in every product at every step" if common_mask else "each product's own",
                    "area_basis": "per m2 of cell (products per m2 of land multiplied by land_fraction)"}
+    return table
+
+
+def _masked(harmonised: dict[str, xr.DataArray], common_mask: bool) -> dict[str, xr.DataArray]:
+    """The products, with ``common_mask`` NaN wherever any product lacks a value at any step (one set of cells)."""
+    data = dict(harmonised)
+    if common_mask and data:
+        valid = None
+        for da in data.values():
+            v = da.notnull()
+            v = v.all("time") if "time" in v.dims else v
+            v = v.drop_vars([c for c in v.coords if c not in ("y", "x")])
+            valid = v if valid is None else valid & v
+        data = {name: da.where(valid) for name, da in data.items()}
+    return data
+
+
+def _over_years(totals: xr.DataArray):
+    """Mean, std (ddof=1; NaN with fewer than 2) and number of the non-NaN years of (year[, zone]) totals."""
+    n = totals.notnull().sum("year")
+    mean = totals.mean("year")
+    std = np.sqrt(((totals - mean) ** 2).sum("year") / (n - 1).where(n > 1))
+    return mean.where(n > 0), std, n
+
+
+def seasonal_peak(harmonised: dict[str, xr.DataArray], weights: xr.DataArray, unit: str = "Tg C",
+                  ensemble_members: list[str] | None = None, common_mask: bool = True) -> pd.DataFrame:
+    """The calendar month of each product's largest mean monthly sink per zone, and its size.
+
+    Each product (monthly, per m2 of cell, sink positive: the output of :func:`harmonise`) is totalled over
+    each zone month by month (value x cell area x ``weights`` x covered share, in ``unit`` per month), the
+    totals are averaged by calendar month over the years, and the peak is the month with the largest mean
+    (the first of equal ones).  ``weights`` (zone, y, x) and ``common_mask`` are those of :func:`by_zone`;
+    with ``ensemble_members`` the peak of the members' mean cycle is added as product ``"ensemble"``.
+
+    Returns one row per zone, columns (product, statistic) with statistics ``peak_month`` (1-12) and
+    ``peak`` (``unit`` month-1).
+    """
+    if not isinstance(weights, xr.DataArray) or "zone" not in weights.dims:
+        raise ValueError("weights must be a DataArray (zone, y, x) of the zones' cell shares, e.g. "
+                         "carbontools.accounting.zone_weights(regions, like)")
+    cycles = {}
+    for name, da in _masked(harmonised, common_mask).items():
+        if da.attrs.get("convention") == "NEE":
+            raise ValueError(f"{name} is NEE (sink negative): give the products through compare.harmonise first, "
+                             "which makes every sink positive")
+        amounts = step_amounts(da, name)
+        if amounts.attrs["time_step"] != "month":
+            raise ValueError(f"{name} is on a {amounts.attrs['time_step']}ly time axis; a seasonal peak needs "
+                             "monthly values")
+        share = covered_share(amounts, name=name)  # coverage; 0 where NaN
+        mass = (amounts.fillna(0.0) * share * cell_area(amounts) * weights).sum(("y", "x"))
+        monthly = mass * units.area_total_factor(amounts.attrs["units"], unit, name)  # (time, zone)
+        cycles[name] = monthly.drop_vars([c for c in monthly.coords if c not in ("time", "zone")]).groupby(
+            "time.month").mean()
+    if ensemble_members:
+        missing = [m for m in ensemble_members if m not in cycles]
+        if missing:
+            raise ValueError(f"ensemble_members {missing} are not among the products {sorted(cycles)}")
+        cycles["ensemble"] = xr.concat([cycles[m] for m in ensemble_members], "member").mean("member")
+    columns = {}
+    for name, cycle in cycles.items():
+        columns[(name, "peak_month")] = cycle["month"][cycle.argmax("month")].drop_vars("month").to_series()
+        columns[(name, "peak")] = cycle.max("month").to_series()
+    table = pd.DataFrame(columns)
+    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["product", "statistic"])
+    table.attrs = {"units": f"{unit} month-1 (sink positive)",
+                   "peak": "largest mean monthly total over the years, by calendar month"}
     return table
 
 

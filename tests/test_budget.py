@@ -231,3 +231,37 @@ def test_example_factor_table_is_labelled_and_consistent():
     assert lawn["irrigation"] == pytest.approx(129 * 44 / 12 / 1e4, abs=5e-4)
     # fertiliser: 45 g CO2e N2O + 10 g N x 1.3 g CE/g N x 44/12 = 45 + 47.7 = 92.7 g CO2e m-2
     assert lawn["fertiliser"] == pytest.approx((45 + 10 * 1.3 * 44 / 12) / 1000, abs=5e-4)
+
+
+def test_break_even_by_hand():
+    table = green_space_budget({"lawn": 1000.0, "trees": 2000.0}, {"lawn": 120.0, "trees": 300.0}, FACTORS,
+                               construction={"lawn": 2.0, "trees": 5.0}, lifetime_years=50)
+    b = budget.break_even(table)
+    # lawn (the budget by hand above): construction 2 kg x 1000 m2 = 2 t CO2e; sequestration 0.44 - management
+    # 0.2 = 0.24 t CO2e yr-1 -> 2 / 0.24 = 8.33 years
+    assert b.loc["lawn", "construction"] == pytest.approx(2.0)
+    assert b.loc["lawn", "operating_net"] == pytest.approx(0.24)
+    assert b.loc["lawn", "break_even_years"] == pytest.approx(2.0 / 0.24)
+    # trees: 5 x 2000 = 10 t; 2.2 - 0.04 = 2.16 t yr-1 -> 4.63 years; total: 12 t / 2.4 t yr-1 = 5 years
+    assert b.loc["trees", "break_even_years"] == pytest.approx(10.0 / 2.16)
+    assert b.loc["total", "break_even_years"] == pytest.approx(12.0 / 2.4)
+    assert b["repaid_within_lifetime"].all() and b.attrs["lifetime_years"] == 50
+
+
+def test_break_even_never_when_management_outweighs_sequestration_and_zero_without_construction():
+    # 50 g C m-2 yr-1 x 1000 m2 = 0.1833 t CO2 yr-1 < 0.2 t of management: never repaid
+    poor = budget.break_even(green_space_budget({"lawn": 1000.0}, 50.0, FACTORS, construction=2.0, lifetime_years=20))
+    assert np.isinf(poor.loc["lawn", "break_even_years"]) and not poor.loc["lawn", "repaid_within_lifetime"]
+    assert poor.loc["lawn", "note"].startswith("never repaid")
+    # repaid, but only after the lifetime: 2 t / 0.24 t yr-1 = 8.3 years > 5 years
+    short = budget.break_even(green_space_budget({"lawn": 1000.0}, 120.0, FACTORS, construction=2.0, lifetime_years=5))
+    assert short.loc["lawn", "break_even_years"] == pytest.approx(2.0 / 0.24)
+    assert not short.loc["lawn", "repaid_within_lifetime"]
+    free = budget.break_even(green_space_budget({"lawn": 1000.0}, 50.0, FACTORS))
+    assert free.loc["lawn", "break_even_years"] == 0.0 and free.attrs["lifetime_years"] is None
+    with pytest.raises(ValueError, match=r"break_even needs a table from green_space_budget .* lacks \['management'\]"):
+        budget.break_even(green_space_budget({"lawn": 1000.0}, 50.0, FACTORS).drop(columns="management"))
+    no_life = green_space_budget({"lawn": 1000.0}, 120.0, FACTORS, construction=2.0, lifetime_years=5)
+    no_life.attrs.pop("lifetime_years")
+    with pytest.raises(ValueError, match="construction emissions but no attrs"):
+        budget.break_even(no_life)

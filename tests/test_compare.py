@@ -505,3 +505,55 @@ def test_ensemble_row_by_row():
     np.testing.assert_allclose(e["min"], [1.0, 10.0])
     np.testing.assert_allclose(e["max"], [5.0, 60.0])
     assert e["members"].tolist() == [3, 3]
+
+
+def test_the_ensembles_interannual_std_is_over_the_years_of_the_members_mean_not_across_members():
+    # two members, uniform over four 1 m2 cells, 2020-2022: a year's total is 4 cells x 12 months x the monthly value
+    p = utm(np.broadcast_to(np.repeat([0.25, 0.5, 1.5], 12)[:, None, None], (36, 2, 2)))   # 12, 24, 72 g C a year
+    q = utm(np.broadcast_to(np.repeat([0.75, 0.5, 0.0], 12)[:, None, None], (36, 2, 2)))   # 36, 24, 0
+    w = xr.DataArray(np.ones((1, 2, 2)), dims=("zone", "y", "x"), coords={"zone": ["all"], "y": [1.5, 0.5], "x": [0.5, 1.5]})
+    t = compare.by_zone({"p": p, "q": q}, w, unit="g C", ensemble_members=["p", "q"])
+    # members' mean per year: 24, 24, 36 -> mean 28, std (ddof=1) sqrt((16 + 16 + 64) / 2) = sqrt(48)
+    assert t.loc["all", ("ensemble", "interannual_std")] == pytest.approx(np.sqrt(48.0))
+    assert t.loc["all", ("ensemble", "years")] == 3
+    assert t.loc["all", ("ensemble", "mean")] == pytest.approx(28.0)
+    # across the members: means 36 and 20, std (ddof=1) sqrt(64 + 64); neither member's own std is the ensemble's
+    assert t.loc["all", ("ensemble", "std")] == pytest.approx(np.sqrt(128.0))
+    assert t.loc["all", ("p", "interannual_std")] == pytest.approx(np.sqrt((24**2 + 12**2 + 36**2) / 2))
+    # a year one member lacks (q without 2022, each product's own mask) is not a year of the ensemble mean
+    gappy = utm(np.where(np.arange(36)[:, None, None] < 24, q.values, np.nan))
+    t2 = compare.by_zone({"p": p, "q": gappy}, w, unit="g C", ensemble_members=["p", "q"], common_mask=False)
+    assert t2.loc["all", ("ensemble", "years")] == 2 and t2.loc["all", ("ensemble", "interannual_std")] == 0.0
+
+
+def test_seasonal_peak_by_hand_per_zone_and_for_the_ensembles_mean_cycle():
+    # 1 m2 cells, 2020-2021; zone a = cell (0, 0) at full weight, zone b = the other three cells at half weight
+    p = np.zeros((24, 2, 2))
+    p[5, 0, 0], p[17, 0, 0], p[19, 0, 0] = 10.0, 2.0, 14.0   # June 2020; June and August 2021
+    p[:, 0, 1] = p[:, 1, 0] = p[:, 1, 1] = 1.0               # the same every month
+    q = p.copy()
+    q[:, 0, 0] = 0.0
+    q[[5, 17], 0, 0] = 20.0                                  # June of both years
+    w = xr.DataArray([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.5], [0.5, 0.5]]], dims=("zone", "y", "x"),
+                     coords={"zone": ["a", "b"], "y": [1.5, 0.5], "x": [0.5, 1.5]})
+    t = compare.seasonal_peak({"p": utm(p), "q": utm(q)}, w, unit="g C", ensemble_members=["p", "q"])
+    # zone a, p: mean June (10 + 2) / 2 = 6, August (0 + 14) / 2 = 7 -> August, 7 g C
+    assert t.loc["a", ("p", "peak_month")] == 8 and t.loc["a", ("p", "peak")] == pytest.approx(7.0)
+    assert t.loc["a", ("q", "peak_month")] == 6 and t.loc["a", ("q", "peak")] == pytest.approx(20.0)
+    # the members' mean cycle: June (6 + 20) / 2 = 13, August (7 + 0) / 2 = 3.5 -> June
+    assert t.loc["a", ("ensemble", "peak_month")] == 6 and t.loc["a", ("ensemble", "peak")] == pytest.approx(13.0)
+    # zone b: 3 cells x 0.5 x 1 g every month; equal months -> the first, January
+    assert t.loc["b", ("p", "peak_month")] == 1 and t.loc["b", ("p", "peak")] == pytest.approx(1.5)
+    assert t.attrs["units"] == "g C month-1 (sink positive)"
+
+
+def test_seasonal_peak_refuses_nee_yearly_values_and_weights_without_zones():
+    w = xr.DataArray(np.ones((1, 2, 2)), dims=("zone", "y", "x"), coords={"zone": ["all"], "y": [1.5, 0.5], "x": [0.5, 1.5]})
+    with pytest.raises(ValueError, match=r"p is NEE \(sink negative\): give the products through compare.harmonise"):
+        compare.seasonal_peak({"p": utm(np.ones((12, 2, 2)), convention="NEE")}, w)
+    with pytest.raises(ValueError, match="yearly time axis; a seasonal peak needs monthly"):
+        compare.seasonal_peak({"p": utm(np.ones((2, 2, 2)), freq="YS", units="g C m-2 yr-1")}, w)
+    with pytest.raises(ValueError, match=r"weights must be a DataArray \(zone, y, x\)"):
+        compare.seasonal_peak({"p": utm(np.ones((12, 2, 2)))}, w.isel(zone=0))
+    with pytest.raises(ValueError, match=r"ensemble_members \['r'\] are not among"):
+        compare.seasonal_peak({"p": utm(np.ones((12, 2, 2)))}, w, ensemble_members=["r"])

@@ -1,0 +1,76 @@
+"""The case-study notebooks run and print their comparison tables (published vs here; the break-even table).
+
+nbval (``make test``) runs every notebook but checks no output: the notebooks are stored without outputs.
+Here each case study is executed with nbclient and the table it prints is read back and checked: every
+row is there, the published figures are the ones the notebook quotes with its citation, and each computed
+column agrees with the columns it is derived from.
+"""
+
+import math
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def printed(name: str, heading: str) -> list[str]:
+    """The lines a notebook prints after ``heading`` (the table printed with DataFrame.to_string())."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("output_type") == "stream" else ""
+            if heading in text:
+                lines = text.split(heading, 1)[1].splitlines()
+                return [line for line in lines[1:] if line.strip()]
+    raise AssertionError(f"{name} printed no line with {heading!r}")
+
+
+def rows(lines: list[str], n_values: int) -> dict[str, list[str]]:
+    """Row label -> its last ``n_values`` fields, for the body lines of a printed table (one header line first)."""
+    out = {}
+    for line in lines[1:]:
+        fields = line.split()
+        out[" ".join(fields[:-n_values])] = fields[-n_values:]
+    return out
+
+
+def test_notebook_14_prints_published_beside_here():
+    table = rows(printed("14_china_bottom_up_top_down.ipynb", "published (Zhang et al. 2024) vs here"), 5)
+    # the study's figures (Zhang et al. 2024, Climatic and Environmental Research 29:229), Pg C yr-1
+    published = {"BEPS | here: model_a": (0.38, 0.04), "VEGAS | here: model_b": (0.22, 0.03),
+                 "OCO-2 v10 MIP ensemble | here: ensemble": (0.54, 0.05)}
+    assert set(published) | {"top-down / BEPS", "top-down / VEGAS"} == set(table)
+    here = {}
+    for label, (mean, sd) in published.items():
+        pub_mean, pub_sd, here_mean, here_sd, ratio = map(float, table[label])
+        assert (pub_mean, pub_sd) == (mean, sd)
+        assert here_mean > 0 and here_sd > 0 and math.isfinite(here_mean)
+        # from the unrounded mean: the printed one (2 decimals) is within 0.005 of it; the ratio within 0.005 too
+        assert ratio == pytest.approx(here_mean / pub_mean, abs=0.005 / pub_mean + 0.005)
+        here[label.split(" |")[0]] = here_mean
+    for bottom_up, pub in (("BEPS", 0.54 / 0.38), ("VEGAS", 0.54 / 0.22)):
+        pub_ratio, _, here_ratio, _, _ = table[f"top-down / {bottom_up}"]
+        assert float(pub_ratio) == pytest.approx(pub, abs=0.005)
+        # from the printed means (2 decimals): within the rounding of both
+        assert float(here_ratio) == pytest.approx(here["OCO-2 v10 MIP ensemble"] / here[bottom_up], rel=0.05, abs=0.005)
+
+
+def test_notebook_15_prints_its_break_even_table():
+    table = rows(printed("15_green_space_life_cycle.ipynb", "break-even table"), 4)
+    assert set(table) == {f"{park} x{k}" for park in ("lawn-dominated", "tree-dominated", "mixed", "wetland park")
+                          for k in (1, 3)}
+    for label, (construction, operating, years, repaid) in table.items():
+        construction, operating, years = float(construction), float(operating), float(years)
+        assert construction > 0
+        if operating > 0:   # break-even = construction / operating net (1 and 2 printed decimals)
+            assert years == pytest.approx(construction / operating, rel=0.02, abs=0.06)
+            assert repaid == str(years <= 50)
+        else:
+            assert math.isinf(years) and repaid == "False"
+    # more management never shortens the break-even
+    for park in ("lawn-dominated", "tree-dominated", "mixed", "wetland park"):
+        assert float(table[f"{park} x3"][2]) >= float(table[f"{park} x1"][2])
