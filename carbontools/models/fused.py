@@ -192,6 +192,8 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
     log_t = np.empty((12, n))
     sum_npp = np.empty(n)
     sum_rh = np.empty(n)
+    v_fpar, v_apar, v_te1, v_te2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    v_pet, v_we, v_rh = np.empty(n), np.empty(n), np.empty(n)
     ln5, ln10 = np.log(5.0), np.log(10.0)
     ln_q10 = np.log(a[A_R0]) if (rh_code == 1 and a[A_R0] > 0) else np.nan
     ny = year_start.shape[0] - 1
@@ -243,13 +245,11 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
             else:
                 tan_decl = day_factor = 0.0
             dm = days[t] if realdays else a[A_R0 + 3]
-            for i in range(n):
-                if not ok[i]:
-                    continue
+            # the month over the tile in simple loops: the arithmetic ones vectorise, the ones calling
+            # exp / log stay scalar but short
+            for i in range(n):  # FPAR, APAR, Te1
                 j = j0 + i
                 tt = np.float64(tmean[t, j])
-                to = topt[i]
-                # FPAR
                 if fpar_code < 0:
                     fpar = np.float64(fpar_in[t, j])
                 else:
@@ -274,29 +274,34 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
                         fpar = srf
                     if not np.isnan(fpar):
                         fpar = min(max(fpar, fmin), fmax)
-                apar = srad[t, j] * fpar * a[A_PAR]
-                # temperature stresses
+                v_fpar[i] = fpar
+                v_apar[i] = srad[t, j] * fpar * a[A_PAR]
                 if np.isnan(tt):
-                    te1 = np.nan
+                    v_te1[i] = np.nan
                 elif tt <= a[A_COLD]:
-                    te1 = 0.0
+                    v_te1[i] = 0.0
                 else:
-                    te1 = te1_warm[i]
+                    v_te1[i] = te1_warm[i]
+            for i in range(n):  # Te2
+                tt = np.float64(tmean[t, j0 + i])
                 if half_rule and (tt < half_low[i] or tt > half_high[i]):
-                    te2 = half[i]
+                    v_te2[i] = half[i]
                 else:
-                    te2 = _te2_raw(to, tt, a)
-                # water stress
-                if water == 1:
+                    v_te2[i] = _te2_raw(topt[i], tt, a)
+            if water == 1:  # water stress from ET / PET
+                for i in range(n):
+                    j = j0 + i
                     e_, p_ = et[t, j], pet_in[t, j]
-                    pet0 = np.float64(p_)
+                    v_pet[i] = p_
                     if np.isnan(e_) or np.isnan(p_):
-                        we = np.nan
+                        v_we[i] = np.nan
                     elif p_ > 0:
-                        we = min(max(floor + (1.0 - floor) * (e_ / p_), floor), 1.0)
+                        v_we[i] = min(max(floor + (1.0 - floor) * (e_ / p_), floor), 1.0)
                     else:
-                        we = 1.0
-                else:
+                        v_we[i] = 1.0
+            else:  # Thornthwaite PET, then Zhou's water stress
+                for i in range(n):
+                    tt = np.float64(tmean[t, j0 + i])
                     hi = heat[i]
                     if np.isnan(tt) or np.isnan(hi):
                         pet0 = np.nan
@@ -311,7 +316,10 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
                         pet0 = ep0
                     else:
                         pet0 = 0.0
-                    pp = np.float64(precip[t, j])
+                    v_pet[i] = pet0
+                for i in range(n):
+                    pet0 = v_pet[i]
+                    pp = np.float64(precip[t, j0 + i])
                     if np.isnan(pp) or np.isnan(pet0):
                         we = np.nan
                     else:
@@ -333,9 +341,10 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
                             we = min(max(floor + (1.0 - floor) * e / ep, floor), 1.0)
                         else:
                             we = floor
-                stress = te1 * te2 * we
-                npp = 0.0 if nonveg[i] else apar * stress * emax[i]
-                # soil heterotrophic respiration
+                    v_we[i] = we
+            for i in range(n):  # soil heterotrophic respiration (0 on water and ice)
+                j = j0 + i
+                tt = np.float64(tmean[t, j])
                 if nonveg[i]:
                     rh = 0.0
                 else:
@@ -358,6 +367,14 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
                     if moist_on:
                         rh *= moist[t, j]
                     rh *= imp_factor[i]
+                v_rh[i] = rh
+            for i in range(n):  # NPP, NEP, the annual sums and the stores
+                if not ok[i]:
+                    continue
+                j = j0 + i
+                stress = v_te1[i] * v_te2[i] * v_we[i]
+                npp = 0.0 if nonveg[i] else v_apar[i] * stress * emax[i]
+                rh = v_rh[i]
                 sum_npp[i] += npp
                 sum_rh[i] += rh
                 if s_npp >= 0:
@@ -367,19 +384,19 @@ def _tile(j0, j1, green, fpar_in, tmean, precip, srad, et, pet_in, moist, imp, l
                 if s_nep >= 0:
                     mon[s_nep, t, j] = npp - rh
                 if s_fpar >= 0:
-                    mon[s_fpar, t, j] = fpar
+                    mon[s_fpar, t, j] = v_fpar[i]
                 if s_apar >= 0:
-                    mon[s_apar, t, j] = apar
+                    mon[s_apar, t, j] = v_apar[i]
                 if s_topt >= 0:
-                    mon[s_topt, t, j] = to
+                    mon[s_topt, t, j] = topt[i]
                 if s_te1 >= 0:
-                    mon[s_te1, t, j] = te1
+                    mon[s_te1, t, j] = v_te1[i]
                 if s_te2 >= 0:
-                    mon[s_te2, t, j] = te2
+                    mon[s_te2, t, j] = v_te2[i]
                 if s_we >= 0:
-                    mon[s_we, t, j] = we
+                    mon[s_we, t, j] = v_we[i]
                 if s_pet >= 0:
-                    mon[s_pet, t, j] = pet0
+                    mon[s_pet, t, j] = v_pet[i]
                 if s_eps >= 0:
                     mon[s_eps, t, j] = stress * emax[i]
         for i in range(n):
