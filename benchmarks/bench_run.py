@@ -5,13 +5,15 @@
 First (issue 14, benchmark 1): run() on an in-memory float32 scene of --scene x --scene pixels x 12
 months (all default outputs, in memory), against the time numpy takes to copy the same input and output
 bytes once (np.copyto into preallocated arrays), with the plain xarray path's figure beside it and the
-compiled kernel's first-call cost (compiling, or loading numba's on-disk cache).
+compiled kernel's first-call cost (compiling, or loading numba's on-disk cache); the load average
+before and after, and the CPU seconds of each timed call.
 
 Times are best-of-N wall-clock seconds on this machine (noisy when shared); the throughput column
 is pixel-months per second.
 """
 
 import argparse
+import os
 import time
 
 import dask
@@ -21,13 +23,19 @@ import carbontools as ct
 from carbontools import demo
 
 
-def best_of(fn, repeat=3):
+def best_of(fn, repeat=3, cpu=False):
+    """Best wall-clock seconds of ``repeat`` calls; with ``cpu``, also the CPU seconds (all threads) of that call."""
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        times.append((time.perf_counter() - t, time.process_time() - c))
+    best = min(times)
+    return best if cpu else best[0]
+
+
+def load() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
 def copy_time(arrays, repeat=3) -> float:
@@ -49,20 +57,25 @@ def bench_scene(n: int):
     inputs = [v.values for v in drivers.data_vars.values()]
     outputs = [v.values for v in result.data_vars.values()]
     nbytes = sum(a.nbytes for a in inputs + outputs)
+    print(f"before timing: {load()}")
     t_copy = copy_time(inputs + outputs)
-    t_fused = best_of(lambda: ct.run(drivers))
-    t_fused_nocheck = best_of(lambda: ct.run(drivers, check=False))
+    t_fused = best_of(lambda: ct.run(drivers), cpu=True)
+    t_fused_nocheck = best_of(lambda: ct.run(drivers, check=False), cpu=True)
     prep = ct.pipeline.prepare(drivers)
-    t_kernel = best_of(lambda: ct.pipeline.fused_assemble(prep))
-    t_plain = best_of(lambda: ct.run(drivers, engine="xarray"), repeat=1)
+    t_kernel = best_of(lambda: ct.pipeline.fused_assemble(prep), cpu=True)
+    t_plain = best_of(lambda: ct.run(drivers, engine="xarray"), repeat=1, cpu=True)
     pm = 12 * n * n
     print(f"run() on {n} x {n} x 12 float32 in memory ({pm / 1e6:.0f} M pixel-months, all {len(outputs)} default "
           f"outputs; {nbytes / 1e9:.2f} GB of inputs and outputs):")
-    print(f"  {'':34} {'s':>7} {'M px-months/s':>14} {'/ copy':>7}")
-    for label, sec in (("numpy copy of the same bytes", t_copy), ("run(), engine='numba' (auto)", t_fused),
-                       ("  the same, check=False", t_fused_nocheck), ("  fused stages after prepare()", t_kernel),
-                       ("run(), engine='xarray' (plain)", t_plain)):
-        print(f"  {label:34} {sec:>7.3f} {pm / sec / 1e6:>14.1f} {sec / t_copy:>7.1f}")
+    print(f"  {'':34} {'s':>7} {'M px-months/s':>14} {'/ copy':>7} {'CPU s':>7}")
+    print(f"  {'numpy copy of the same bytes':34} {t_copy:>7.3f} {pm / t_copy / 1e6:>14.1f} {1.0:>7.1f}")
+    for label, (sec, cpu) in (("run(), engine='numba' (auto)", t_fused), ("  the same, check=False", t_fused_nocheck),
+                              ("  fused stages after prepare()", t_kernel), ("run(), engine='xarray' (plain)", t_plain)):
+        print(f"  {label:34} {sec:>7.3f} {pm / sec / 1e6:>14.1f} {sec / t_copy:>7.1f} {cpu:>7.2f}")
+    print(f"  ratio run(numba) / copy: {t_fused[0] / t_copy:.1f} (issue 14 aims at 3 or better); "
+          f"plain / numba: {t_plain[0] / t_fused[0]:.1f}; after timing: {load()}")
+    print("  (CPU s: process CPU time of the timed call, all threads; on a shared machine wall times grow with the load,"
+          " CPU seconds much less)")
 
 
 def main():

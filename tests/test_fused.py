@@ -262,3 +262,20 @@ def test_a_broken_kernel_is_caught(monkeypatch):
     out, ref = both(ds)
     with pytest.raises(AssertionError, match="npp"):
         assert_same(out, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiles_and_their_edges(dtype):
+    """The kernel walks tiles of fused.TILE pixels: a scene of several tiles, the last one partial, with land-cover
+    nodata on the first and last pixel of every tile (and a tile edge inside a row) equals the reference."""
+    ny, nx = 7, 2 * fused.TILE // 7 + 5  # 7 x 78 = 546 pixels: tiles of 256, 256 and 34
+    rng = np.random.default_rng(7)
+    lc = rng.integers(1, 12, (ny, nx)).astype(float)
+    flat = lc.reshape(-1)
+    for start in range(0, ny * nx, fused.TILE):
+        flat[start] = flat[min(start + fused.TILE, ny * nx) - 1] = np.nan
+    ds = drivers(ny=ny, nx=nx, years=(2020, 2021), dtype=dtype, landcover=lc, seed=11)
+    for combo in (COMBOS[0], COMBOS[6]):  # the default, and Thornthwaite PET with the day length (uses latitude)
+        out, ref = both(ds, **combo)
+        assert_same(out, ref)
+        assert np.isnan(out["npp"].values[:, 0, 0]).all() and np.isfinite(out["npp"].values[:, 0, 1]).all()
