@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["delta_city", "districts", "tower_daily", "DEMO_CRS"]
+__all__ = ["delta_city", "districts", "tower_daily", "DEMO_CRS", "real_place", "place_grid", "upsample_classes",
+           "pearl_river_delta", "hangzhou", "prd_cities", "hangzhou_districts", "PRD_CITIES", "HANGZHOU_DISTRICTS"]
 
 DEMO_CRS = "EPSG:32649"  # WGS 84 / UTM zone 49N
 ORIGIN = (700_000.0, 2_560_000.0)  # upper-left corner (easting, northing), about 113.0 E, 23.1 N
@@ -26,16 +27,29 @@ RESOLUTION = 250.0
 T_CLIM = np.array([13.9, 15.2, 18.1, 22.1, 25.6, 27.6, 28.8, 28.6, 27.5, 24.9, 20.6, 15.8])  # degC
 P_CLIM = np.array([43, 65, 85, 182, 284, 298, 233, 232, 172, 68, 38, 32], dtype=float)  # mm month-1
 SW_DAILY = np.array([9.8, 9.3, 9.6, 11.3, 13.6, 14.0, 16.6, 16.1, 15.3, 14.2, 12.3, 10.8])  # MJ m-2 day-1
+PRD_CLIMATE = {"tmean": T_CLIM, "precip": P_CLIM, "srad_daily": SW_DAILY}
 
 CLCD = {"cropland": 1, "forest": 2, "shrub": 3, "grassland": 4, "water": 5, "barren": 7, "impervious": 8,
         "wetland": 9}
 
 
-def _smooth_noise(rng: np.random.Generator, n: int, sigma: float) -> np.ndarray:
-    """Gaussian-filtered white noise (periodic, via FFT), scaled to mean 0 and std 1; sigma in pixels."""
-    k = np.fft.fftfreq(n)
-    kernel = np.exp(-2.0 * (np.pi * sigma) ** 2 * (k[:, None] ** 2 + k[None, :] ** 2))
-    field = np.fft.ifft2(np.fft.fft2(rng.standard_normal((n, n))) * kernel).real
+def _smooth_noise(rng: np.random.Generator, shape, sigma: float, fast: bool = False) -> np.ndarray:
+    """Gaussian-filtered white noise (periodic, via FFT), scaled to mean 0 and std 1; sigma in pixels.
+
+    ``shape`` is ``n`` (an n x n field) or ``(ny, nx)``.  ``fast=True`` filters a field padded to sizes the FFT
+    is quick on and crops it (not periodic then; other numbers than ``fast=False`` for the same seed)."""
+    ny, nx = (shape, shape) if np.ndim(shape) == 0 else shape
+    if fast:
+        from scipy import fft
+
+        py, px = fft.next_fast_len(ny, real=True), fft.next_fast_len(nx, real=True)
+        ky, kx = np.fft.fftfreq(py), np.fft.rfftfreq(px)
+        kernel = np.exp(-2.0 * (np.pi * sigma) ** 2 * (ky[:, None] ** 2 + kx[None, :] ** 2))
+        field = fft.irfft2(fft.rfft2(rng.standard_normal((py, px))) * kernel, s=(py, px))[:ny, :nx]
+        return (field - field.mean()) / field.std()
+    ky, kx = np.fft.fftfreq(ny), np.fft.fftfreq(nx)
+    kernel = np.exp(-2.0 * (np.pi * sigma) ** 2 * (ky[:, None] ** 2 + kx[None, :] ** 2))
+    field = np.fft.ifft2(np.fft.fft2(rng.standard_normal((ny, nx))) * kernel).real
     return (field - field.mean()) / field.std()
 
 
@@ -86,6 +100,88 @@ def _ndvi_curves(months: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def _ndvi(rng: np.random.Generator, lc: np.ndarray, curve_of: dict, water: np.ndarray, imp: np.ndarray,
+          texture: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Monthly NDVI (time, y, x) float32 from each class's seasonal curve (``curve_of``: code -> a name of
+    :func:`_ndvi_curves` or ``"water"``), mixed with bare built-up surface by the impervious fraction,
+    a fine texture, one shift per month and pixel noise.  Draws from ``rng``: the monthly shifts, then the noise."""
+    nt = len(month)
+    curves = _ndvi_curves(month.astype(float))
+    codes = np.unique(lc)
+    table = np.stack([np.full(nt, -0.05) if curve_of[int(c)] == "water" else curves[curve_of[int(c)]]
+                      for c in codes], axis=1)  # (time, class)
+    where = np.searchsorted(codes, lc)
+    year_shift = rng.normal(0.0, 0.015, size=nt)
+    ndvi = np.empty((nt, *lc.shape), dtype=np.float32)
+    land = ~water
+    for t in range(nt):  # one month at a time: a 250 m scene of a few million pixels stays small in memory
+        veg = table[t][where] + 0.04 * texture + year_shift[t]
+        ndvi[t] = np.where(land, (1 - imp) * veg + imp * 0.08, veg + 0.03 * texture)
+    for t in range(nt):
+        ndvi[t] += rng.normal(0, 0.01, size=lc.shape).astype(np.float32)
+    np.clip(ndvi, -0.2, 0.92, out=ndvi)
+    return ndvi
+
+
+def _climate(rng: np.random.Generator, time: pd.DatetimeIndex, imp: np.ndarray, elev: np.ndarray, hill: np.ndarray,
+             climate: dict, fast: bool = False) -> dict[str, np.ndarray]:
+    """Monthly ``tmean``, ``precip`` and ``srad`` (time, y, x) float32 from a 12-month ``climate`` (keys ``tmean``
+    degC, ``precip`` mm month-1, ``srad_daily`` MJ m-2 day-1) with one anomaly per month and smooth spatial
+    patterns: warmer over sealed ground, a lapse rate of 6 K km-1, more rain and less sun over the hills.
+    Draws from ``rng``: temperature anomalies and pattern, then wetness and the rain pattern (``fast``: see
+    :func:`_smooth_noise`)."""
+    shape = imp.shape
+    month = time.month.to_numpy()
+    nt = len(time)
+    t_anom = rng.normal(0.3, 0.6, size=nt)
+    t_noise = _smooth_noise(rng, shape, 0.05 * shape[0], fast)
+    t_space = 2.0 * imp - 0.006 * (elev - 5.0) + 0.2 * t_noise
+    wet = rng.lognormal(0.0, 0.3, size=nt)
+    p_space = 1.0 + 0.2 * hill + 0.08 * _smooth_noise(rng, shape, 0.06 * shape[0], fast)
+    days = time.days_in_month.to_numpy()
+    cloud = np.clip(1.0 - 0.12 * (wet - 1.0), 0.8, 1.15)
+    s_space = 1.0 - 0.06 * hill - 0.04 * imp
+    t_month = np.asarray(climate["tmean"], dtype=float)[month - 1] + t_anom
+    p_month = np.asarray(climate["precip"], dtype=float)[month - 1] * wet
+    s_month = np.asarray(climate["srad_daily"], dtype=float)[month - 1] * days * cloud
+    out = {k: np.empty((nt, *shape), dtype=np.float32) for k in ("tmean", "precip", "srad")}
+    for t in range(nt):
+        out["tmean"][t] = t_month[t] + t_space
+        out["precip"][t] = p_month[t] * p_space
+        out["srad"][t] = s_month[t] * s_space
+    return out
+
+
+def _scene(ndvi, climate_fields, lc, imp, elev, time, x, y, crs, landcover_attrs: dict, attrs: dict) -> xr.Dataset:
+    """The drivers Dataset (the layout :func:`delta_city` and :func:`real_place` share), CRS written by rioxarray."""
+    f32 = np.float32
+
+    def monthly(values, units, long_name):
+        return (("time", "y", "x"), values.astype(f32, copy=False), {"units": units, "long_name": long_name})
+
+    def static(values, units, long_name, **extra):
+        return (("y", "x"), values, {"units": units, "long_name": long_name, **extra})
+
+    ds = xr.Dataset(
+        {
+            "ndvi": monthly(ndvi, "1", "NDVI (monthly maximum composite)"),
+            "tmean": monthly(climate_fields["tmean"], "degC", "monthly mean air temperature"),
+            "precip": monthly(climate_fields["precip"], "mm month-1", "monthly precipitation"),
+            "srad": monthly(climate_fields["srad"], "MJ m-2 month-1", "incoming shortwave radiation"),
+            "landcover": (("y", "x"), lc, landcover_attrs),
+            "impervious": static(imp.astype(f32), "1", "impervious-surface fraction"),
+            "elevation": static(elev.astype(f32), "m", "elevation"),
+        },
+        coords={"time": time, "y": y, "x": x},
+        attrs=attrs,
+    )
+    return ds.rio.write_crs(crs, inplace=True)  # in place: a copy of a 250 m scene takes seconds
+
+
+def _months(years) -> pd.DatetimeIndex:
+    return pd.date_range(f"{years[0]}-01-01", f"{years[-1]}-12-01", freq="MS")
+
+
 def delta_city(size: int = 400, years: tuple[int, ...] = (2021, 2022), seed: int = 42, chunks=None) -> xr.Dataset:
     """The synthetic demo drivers: a ``size`` x ``size`` scene at 250 m, monthly over ``years``.
 
@@ -101,72 +197,17 @@ def delta_city(size: int = 400, years: tuple[int, ...] = (2021, 2022), seed: int
     rng = np.random.default_rng(seed)
     land = _landscape(n, rng)
     lc, imp, elev, hill, texture = (land[k] for k in ("landcover", "impervious", "elevation", "hill", "texture"))
-    time = pd.date_range(f"{years[0]}-01-01", f"{years[-1]}-12-01", freq="MS")
-    month = time.month.to_numpy()
-    nt = len(time)
-
-    curves = _ndvi_curves(month.astype(float))
-    name_of = {code: name for name, code in CLCD.items()}
-    ndvi = np.empty((nt, n, n), dtype=np.float32)
-    year_shift = rng.normal(0.0, 0.015, size=nt)[:, None, None]
-    base = np.zeros((nt, n, n))
-    for code in np.unique(lc):
-        name = name_of[int(code)]
-        mask = lc == code
-        if name == "water":
-            curve = np.full(nt, -0.05)
-        elif name == "impervious":
-            curve = curves["urban_green"]
-        else:
-            curve = curves[name]
-        base[:, mask] = curve[:, None]
-    veg = base + 0.04 * texture + year_shift
-    built = (lc != CLCD["water"])
-    ndvi[:] = np.where(built, (1 - imp) * veg + imp * 0.08, veg + 0.03 * texture)
-    ndvi += rng.normal(0, 0.01, size=ndvi.shape).astype(np.float32)
-    np.clip(ndvi, -0.2, 0.92, out=ndvi)
-
-    t_anom = rng.normal(0.3, 0.6, size=nt)
-    t_noise = _smooth_noise(rng, n, 0.05 * n)
-    tmean = (T_CLIM[month - 1] + t_anom)[:, None, None] + (2.0 * imp - 0.006 * (elev - 5.0) + 0.2 * t_noise)[None]
-
-    wet = rng.lognormal(0.0, 0.3, size=nt)
-    p_space = 1.0 + 0.2 * hill + 0.08 * _smooth_noise(rng, n, 0.06 * n)
-    precip = (P_CLIM[month - 1] * wet)[:, None, None] * p_space[None]
-
-    days = time.days_in_month.to_numpy()
-    cloud = np.clip(1.0 - 0.12 * (wet - 1.0), 0.8, 1.15)
-    srad = (SW_DAILY[month - 1] * days * cloud)[:, None, None] * (1.0 - 0.06 * hill - 0.04 * imp)[None]
-
+    time = _months(years)
+    curve_of = {code: {"impervious": "urban_green"}.get(name, name) for name, code in CLCD.items()}
+    ndvi = _ndvi(rng, lc, curve_of, lc == CLCD["water"], imp, texture, time.month.to_numpy())
+    fields = _climate(rng, time, imp, elev, hill, PRD_CLIMATE)
     east = ORIGIN[0] + RESOLUTION * (np.arange(n) + 0.5)
     north = ORIGIN[1] - RESOLUTION * (np.arange(n) + 0.5)
-    coords = {"time": time, "y": north, "x": east}
-    f32 = np.float32
-
-    def monthly(values, units, long_name):
-        return (("time", "y", "x"), values.astype(f32), {"units": units, "long_name": long_name})
-
-    def static(values, units, long_name, **extra):
-        return (("y", "x"), values, {"units": units, "long_name": long_name, **extra})
-
-    ds = xr.Dataset(
-        {
-            "ndvi": monthly(ndvi, "1", "NDVI (monthly maximum composite)"),
-            "tmean": monthly(tmean, "degC", "monthly mean air temperature"),
-            "precip": monthly(precip, "mm month-1", "monthly precipitation"),
-            "srad": monthly(srad, "MJ m-2 month-1", "incoming shortwave radiation"),
-            "landcover": static(lc, "1", "land cover (CLCD codes)", scheme="clcd"),
-            "impervious": static(imp.astype(f32), "1", "impervious-surface fraction"),
-            "elevation": static(elev.astype(f32), "m", "elevation"),
-        },
-        coords=coords,
-        attrs={
-            "title": "carbontools demo: synthetic subtropical river-delta city region (250 m)",
-            "synthetic": "yes: generated by carbontools.demo.delta_city, not observed data",
-            "seed": seed,
-        },
-    )
-    ds = ds.rio.write_crs(DEMO_CRS)
+    ds = _scene(ndvi, fields, lc, imp, elev, time, east, north, DEMO_CRS,
+                {"units": "1", "long_name": "land cover (CLCD codes)", "scheme": "clcd"},
+                {"title": "carbontools demo: synthetic subtropical river-delta city region (250 m)",
+                 "synthetic": "yes: generated by carbontools.demo.delta_city, not observed data",
+                 "seed": seed})
     return ds.chunk(chunks) if chunks else ds
 
 
@@ -189,6 +230,243 @@ def districts(size: int = 400, seed: int = 7):
     # voronoi cells come in arbitrary order: name each by the seed it contains
     ordered = [next(p for p in polys if p.contains(shapely.Point(x0 + extent * a, y1 - extent * b))) for a, b in rel]
     return gpd.GeoDataFrame({"name": names}, geometry=ordered, crs=DEMO_CRS)
+
+
+# --------------------------------------------------------------------------------------------
+# Scenes on real geography: real boundaries and coarse land cover, generated climate and NDVI
+# --------------------------------------------------------------------------------------------
+
+#: IGBP class (MCD12C1) -> the seasonal NDVI curve of the generator (:func:`_ndvi_curves`; "water": constant -0.05)
+IGBP_NDVI_CURVE = {0: "water", 1: "forest", 2: "forest", 3: "forest", 4: "forest", 5: "forest", 6: "shrub",
+                   7: "shrub", 8: "shrub", 9: "grassland", 10: "grassland", 11: "wetland", 12: "cropland",
+                   13: "urban_green", 14: "cropland", 15: "barren", 16: "barren", 17: "water", 255: "barren"}
+IGBP_WATER = (0, 17)
+IGBP_URBAN = 13
+IGBP_WOODY = (1, 2, 3, 4, 5, 6, 7, 8)  # forests, shrublands, woody savannas: where the generated relief rises
+#: weights of a coarse cell's own class and of its 8 neighbours' classes in the class shares its fine pixels get:
+#: half from the cell itself, a third from the 4 edge neighbours, a sixth from the 4 corners
+NEIGHBOURHOOD = np.array([[1.0, 2.0, 1.0], [2.0, 12.0, 2.0], [1.0, 2.0, 1.0]]) / 24.0
+TEXTURE_M = 500.0  # length scale (m, Gaussian std) of the sub-pixel texture of the upsampled land cover
+TEXTURE_WEIGHT = 0.2  # weight of the texture against the interpolated class share in a fine pixel's class score
+MAX_PIXELS = 6_000_000  # larger grids would take gigabytes for the monthly drivers: an error asks for coarser pixels
+
+#: the nine Pearl River Delta cities of Guangdong (adcode -> English name), as in Wang & Liu (2025)
+PRD_CITIES = {"440100": "Guangzhou", "440300": "Shenzhen", "440400": "Zhuhai", "440600": "Foshan",
+              "441300": "Huizhou", "441900": "Dongguan", "442000": "Zhongshan", "440700": "Jiangmen",
+              "441200": "Zhaoqing"}
+#: Hangzhou's districts and counties (adcode -> English name)
+HANGZHOU_DISTRICTS = {"330102": "Shangcheng", "330105": "Gongshu", "330106": "Xihu", "330108": "Binjiang",
+                      "330109": "Xiaoshan", "330110": "Yuhang", "330111": "Fuyang", "330112": "Lin'an",
+                      "330113": "Linping", "330114": "Qiantang", "330122": "Tonglu", "330127": "Chun'an",
+                      "330182": "Jiande"}
+# monthly climatology of Hangzhou (rounded values of the kind its station normals show; not a station's record)
+HANGZHOU_CLIMATE = {
+    "tmean": np.array([4.6, 7.0, 11.0, 16.9, 22.0, 25.3, 29.1, 28.5, 24.6, 19.3, 13.3, 7.0]),  # degC
+    "precip": np.array([86, 84, 137, 120, 130, 231, 173, 164, 111, 73, 67, 62], dtype=float),  # mm month-1
+    "srad_daily": np.array([7.9, 9.3, 11.2, 13.8, 15.2, 14.2, 17.8, 16.9, 13.4, 11.3, 8.8, 7.6]),  # MJ m-2 day-1
+}
+
+
+def place_grid(regions, resolution_m: float = 250.0):
+    """The projected grid of :func:`real_place`: pixel centres ``x``, ``y`` (m) and the UTM CRS of the regions' centre.
+
+    The grid covers the regions' bounding box in that CRS, its edges on multiples of ``resolution_m``."""
+    import geopandas as gpd
+
+    if not isinstance(regions, gpd.GeoDataFrame) or len(regions) == 0:
+        raise ValueError("regions must be a non-empty GeoDataFrame of polygons, e.g. "
+                         "carbontools.io.read_china_admin('city', within='广东')")
+    if regions.crs is None:
+        raise ValueError("regions has no CRS; set it (regions.set_crs('EPSG:4326') for longitude/latitude)")
+    res = float(resolution_m)
+    if not np.isfinite(res) or res <= 0 or res > 5000:
+        raise ValueError(f"resolution_m={resolution_m!r}: give a pixel size in metres above 0 and at most 5000 "
+                         "(the land cover comes from 0.05 degree cells, about 5 km)")
+    crs = regions.estimate_utm_crs()
+    west, south, east, north = regions.to_crs(crs).total_bounds
+    x0, x1 = np.floor(west / res) * res, np.ceil(east / res) * res
+    y0, y1 = np.floor(south / res) * res, np.ceil(north / res) * res
+    nx, ny = int(round((x1 - x0) / res)), int(round((y1 - y0) / res))
+    if nx * ny > MAX_PIXELS:
+        raise ValueError(f"the regions' extent at resolution_m={res:g} is {ny} x {nx} = {nx * ny:,} pixels, more than "
+                         f"{MAX_PIXELS:,} (the monthly drivers would take gigabytes); use a coarser resolution_m "
+                         f"(e.g. {res * np.ceil(np.sqrt(nx * ny / MAX_PIXELS)):g}) or fewer regions")
+    x = x0 + res * (np.arange(nx) + 0.5)
+    y = y1 - res * (np.arange(ny) + 0.5)
+    return x, y, crs
+
+
+def _quotas(shares: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Whole pixel counts per (cell, class) that sum to ``counts`` per cell: largest remainders of shares x counts."""
+    raw = shares * counts[:, None]
+    base = np.floor(raw).astype(np.int64)
+    short = counts - base.sum(axis=1)
+    by_remainder = np.argsort(-(raw - base), axis=1, kind="stable")
+    place = np.empty_like(by_remainder)
+    np.put_along_axis(place, by_remainder, np.arange(shares.shape[1])[None, :].repeat(len(counts), 0), axis=1)
+    return base + (place < short[:, None])
+
+
+def upsample_classes(coarse: xr.DataArray, lon: np.ndarray, lat: np.ndarray, rng: np.random.Generator,
+                     texture_px: float) -> np.ndarray:
+    """Fine class map at points ``lon``, ``lat`` (2-D arrays of pixel centres) from a coarse geographic class map.
+
+    How: each coarse cell gets target class shares from its own class and its 8 neighbours' (weights
+    :data:`NEIGHBOURHOOD`: 1/2 itself, 1/12 per edge neighbour, 1/24 per corner); its fine pixels (those whose
+    centre falls in it) are given whole class counts from these shares (largest remainders), so the fine map's
+    shares in each cell are the target shares to within one pixel per class.  Which pixels get which class:
+    classes are placed one after the other (water first, then from the rarest to the most common, which takes
+    what is left), each on the free pixels of the cell with the highest score = the class's target share
+    interpolated bilinearly between cell centres (so a class lies on the side of the cell towards the
+    neighbours that have it) + :data:`TEXTURE_WEIGHT` x a smooth seeded noise field (Gaussian std
+    ``texture_px`` pixels, one per class).  Deterministic for a given ``rng`` state.  Away from the extent's
+    edge the neighbourhood weights move shares between neighbouring cells but keep their total.
+    """
+    from scipy import ndimage
+
+    xs, ys = coarse["x"].to_numpy(), coarse["y"].to_numpy()
+    colf = (lon - xs[0]) / (xs[1] - xs[0])  # fractional index of the coarse cell centres
+    rowf = (lat - ys[0]) / (ys[1] - ys[0])
+    col, row = np.rint(colf).astype(np.int64), np.rint(rowf).astype(np.int64)
+    if col.min() < 0 or row.min() < 0 or col.max() >= xs.size or row.max() >= ys.size:
+        raise ValueError("the grid reaches beyond the coarse land-cover map")
+    r0, c0 = max(int(row.min()) - 1, 0), max(int(col.min()) - 1, 0)
+    r1, c1 = min(int(row.max()) + 2, ys.size), min(int(col.max()) + 2, xs.size)
+    window = coarse.to_numpy()[r0:r1, c0:c1]
+    h, w = window.shape
+    codes = np.unique(window)
+    target = np.stack([ndimage.convolve((window == c).astype(float), NEIGHBOURHOOD, mode="nearest") for c in codes])
+    cell = ((row - r0) * w + (col - c0)).ravel()
+    counts = np.bincount(cell, minlength=h * w)
+    quotas = _quotas(target.reshape(len(codes), -1).T, counts)  # (cell, class)
+    totals = quotas.sum(axis=0)
+    water = [i for i, c in enumerate(codes) if int(c) in IGBP_WATER and totals[i] > 0]
+    land = sorted((i for i in range(len(codes)) if i not in water and totals[i] > 0), key=lambda i: (totals[i], codes[i]))
+    order = water + land
+    where = (rowf - r0, colf - c0)
+    assigned = np.full(cell.size, -1, dtype=np.int64)
+    for i in order[:-1]:
+        score = (ndimage.map_coordinates(target[i], where, order=1, mode="nearest")
+                 + TEXTURE_WEIGHT * _smooth_noise(rng, lon.shape, texture_px, fast=True)).ravel()
+        free = np.flatnonzero((assigned < 0) & (quotas[cell, i] > 0))
+        sort = np.lexsort((-score[free], cell[free]))
+        pixels, cells = free[sort], cell[free][sort]
+        starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
+        rank = np.arange(cells.size) - np.repeat(starts, np.diff(np.r_[starts, cells.size]))
+        assigned[pixels[rank < quotas[cells, i]]] = i
+    assigned[assigned < 0] = order[-1]
+    return codes[assigned].reshape(lon.shape)
+
+
+def real_place(regions, resolution_m: float = 250.0, years: tuple[int, ...] = (2021, 2022), seed: int = 42,
+               chunks=None, climate: dict | None = None, name: str = "real place"):
+    """Demo drivers on a real place: real boundaries and coarse land cover, GENERATED climate, NDVI and impervious.
+
+    ``regions``: a GeoDataFrame of polygons (e.g. :func:`carbontools.io.read_china_admin`), any CRS.  The grid
+    is projected (the UTM zone of the regions' centre, :meth:`geopandas.GeoDataFrame.estimate_utm_crs`) and
+    covers the regions' bounding box at ``resolution_m`` (:func:`place_grid`); pixels outside the regions
+    (sea, neighbouring places) get drivers too.  Monthly over ``years``.
+
+    What is real: the boundaries, and the land cover at 0.05 degree, the MODIS MCD12C1 2019 IGBP map
+    (:func:`carbontools.io.read_mcd12c1`), upsampled to the grid with a seeded sub-pixel texture
+    (:func:`upsample_classes` says how; its shares per 0.05 degree cell follow the coarse neighbourhood's).
+    ``landcover`` keeps the IGBP codes (``attrs['scheme'] = 'igbp'``: the package's IGBP table maps them onto
+    the CASA classes).  What is generated, with the generators of :func:`delta_city`: NDVI (each class's
+    seasonal curve, :data:`IGBP_NDVI_CURVE`), the climate (``climate``: a 12-month ``tmean``, ``precip``,
+    ``srad_daily`` climatology, default the Pearl River Delta's; one anomaly per month, smooth spatial
+    patterns), the impervious fraction (high on the urban class, falling off around it) and the elevation (a
+    relief raised where the land cover is woody, not a DEM).  ``attrs['provenance']`` says the same.
+
+    Deterministic: the same arguments give the same scene.  ``chunks`` returns dask-backed variables.
+    Returns ``(drivers, regions)``: the Dataset and the regions in its CRS.
+    """
+    from pyproj import Transformer
+    from scipy import ndimage
+
+    from .io import read_mcd12c1
+
+    x, y, crs = place_grid(regions, resolution_m)
+    res = float(resolution_m)
+    clim = PRD_CLIMATE if climate is None else climate
+    missing = [k for k in ("tmean", "precip", "srad_daily") if np.shape(clim.get(k, ())) != (12,)]
+    if missing:
+        raise ValueError(f"climate needs 12 monthly values for each of 'tmean', 'precip', 'srad_daily'; "
+                         f"{missing} missing or not 12 values (see carbontools.demo.HANGZHOU_CLIMATE)")
+    rng = np.random.default_rng(seed)
+    xx, yy = np.meshgrid(x, y)
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xx, yy)
+    coarse = read_mcd12c1()
+    lc = upsample_classes(coarse, lon, lat, rng, max(TEXTURE_M / res, 1.0)).astype(np.uint8)
+    shape = lc.shape
+    water = np.isin(lc, IGBP_WATER)
+    woody = ndimage.gaussian_filter(np.isin(lc, IGBP_WOODY).astype(float), 2000.0 / res, mode="nearest")
+    hill = np.clip(1.1 * woody - 0.2 + 0.18 * _smooth_noise(rng, shape, 5000.0 / res, fast=True), 0.0, None)
+    hill[water] = 0.0
+    elev = 5.0 + 650.0 * hill
+    urban = lc == IGBP_URBAN
+    near = ndimage.gaussian_filter(urban.astype(float), 1000.0 / res, mode="nearest")
+    imp_noise = _smooth_noise(rng, shape, max(500.0 / res, 1.0), fast=True)
+    imp = np.where(urban, np.clip(0.45 + 0.45 * near + 0.12 * imp_noise, 0.2, 0.95),
+                   np.clip(0.45 * near + 0.06 * imp_noise - 0.05, 0.0, 0.4))
+    imp[water] = 0.0
+    texture = _smooth_noise(rng, shape, 1.5, fast=True)
+    time = _months(years)
+    ndvi = _ndvi(rng, lc, IGBP_NDVI_CURVE, water, imp, texture, time.month.to_numpy())
+    fields = _climate(rng, time, imp, elev, hill, clim, fast=True)
+    provenance = ("REAL: the boundaries (" + str(regions.attrs.get("source", "as given")) + ", datum "
+                  + str(regions.attrs.get("datum", "as given")) + ") and the land cover at 0.05 degree (MODIS MCD12C1 "
+                  "2019, IGBP), upsampled to " + f"{res:g} m with a seeded sub-pixel texture (carbontools.demo."
+                  "upsample_classes). GENERATED by carbontools.demo (not observed): NDVI, climate (tmean, precip, "
+                  "srad), impervious fraction and elevation.")
+    ds = _scene(ndvi, fields, lc, imp, elev, time, x, y, crs,
+                {"units": "1", "long_name": "land cover (IGBP codes, MCD12C1 2019 upsampled)", "scheme": "igbp",
+                 "nodata": 255},
+                {"title": f"carbontools demo on real geography: {name} ({res:g} m)",
+                 "synthetic": "partly: climate, NDVI, impervious fraction and elevation are generated; boundaries and "
+                              "coarse land cover are real",
+                 "provenance": provenance, "seed": seed, "resolution_m": res})
+    ds = ds.chunk(chunks) if chunks else ds
+    return ds, regions.to_crs(crs)
+
+
+def _named(gdf, english: dict):
+    out = gdf[gdf["adcode"].isin(list(english))].copy()
+    out["name_en"] = out["adcode"].map(english)
+    out = out.set_index("adcode").loc[list(english)].reset_index()
+    out.attrs = dict(gdf.attrs)
+    return out
+
+
+def prd_cities():
+    """The nine Pearl River Delta cities (:data:`PRD_CITIES`) from :func:`carbontools.io.read_china_admin`, WGS84,
+    with English names in ``name_en``."""
+    from .io import read_china_admin
+
+    return _named(read_china_admin("city", within="440000"), PRD_CITIES)
+
+
+def hangzhou_districts():
+    """Hangzhou's 13 districts and counties (:data:`HANGZHOU_DISTRICTS`) from :func:`carbontools.io.read_china_admin`
+    (``within=330100``), WGS84, with English names in ``name_en``."""
+    from .io import read_china_admin
+
+    return _named(read_china_admin("district", within="330100"), HANGZHOU_DISTRICTS)
+
+
+def pearl_river_delta(resolution_m: float = 250.0, years: tuple[int, ...] = (2021, 2022), seed: int = 42, chunks=None):
+    """The Pearl River Delta scene: :func:`real_place` over the nine cities (:func:`prd_cities`), PRD climatology.
+
+    At 250 m the cities' extent (111.4-115.4 E, 21.5-24.4 N; UTM 49N) is 1298 x 1665 pixels, sea and
+    neighbouring cities included.  Returns ``(drivers, cities)``; real boundaries and coarse land cover,
+    generated climate, NDVI and impervious fraction (``drivers.attrs['provenance']``)."""
+    return real_place(prd_cities(), resolution_m, years, seed, chunks, PRD_CLIMATE, "Pearl River Delta, nine cities")
+
+
+def hangzhou(resolution_m: float = 250.0, years: tuple[int, ...] = (2021, 2022), seed: int = 42, chunks=None):
+    """The Hangzhou scene: :func:`real_place` over its 13 districts (:func:`hangzhou_districts`), Hangzhou climatology
+    (:data:`HANGZHOU_CLIMATE`).  Returns ``(drivers, districts)``; real boundaries and coarse land cover,
+    generated climate, NDVI and impervious fraction (``drivers.attrs['provenance']``)."""
+    return real_place(hangzhou_districts(), resolution_m, years, seed, chunks, HANGZHOU_CLIMATE, "Hangzhou, districts")
 
 
 # --------------------------------------------------------------------------------------------
