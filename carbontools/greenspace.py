@@ -200,7 +200,14 @@ def small_green_space_effect(fine_landcover: xr.DataArray, factor_or_target, poo
     if isinstance(factor_or_target, (int, np.integer)) and not isinstance(factor_or_target, bool):
         if factor_or_target < 2:
             raise ValueError(f"the block size must be an integer >= 2, got {factor_or_target}")
-        fractions = class_fractions(fine_landcover, factor=int(factor_or_target))
+        block = int(factor_or_target)
+        ny, nx = fine_landcover.sizes["y"], fine_landcover.sizes["x"]
+        if ny % block or nx % block:
+            raise ValueError(f"fine_landcover is {ny} x {nx} pixels (y, x), not a whole number of {block} x {block} "
+                             f"blocks: pad it with {-ny % block} row(s) and {-nx % block} column(s) of NaN (unclassified "
+                             "pixels, left out of the fractions; extend the y and x coordinates at the same spacing), "
+                             "crop it, or give a target grid instead of a block size")
+        fractions = class_fractions(fine_landcover, factor=block)
     elif isinstance(factor_or_target, (xr.DataArray, xr.Dataset)):
         fractions = class_fractions(fine_landcover, target=factor_or_target)
     else:

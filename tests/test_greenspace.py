@@ -144,6 +144,16 @@ def test_small_green_space_effect_counts_only_the_classified_part_of_boundary_ce
     assert row["missing_pct"] == pytest.approx(100 * (1 - classified.mean()), rel=1e-12)
 
 
+def test_small_green_space_effect_says_when_the_map_is_not_whole_blocks():
+    """A 55 x 60 map cannot be cut into 10 x 10 blocks: the error names the map, its size and the fix (xarray's
+    own message spoke of coarsen's 'boundary' option, which small_green_space_effect does not take)."""
+    pools = st.read_pools(ORACLE_POOLS, scheme="oracle")
+    fine = circular_city().isel(y=slice(0, 55))
+    with pytest.raises(ValueError, match=r"fine_landcover is 55 x 60 pixels \(y, x\), not a whole number of 10 x 10 "
+                                         r"blocks: pad it with 5 row\(s\) and 0 column\(s\) of NaN"):
+        gs.small_green_space_effect(fine, 10, pools)
+
+
 def test_storage_total_of_a_coarsened_boundary_map_is_conserved():
     from carbontools.grid import coarsen_conservative
 
