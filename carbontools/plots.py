@@ -37,7 +37,7 @@ def _hvplot_accessors() -> None:
         import hvplot.pandas  # noqa: F401
 
 __all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "screen_map", "map_projection",
-           "border_lines", "geo_map", "bar_plot", "seasonal_plot",
+           "border_lines", "border_path", "geo_map", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
@@ -304,7 +304,7 @@ def border_lines(borders, crs, tolerance: float = 0.0):
     return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=crs)
 
 
-def _path(lines):
+def border_path(lines):
     """A HoloViews Path of every part of the line geometries of ``lines`` (already in the plot's coordinates), as
     one path with a NaN row between parts (Bokeh breaks a line there): a country's 2,000 island outlines as
     separate paths took HoloViews 17 s to render, as one 0.3 s."""
@@ -371,7 +371,7 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
         lines = border_lines(borders, proj, tolerance=0.5 * (x1 - x0) / frame_width)
         # plain HoloViews paths in the projection's coordinates: geoviews' own path projection (cartopy's
         # project_geometry) dropped parts of multi-part borders, and these are projected already
-        layers = layers * _path(lines).opts(color=border_color, line_width=border_width, apply_ranges=False)
+        layers = layers * border_path(lines).opts(color=border_color, line_width=border_width, apply_ranges=False)
         if highlight is not None:
             wanted = [highlight] if isinstance(highlight, str) else list(highlight)
             if name_column not in lines.columns:
@@ -382,7 +382,7 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
                 raise ValueError(f"highlight: no border is named {missing}; the names are "
                                  f"{sorted(set(lines[name_column].astype(str)))}")
             chosen = lines[lines[name_column].astype(str).isin(list(map(str, wanted)))]
-            layers = layers * _path(chosen).opts(color=highlight_color, line_width=3 * border_width,
+            layers = layers * border_path(chosen).opts(color=highlight_color, line_width=3 * border_width,
                                                  apply_ranges=False)
         if labels:
             if name_column not in lines.columns:
