@@ -57,6 +57,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_national.py --size 3750 5000
 	$(BIN)/python benchmarks/bench_china_admin.py
+	$(BIN)/python benchmarks/bench_geo_map.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build mutants

@@ -340,7 +340,12 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
     """
     import geoviews as gv
     import holoviews as hv
+    from bokeh.core.validation import silence
+    from bokeh.core.validation.warnings import FIXED_SIZING_MODE
 
+    # HoloViews sizes the map by its frame (frame_width/frame_height); Bokeh's validator does not know that and
+    # warns W-1005 although the figure renders at the set size (the dashboard silences it for the same reason)
+    silence(FIXED_SIZING_MODE, True)
     if not isinstance(da, xr.DataArray):
         raise TypeError(f"geo_map draws one DataArray on (y, x); got a {type(da).__name__}")
     if set(da.dims) != {"y", "x"}:
