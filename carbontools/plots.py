@@ -246,7 +246,7 @@ def _as_projection(projection):
         return projection
     try:
         return _cartopy_crs(projection)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise ValueError(f"projection must be a cartopy projection (e.g. cartopy.crs.LambertConformal(...)) or a "
                          f"CRS pyproj reads ('EPSG:32649'); got {projection!r} ({err})") from err
 

@@ -410,7 +410,7 @@ def test_geographic_drivers_are_mapped_on_real_geography_with_the_picker():
     dash.region = "east"
     try:
         for pane in dash.maps().objects:
-            image, borders, picked = pane.object.values()
+            image, _, picked = pane.object.values()
             assert isinstance(image, gv.Image) and isinstance(image.crs, ccrs.PlateCarree)
             projection = pane.object.opts.get().kwargs["projection"]
             assert isinstance(projection, ccrs.LambertConformal)

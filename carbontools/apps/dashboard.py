@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import io as _io
 import json
-import math
 import tempfile
 import threading
 from collections import OrderedDict
