@@ -59,6 +59,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_china_admin.py
 	$(BIN)/python benchmarks/bench_demo_places.py
 	$(BIN)/python benchmarks/bench_zonal.py --new 16 4 --old 4096 1024
+	$(BIN)/python benchmarks/bench_geo_map.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build mutants

@@ -249,6 +249,13 @@ def test_shown_annual_maps_equal_the_pipeline_results(dash, knobs):
     dash.param.update(eps_scale=1.0, rh_model="pei2009", q10=2.0, rh_ref=16.3, urban_soils="unsealed")
 
 
+def _image(drawn):
+    """The image of a dashboard map: the map itself, or the first layer under the district borders."""
+    import holoviews as hv
+
+    return drawn if isinstance(drawn, hv.Image) else drawn.get(0)
+
+
 def test_maps_are_block_means_with_the_full_resolution_colour_limits(dash, monkeypatch):
     """A 40 x 40 map in a 15 px frame is drawn as 14 x 14 means of 3 x 3 blocks (the last row and column of
     blocks hold 1 cell each); the colour limits are the full-resolution map's (plots.color_limits' rule)."""
@@ -257,7 +264,7 @@ def test_maps_are_block_means_with_the_full_resolution_colour_limits(dash, monke
 
     monkeypatch.setattr(dashboard, "MAP_WIDTH", 15)
     dash.param.update(eps_scale=1.1, rh_model="pei2009")
-    images = [pane.object for pane in dash.maps().objects]
+    images = [_image(pane.object) for pane in dash.maps().objects]
     blank = dash.results()["landcover_casa"].isin(NON_VEGETATED).values
     for image, name, symmetric in zip(images, ("npp", "rh", "nep"), (False, False, True)):
         full = np.where(blank, np.nan, dash.annual()[name].values.astype(float))  # means in float64
@@ -308,3 +315,115 @@ def test_hidden_tabs_are_computed_only_when_shown(monkeypatch):
     assert len(calls) == 3 * n
     table_values = tabs[1]._pane.objects[1].value
     assert table_values.equals(dash.landcover_table())  # with the knobs in force (eps x 1.1)
+
+
+# --- the region picker, and maps on real geography (issue 15) ----------------------------------------------------
+
+def _finite_rows(path) -> np.ndarray:
+    xy = np.asarray(path.array(), dtype=float)
+    return xy[np.isfinite(xy).all(axis=1)]
+
+
+def _check_picker_totals(dash):
+    """Each region picked: the indicators' NPP, Rh, NEP totals are that district's zonal total
+    (accounting.zonal_totals on the district raster, an independent sum) and the land-cover table adds up to it."""
+    from carbontools.accounting import zonal_totals
+
+    names = [str(n) for n in dash._districts.attrs["names"]]
+    assert dash.param.region.objects == ["all", *names]
+    annual = dash.annual()
+    expected = {k: zonal_totals(annual[k], dash._districts, unit="Gg C", names=names)["total"] for k in ("npp", "rh", "nep")}
+    whole = dash.summary()
+    try:
+        for name in names:
+            dash.region = name
+            s = dash.summary()
+            for k in ("npp", "rh", "nep"):
+                assert s[f"{k}_total"] == pytest.approx(expected[k][name], rel=1e-9, abs=1e-12), (name, k)
+            shown = dash.indicators().objects[0].objects[0]
+            assert shown.value == s["nep_total"] and name in shown.name
+            table = dash.landcover_table()  # rounded to 0.01 per row
+            assert table["NEP (Gg C/yr)"].sum() == pytest.approx(expected["nep"][name], abs=0.005 * len(table) + 1e-9)
+        assert sum(expected["nep"]) == pytest.approx(whole["nep_total"], rel=1e-9)  # the districts tile the scene
+    finally:
+        dash.region = "all"
+    assert dash.summary() == whole
+
+
+def test_region_picker_restricts_the_totals_to_that_districts_zonal_total(dash):
+    _check_picker_totals(dash)
+
+
+def test_the_picked_district_is_highlighted_on_the_maps(dash):
+    """Borders of all districts on the three maps, and the picked one's again, thicker, on its own boundary."""
+    import holoviews as hv
+    import shapely
+
+    from carbontools.apps.dashboard import HIGHLIGHT
+
+    polygons = demo.districts(size=40)
+    name = polygons["name"][2]
+    assert all(len(pane.object) == 2 for pane in dash.maps().objects)  # image and borders: nothing picked
+    dash.region = name
+    try:
+        for pane in dash.maps().objects:
+            image, borders, picked = pane.object.values()
+            assert isinstance(image, hv.Image) and isinstance(picked, hv.Path)
+            assert picked.opts.get().kwargs["color"] == HIGHLIGHT
+            vertices = _finite_rows(picked)
+            boundary = polygons.geometry[2].boundary
+            assert len(vertices) >= 3
+            assert max(boundary.distance(shapely.Point(x, y)) for x, y in vertices) < 1e-6  # metres
+            assert len(_finite_rows(borders)) > len(vertices)
+    finally:
+        dash.region = "all"
+
+
+def _geographic_scene(size: int = 24):
+    """The demo's drivers placed on a latitude/longitude grid (0.0025 degree cells near Guangzhou), with two
+    regions (the west and the east half) as polygons in EPSG:4326."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    ds = demo.delta_city(size=size)
+    step = 0.0025
+    lon = 113.0 + step * (np.arange(size) + 0.5)
+    lat = 23.2 - step * (np.arange(size) + 0.5)
+    ds = ds.drop_vars("spatial_ref").assign_coords(x=lon, y=lat).rio.write_crs("EPSG:4326")
+    ds.attrs.pop("synthetic", None)
+    mid = 113.0 + step * size / 2
+    regions = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[
+        box(113.0, 23.2 - step * size, mid, 23.2), box(mid, 23.2 - step * size, 113.0 + step * size, 23.2)],
+        crs="EPSG:4326")
+    return ds, regions
+
+
+def test_geographic_drivers_are_mapped_on_real_geography_with_the_picker():
+    """Latitude/longitude drivers: the maps are geoviews images in a Lambert conformal conic, they render to
+    Bokeh, the picked region is highlighted, and the picker's totals are the zonal totals."""
+    import cartopy.crs as ccrs
+    import geoviews as gv
+    import holoviews as hv
+
+    drivers, regions = _geographic_scene()
+    dash = Dashboard(drivers, regions=regions)
+    dash.region = "east"
+    try:
+        for pane in dash.maps().objects:
+            image, _, picked = pane.object.values()
+            assert isinstance(image, gv.Image) and isinstance(image.crs, ccrs.PlateCarree)
+            projection = pane.object.opts.get().kwargs["projection"]
+            assert isinstance(projection, ccrs.LambertConformal)
+            fig = hv.render(pane.object, backend="bokeh")
+            assert [type(r.glyph).__name__ for r in fig.renderers] == ["Image", "MultiLine", "MultiLine"]
+            east = regions.to_crs(projection).geometry[1].boundary
+            assert max(east.distance(shapely_point(x, y)) for x, y in _finite_rows(picked)) < 1e-6
+    finally:
+        dash.region = "all"
+    _check_picker_totals(dash)
+
+
+def shapely_point(x, y):
+    import shapely
+
+    return shapely.Point(x, y)

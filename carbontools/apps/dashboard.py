@@ -9,6 +9,9 @@ block means at about the frame's pixels (colour limits from the full-resolution 
 results (:meth:`Dashboard.results`, the pipeline's stages with CASA reused) are computed for the seasonal
 cycle and the downloads only, and hidden tabs are computed when shown.  Slider ranges and defaults come
 from the parameter objects.
+With regions (districts), a region picker restricts the indicators and the land-cover table to one of them
+and highlights its border on the maps; maps of geographic (latitude/longitude) drivers are drawn on real
+geography (:func:`carbontools.plots.geo_map`, a Lambert conformal conic) with the region borders.
 Tabs: maps, totals by land cover and district, the seasonal cycle, sensitivity (a tornado chart and 95 %
 intervals, :mod:`carbontools.apps.dashboard_tabs`), a greening scenario for one district, and the parameters in
 force; downloads of the current results.
@@ -19,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import io as _io
 import json
-import math
 import tempfile
 import threading
 from collections import OrderedDict
@@ -44,7 +46,7 @@ from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
 from ..params import RH_MODELS, Q10Params
 from ..pipeline import (URBAN_SOILS, Prepared, annual_attrs, annual_light_use, annual_sums, assemble, casa_stage,
                         prepare, rh_stage)
-from ..plots import color_limits, map_image
+from ..plots import border_lines, border_path, color_limits, geo_map, map_image, map_projection, screen_map
 from ..units import convert
 from .dashboard_tabs import ScenarioTab, SensitivityTab
 from .explorers import knob_widgets, number_knob, rh_knobs
@@ -66,6 +68,9 @@ SIDEBAR_WIDTH = 340
 TABLE_COLUMNS = ("area (km2)", "NPP (Gg C/yr)", "Rh (Gg C/yr)", "NEP (Gg C/yr)", "NEP (g C/m2/yr)", "share of NEP (%)")
 #: the variables the dashboard shows and downloads
 SHOWN = ["npp", "rh", "nep", "npp_annual", "rh_annual", "nep_annual", "landcover_casa"]
+#: the region picker's entry for the whole region, and the colour of the picked region's border on the maps
+ALL = "all"
+HIGHLIGHT = "#e7298a"
 
 
 def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, area: xr.DataArray) -> dict:
@@ -97,38 +102,16 @@ def regional_summary(npp: xr.DataArray, rh: xr.DataArray, nep: xr.DataArray, are
     }
 
 
-def screen_map(da: xr.DataArray, width: int) -> xr.DataArray:
-    """``da`` on (y, x) coarsened to at most ``width`` columns for drawing: each drawn cell is the mean of the
-    valid cells of its k x k block (k = ceil(nx / width)), blocks cut by the edge averaging the cells they
-    hold.  The coordinates stay regular (the last block's centre may lie past the edge; its blank part is
-    NaN).  A map already at most ``width`` wide is returned as it is.
-    """
-    k = math.ceil(da.sizes["x"] / width)
-    if k <= 1:
-        return da
-    da = da.transpose("y", "x")
-    ny, nx = (math.ceil(n / k) for n in da.shape)
-    padded = np.full((ny * k, nx * k), np.nan)
-    padded[:da.shape[0], :da.shape[1]] = da.values
-    blocks = padded.reshape(ny, k, nx, k)
-    valid = ~np.isnan(blocks)
-    count = valid.sum(axis=(1, 3))
-    total = np.where(valid, blocks, 0.0).sum(axis=(1, 3))
-    means = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
-    centres = {}
-    for dim, n in (("y", ny), ("x", nx)):
-        c = da[dim].values
-        step = float(c[1] - c[0]) if c.size > 1 else 1.0
-        centres[dim] = c[0] + step * (k * np.arange(n) + (k - 1) / 2)
-    return xr.DataArray(means, dims=("y", "x"), coords=centres, name=da.name, attrs=da.attrs)
+def _polygons(regions):
+    import geopandas as gpd
+
+    return regions if isinstance(regions, gpd.GeoDataFrame) else gpd.read_file(regions)
 
 
 def district_zones(regions, like: xr.DataArray | xr.Dataset) -> xr.DataArray:
     """The district polygons (a GeoDataFrame or file with ``name``) as zones on the grid of ``like``; an error if none
     of them covers a cell (polygons elsewhere, or in another CRS than they declare)."""
-    import geopandas as gpd
-
-    regions = regions if isinstance(regions, gpd.GeoDataFrame) else gpd.read_file(regions)
+    regions = _polygons(regions)
     zones = zones_from_polygons(regions, like)
     if not bool(zones.notnull().any()):
         crs = like.rio.crs
@@ -162,6 +145,12 @@ class SharedState:
     classes: xr.DataArray | None = None
     #: the objects the state was built from, held so that their identities (the cache key) stay theirs
     given: tuple = ()
+    #: the region polygons (GeoDataFrame with ``name``) the districts came from, or None
+    regions: object = None
+    #: the projection the maps are drawn in (geographic drivers) or None (projected: map_image in their CRS), and
+    #: the region borders as lines in the maps' coordinates, simplified to half a drawn pixel (computed once)
+    projection: object = None
+    borders: object = None
     results: OrderedDict = dataclasses.field(default_factory=OrderedDict)
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
@@ -190,12 +179,32 @@ def _build_shared(drivers: xr.Dataset | None, regions) -> SharedState:
     casa = casa_stage(prep).compute()  # CASA once; eps_max moves reuse it
     if regions is None and drivers.attrs.get("synthetic"):
         regions = demo.districts(size=drivers.sizes["x"])
+    regions = _polygons(regions) if regions is not None else None
     districts = district_zones(regions, casa["npp"]) if regions is not None else None
+    projection, borders = _map_geometry(casa["npp"], regions)
     npp_per_eps = annual_light_use(casa)  # annual NPP per unit eps_max
     blank = prep.landcover.isin(NON_VEGETATED)
     valid = prep.landcover.notnull()
     classes = prep.landcover.fillna(-1).astype("int64")
-    return SharedState(drivers, prep, casa, cell_area(drivers), districts, npp_per_eps, blank, valid, classes, given)
+    return SharedState(drivers, prep, casa, cell_area(drivers), districts, npp_per_eps, blank, valid, classes, given,
+                       regions=regions, projection=projection, borders=borders)
+
+
+def _map_geometry(like: xr.DataArray, regions):
+    """The maps' projection (geographic drivers: plots.map_projection; projected: None, drawn in their own CRS)
+    and the region borders as lines in the maps' coordinates simplified to half a drawn pixel (or None)."""
+    crs = like.rio.crs
+    geographic = crs is not None and crs.is_geographic
+    projection = map_projection(crs, like.rio.bounds()) if geographic else None
+    if regions is None or crs is None:
+        return projection, None
+    target = projection if geographic else crs
+    if geographic:
+        from ..plots import _cartopy_crs, _projected_box
+        x0, _, x1, _ = _projected_box(like.rio.bounds(), _cartopy_crs(crs), projection)
+    else:
+        x0, x1 = float(like["x"].min()), float(like["x"].max())
+    return projection, border_lines(regions, target, tolerance=0.5 * (x1 - x0) / MAP_WIDTH)
 
 
 def shared_state(drivers: xr.Dataset | None = None, regions=None) -> SharedState:
@@ -228,6 +237,9 @@ class Dashboard(param.Parameterized):
     urban_soils = param.Selector(default="unsealed", objects=list(URBAN_SOILS), label="urban soils (Rh)",
                                  doc="; ".join(f"{k}: {v}" for k, v in URBAN_SOILS.items()))
     year = param.Selector(default=None, objects=[])
+    region = param.Selector(default=ALL, objects=[ALL], label="region",
+                            doc="the indicators and the land-cover table of the whole region or of one district; "
+                                "its border is highlighted on the maps")
 
     def __init__(self, drivers: xr.Dataset | None = None, regions=None, **params):
         super().__init__(**params)
@@ -240,6 +252,8 @@ class Dashboard(param.Parameterized):
         self.area = self._shared.area
         self._districts = self._shared.districts
         self._class_names = casa_class_names()
+        if self._districts is not None:
+            self.param.region.objects = [ALL, *(str(n) for n in self._districts.attrs["names"])]
         years = sorted({int(y) for y in self._npp["time"].dt.year.values})
         self.param.year.objects = years
         self.year = years[-1]
@@ -302,9 +316,20 @@ class Dashboard(param.Parameterized):
 
         return self._shared.result(key, compute)
 
+    def in_region(self) -> xr.DataArray | None:
+        """The cells of the picked region (True inside), or None for the whole region."""
+        if self.region == ALL or self._districts is None:
+            return None
+        names = [str(n) for n in self._districts.attrs["names"]]
+        code = self._districts.attrs["flag_values"][names.index(self.region)]
+        return self._districts == code
+
     def summary(self) -> dict:
+        """The indicators' totals (:func:`regional_summary`) of the whole region or of the picked one."""
         a = self.annual()
-        return regional_summary(a["npp"], a["rh"], a["nep"], self.area)
+        inside = self.in_region()
+        nep = a["nep"] if inside is None else a["nep"].where(inside)
+        return regional_summary(a["npp"], a["rh"], nep, self.area)
 
     def table(self, zones: xr.DataArray, names) -> pd.DataFrame:
         """NPP, Rh, NEP totals (Gg C/yr), area, mean NEP and share of the regional NEP per zone."""
@@ -321,7 +346,10 @@ class Dashboard(param.Parameterized):
         }).round(2)
 
     def landcover_table(self) -> pd.DataFrame:
-        return self.table(self._landcover, self._class_names).rename_axis("land cover (CASA class)")
+        """The totals by land cover of the whole region or of the picked one."""
+        inside = self.in_region()
+        classes = self._landcover if inside is None else self._landcover.where(inside)
+        return self.table(classes, self._class_names).rename_axis("land cover (CASA class)")
 
     def district_table(self) -> pd.DataFrame | None:
         if self._districts is None:
@@ -356,7 +384,7 @@ class Dashboard(param.Parameterized):
             return _io.BytesIO(path.read_bytes())
 
     def csv_text(self) -> _io.StringIO:
-        tables = [self.landcover_table().assign(kind="land cover")]
+        tables = [self.landcover_table().assign(kind="land cover" if self.region == ALL else f"land cover in {self.region}")]
         districts = self.district_table()
         if districts is not None:
             tables.append(districts.assign(kind="district"))
@@ -373,10 +401,24 @@ class Dashboard(param.Parameterized):
         # colour bars below the maps: three maps side by side fit beside the sidebar from 1024 px up.  The colour
         # limits are those of the full-resolution map; the image drawn has about the frame's pixels (block means)
         clim = color_limits(da, symmetric=symmetric)
-        return map_image(screen_map(da, MAP_WIDTH), title, cmap, clim, frame_width=MAP_WIDTH, clabel=clabel,
-                         toolbar="above", xaxis=None, yaxis=None).opts(colorbar_position="bottom")
+        shared = self._shared
+        highlight = None if self.region == ALL else self.region
+        if shared.projection is not None:  # latitude/longitude drivers: on real geography
+            return geo_map(da.rio.write_crs(self.drivers.rio.crs), shared.borders, title, cmap, clim, clabel=clabel,
+                           projection=shared.projection, frame_width=MAP_WIDTH, highlight=highlight,
+                           toolbar="above", colorbar_position="bottom")
+        image = map_image(screen_map(da, MAP_WIDTH), title, cmap, clim, frame_width=MAP_WIDTH, clabel=clabel,
+                          toolbar="above", xaxis=None, yaxis=None).opts(colorbar_position="bottom")
+        if shared.borders is None:
+            return image
+        lines = shared.borders
+        layers = image * border_path(lines).opts(color="black", line_width=1)
+        if highlight is not None:
+            layers = layers * border_path(lines[lines["name"].astype(str) == highlight]).opts(
+                color=HIGHLIGHT, line_width=3)
+        return layers
 
-    @param.depends(*KNOBS, "year")
+    @param.depends(*KNOBS, "year", "region")
     def maps(self):
         # water and permanent ice are 0 by definition: leave them blank on the maps (not in the totals)
         a = self.annual().where(~self._shared.blank)
@@ -386,14 +428,15 @@ class Dashboard(param.Parameterized):
             self._map(a["nep"], f"NEP {self.year}", "RdYlGn", symmetric=True, clabel="g C m-2 yr-1 (green = sink)"),
         )
 
-    @param.depends(*KNOBS, "year")
+    @param.depends(*KNOBS, "year", "region")
     def indicators(self):
         s = self.summary()
         fmt = "{value:,.1f}"
         small = dict(font_size="16pt", title_size="10pt")
         rest = 100.0 - s["sink_area_pct"] - s["source_area_pct"]
         return pn.Column(pn.FlexBox(
-            pn.indicators.Number(label="Regional NEP (Gg C/yr)", value=s["nep_total"], format=fmt, font_size="24pt",
+            pn.indicators.Number(label="Regional NEP (Gg C/yr)" if self.region == ALL else f"NEP of {self.region} (Gg C/yr)",
+                                 value=s["nep_total"], format=fmt, font_size="24pt",
                                  title_size="11pt", colors=[(0, "#b2182b"), (1e12, "#1a9850")],
                                  css_classes=["nep-total"]),
             pn.indicators.Number(label="NPP (Gg C/yr)", value=s["npp_total"], format=fmt, **small),
@@ -402,11 +445,12 @@ class Dashboard(param.Parameterized):
             pn.indicators.Number(label="Sources (Gg C/yr)", value=s["source_total"], format=fmt, **small),
             pn.indicators.Number(label="Sink area (%)", value=s["sink_area_pct"], format="{value:.1f}", **small),
             pn.indicators.Number(label="Source area (%)", value=s["source_area_pct"], format="{value:.1f}", **small),
-        ), pn.pane.Markdown(f"Sink and source areas are shares of the mapped area in {self.year}; the other "
+        ), pn.pane.Markdown(("" if self.region == ALL else f"**{self.region}** only (the region picker). ")
+                            + f"Sink and source areas are shares of the mapped area in {self.year}; the other "
                             f"{rest:.1f} % is water and permanent ice (NEP = 0 there by definition) or pixels "
                             "with NEP exactly 0.", styles={"font-size": "9pt"}, margin=(0, 10)))
 
-    @param.depends(*KNOBS, "year")
+    @param.depends(*KNOBS, "year", "region")
     def tables(self):
         # columns fitted to the width with their headers wrapped: nothing is cut from 1024 px up
         table = dict(disabled=True, layout="fit_columns", sizing_mode="stretch_width",
@@ -414,7 +458,8 @@ class Dashboard(param.Parameterized):
                      formatters={c: {"type": "money", "thousand": ",", "precision": 0 if c.startswith("area") else 1}
                                  for c in TABLE_COLUMNS}, text_align={c: "right" for c in TABLE_COLUMNS})
         classes, districts = self.landcover_table(), self.district_table()
-        items = [pn.pane.Markdown(f"### By land cover, {self.year}"),
+        where = "" if self.region == ALL else f" in {self.region}"
+        items = [pn.pane.Markdown(f"### By land cover{where}, {self.year}"),
                  pn.widgets.Tabulator(classes, widths={classes.index.name: 200}, **table)]
         if districts is not None:
             items += [pn.pane.Markdown(f"### By district, {self.year}"),
@@ -442,7 +487,9 @@ class Dashboard(param.Parameterized):
         knobs = dict(sliders=("eps_scale", "q10", "rh_ref"), explain=True, width=None)
         reset = pn.widgets.Button(label="Reset to defaults", color="light", sizing_mode="stretch_width")
         reset.on_click(self.reset)
-        return pn.Column(knob_widgets(self, ["eps_scale", "rh_model", "q10", "rh_ref"], **knobs),
+        picker = ([pn.widgets.Select.from_param(self.param.region, sizing_mode="stretch_width")]
+                  if self._districts is not None else [])
+        return pn.Column(*picker, knob_widgets(self, ["eps_scale", "rh_model", "q10", "rh_ref"], **knobs),
                          pn.pane.Markdown(self._knob_note, sizing_mode="stretch_width"),
                          knob_widgets(self, ["urban_soils", "year"], **knobs), reset, sizing_mode="stretch_width")
 
@@ -487,7 +534,7 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
     dash.sensitivity, dash.scenario = SensitivityTab(dash), ScenarioTab(dash)
     indicators = pn.panel(dash.indicators)  # first: its watchers run before the maps'
     tabs = pn.Tabs(dynamic=True)
-    knobs, with_year = [dash.param[k] for k in KNOBS], [dash.param[k] for k in (*KNOBS, "year")]
+    knobs, with_year = [dash.param[k] for k in KNOBS], [dash.param[k] for k in (*KNOBS, "year", "region")]
     tabs.extend([("Maps", dash.maps),
                  ("Land cover & districts", _while_shown(tabs, 1, dash.tables, with_year)),
                  ("Seasonal cycle", _while_shown(tabs, 2, dash.seasonal_plot, knobs)),
