@@ -1,4 +1,4 @@
-"""The case-study notebooks run and print their comparison tables (published vs here; the break-even table).
+"""The case-study notebooks (12-15) run and print their comparison tables (published vs here; the break-even table).
 
 nbval (``make test``) runs every notebook but checks no output: the notebooks are stored without outputs.
 Here each case study is executed with nbclient and the table it prints is read back and checked: every
@@ -7,6 +7,7 @@ column agrees with the columns it is derived from.
 """
 
 import math
+import re
 from pathlib import Path
 
 import nbformat
@@ -74,3 +75,48 @@ def test_notebook_15_prints_its_break_even_table():
     # more management never shortens the break-even
     for park in ("lawn-dominated", "tree-dominated", "mixed", "wetland park"):
         assert float(table[f"{park} x3"][2]) >= float(table[f"{park} x1"][2])
+
+
+PRD_CITIES = {"Guangzhou", "Shenzhen", "Zhuhai", "Foshan", "Huizhou", "Dongguan", "Zhongshan", "Jiangmen", "Zhaoqing"}
+
+
+def _row(lines: list[str], label: str) -> str:
+    """The rest of the printed line that starts with ``label``."""
+    found = [line[len(label):] for line in lines if line.startswith(label)]
+    assert len(found) == 1, f"no single row {label!r} in {lines}"
+    return found[0]
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"[-+]?\d+(?:\.\d+)?", text)]
+
+
+def test_notebook_12_prints_published_beside_here():
+    lines = printed("12_pearl_river_delta.ipynb", "published (Wang & Liu 2025)")
+    # the study's figures as issue 15 quotes them (Wang & Liu 2025, Carbon Footprints 4:28), then ours
+    rng = _numbers(_row(lines, "annual NEP range"))
+    assert rng[:2] == [-40, 638]
+    lo, hi, p1, p99 = rng[2:6]                       # "min to max (min-max); p1 to p99 (1st-99th percentile)"
+    assert lo <= p1 <= p99 <= hi
+    forest = _numbers(_row(lines, "share of net uptake from forests"))
+    assert forest[0] == 55.1
+    assert forest[1] <= forest[2]                    # IGBP forests 1-5, then with woody savannas (8) added
+    sources = _row(lines, "net-source cities")
+    assert sources.split()[:2] == ["Dongguan,", "Zhongshan"]
+    here = re.search(r"unsealed: (.*); climate: (.*?)\s*$", sources)
+    for group in here.groups():
+        named = {c.strip() for c in group.split(",")} - {"none"}
+        assert named <= PRD_CITIES
+    r2 = _numbers(_row(lines, "validation against a MOD17-like reference, R2"))
+    assert r2[0] == 0.79 and 0.0 <= r2[1] <= 1.0
+
+
+def test_notebook_13_prints_published_beside_here():
+    lines = printed("13_hangzhou.ipynb", "published (Fan & Wei 2022)")
+    offset = _numbers(_row(lines, "share of emissions offset by sequestration"))
+    published, here, level, low, high, emissions = offset[:6]   # "9.87 % | x % (95 %: low to high %) of E Tg C/yr"
+    assert published == 9.87 and level == 95 and emissions > 0
+    assert low <= here <= high
+    soil = _numbers(_row(lines, "soil pool"))
+    assert 0 < soil[0] < 100 and 0 <= soil[1] <= soil[2] == 13   # soil share; districts that change rank, of 13
+    assert "small green spaces change quantity and pattern" in _row(lines, "small green spaces (class fractions)")
