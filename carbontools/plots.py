@@ -187,8 +187,9 @@ def _cartopy_crs(crs, bounds=None):
     """A cartopy CRS for a pyproj-readable ``crs``: a plate carree on the CRS's own ellipsoid for latitude /
     longitude, the projection itself for a projected CRS.
 
-    cartopy takes a projection's limits from its EPSG area of use; a CRS without one (a WKT that lost its EPSG
-    code) gets ``bounds`` (left, bottom, right, top in its units) widened by their own size on every side.
+    cartopy takes a projection's limits from its EPSG area of use, and geoviews clips the map to them; with
+    ``bounds`` (left, bottom, right, top in the CRS's units) the limits are widened to hold those bounds widened
+    by their own size on every side (a CRS without an area of use, e.g. a WKT that lost its EPSG code, needs them).
     """
     import cartopy.crs as ccrs
     import pyproj
@@ -201,12 +202,16 @@ def _cartopy_crs(crs, bounds=None):
     if crs.is_projected:
         code = crs.to_epsg()
         projection = ccrs.Projection(pyproj.CRS.from_epsg(code) if code else crs)
-        if projection.bounds is None:
-            if bounds is None:
-                raise ValueError(f"the projection {crs.name} has no area of use; give the map's bounds")
+        if projection.bounds is None and bounds is None:
+            raise ValueError(f"the projection {crs.name} has no area of use; give the map's bounds")
+        if bounds is not None:
+            # geoviews clips what it draws to the projection's limits: a scene that reaches beyond its UTM zone's
+            # area of use (the Pearl River Delta's east lies in zone 50 on a zone-49 grid) lost that part
             left, bottom, right, top = (float(b) for b in bounds)
             w, h = right - left, top - bottom
-            projection.bounds = (left - w, right + w, bottom - h, top + h)
+            wide = (left - w, right + w, bottom - h, top + h)
+            x0, x1, y0, y1 = projection.bounds or wide
+            projection.bounds = (min(x0, wide[0]), max(x1, wide[1]), min(y0, wide[2]), max(y1, wide[3]))
         return projection
     raise ValueError(f"cannot draw a map in the CRS {crs.to_string()}: it is neither latitude/longitude nor a "
                      "map projection; give the data a geographic or projected CRS (da.rio.write_crs(...))")

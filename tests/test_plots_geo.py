@@ -159,6 +159,19 @@ def test_a_projected_scene_is_drawn_in_its_own_crs_at_screen_pixels():
     assert highlighted.glyph.line_width == 3 * borders.glyph.line_width
 
 
+def test_a_scene_beyond_its_utm_zone_keeps_its_whole_extent():
+    """EPSG:32649's area of use ends at 114 E (easting about 834 km at the equator); a 49N grid that reaches east
+    of it (the Pearl River Delta's Huizhou) must still be drawn whole: geoviews clips the view to the projection's
+    limits, which cut the map at 834 km before the limits were widened to the data."""
+    x = 700_000.0 + 1000.0 * (np.arange(300) + 0.5)          # 700-1000 km easting
+    y = 2_700_000.0 - 1000.0 * (np.arange(200) + 0.5)
+    da = xr.DataArray(np.random.default_rng(2).random((200, 300)), dims=("y", "x"), coords={"y": y, "x": x},
+                      name="nep").rio.write_crs("EPSG:32649")
+    fig = render(plots.geo_map(da, frame_width=300))
+    assert fig.x_range.start == pytest.approx(700_000.0) and fig.x_range.end == pytest.approx(1_000_000.0)
+    assert fig.y_range.start == pytest.approx(2_500_000.0) and fig.y_range.end == pytest.approx(2_700_000.0)
+
+
 def test_labels_name_each_region_inside_it():
     da = lonlat_grid()
     regions = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[box(106, 19, 112, 27), box(112, 19, 119, 27)],
