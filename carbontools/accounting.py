@@ -31,7 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from . import units
-from .grid import cell_area, check_same_grid, coverage, on_grid_of, time_step
+from .grid import _edges, cell_area, check_same_grid, coverage, on_grid_of, time_step
 from .landcover import reporting_classes
 from .units import area_total_factor
 
@@ -325,7 +325,7 @@ class RegionZones:
         self.y = np.asarray(like["y"].values, dtype=float)
         self.crs = like.rio.crs
         self.fractional = _geographic(like)
-        self.xe, self.ye = _cell_edges(self.x), _cell_edges(self.y)
+        self.xe, self.ye = _edges(self.x), _edges(self.y)  # cell edges (a regular grid)
         self.name_column = name_column
         x0, x1 = sorted((self.xe[0], self.xe[-1]))
         y0, y1 = sorted((self.ye[0], self.ye[-1]))
@@ -439,14 +439,6 @@ def _sample_points(coord: np.ndarray, n: int) -> np.ndarray:
     """``n`` evenly spaced points inside each cell of a regular coordinate, as mask_3D_frac_approx places them."""
     step = coord[1] - coord[0]
     return np.linspace(coord[0] - step / 2 + step / (2 * n), coord[-1] + step / 2 - step / (2 * n), coord.size * n)
-
-
-def _cell_edges(coord: np.ndarray) -> np.ndarray:
-    """Cell edges of a 1-D coordinate (midpoints; the ends half a step out)."""
-    if coord.size < 2:
-        raise ValueError("a grid needs at least 2 cells along each axis to place region polygons on it")
-    mid = (coord[1:] + coord[:-1]) / 2
-    return np.concatenate([[coord[0] - (mid[0] - coord[0])], mid, [coord[-1] + (coord[-1] - mid[-1])]])
 
 
 def region_zones(regions, like: xr.DataArray | xr.Dataset, name_column: str = "name"):
@@ -787,8 +779,6 @@ def _tables_dense(prepared: dict, specs: list, levels: list) -> dict:
 
 def _tables_by_blocks(prepared: dict, specs: list, levels: list) -> dict:
     """(mass, valid area, area, pixels, excluded) of each field from grouped sums block by block."""
-    from .grid import _edges
-
     first = next(iter(prepared.values()))[0]
     cell_area(first.isel(y=slice(0, 2), x=slice(0, 2)))  # the CRS and units checked before any block
     for dim in ("y", "x"):

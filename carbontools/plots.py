@@ -37,7 +37,7 @@ def _hvplot_accessors() -> None:
         import hvplot.pandas  # noqa: F401
 
 __all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "screen_map", "map_projection",
-           "border_lines", "border_path", "geo_map", "bar_plot", "seasonal_plot",
+           "border_lines", "border_path", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
@@ -322,6 +322,29 @@ def border_path(lines):
     return hv.Path([np.concatenate(pieces) if pieces else np.empty((0, 2))], kdims=["x", "y"])
 
 
+def with_borders(image, lines, highlight: str | list[str] | None = None, name_column: str = "name",
+                 color: str = "black", width: float = 1.0, highlight_color: str = "#e7298a"):
+    """``image`` with the border ``lines`` (:func:`border_lines`, in the image's coordinates) drawn on top, and the
+    outlines of the ``highlight`` name(s) of ``name_column`` drawn again, thicker, in ``highlight_color``.
+
+    The borders are plain HoloViews paths already in the plot's coordinates (geoviews' own path projection,
+    cartopy's project_geometry, dropped parts of multi-part borders) and do not widen the plot's ranges.
+    """
+    layers = image * border_path(lines).opts(color=color, line_width=width, apply_ranges=False)
+    if highlight is None:
+        return layers
+    wanted = [str(h) for h in ([highlight] if isinstance(highlight, str) else highlight)]
+    if name_column not in lines.columns:
+        raise ValueError(f"highlight needs the borders' names, but they have no column {name_column!r} "
+                         f"(columns: {list(lines.columns)}); pass name_column=")
+    names = lines[name_column].astype(str)
+    missing = sorted(set(wanted) - set(names))
+    if missing:
+        raise ValueError(f"highlight: no border is named {missing}; the names are {sorted(set(names))}")
+    return layers * border_path(lines[names.isin(wanted)]).opts(color=highlight_color, line_width=3 * width,
+                                                              apply_ranges=False)
+
+
 def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridis",
             clim: tuple[float, float] | None = None, *, symmetric: bool = False, clabel: str | None = None,
             projection=None, frame_width: int = 300, highlight: str | list[str] | None = None,
@@ -379,21 +402,7 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
     layers = gv.Image(shown.transpose("y", "x"), kdims=["x", "y"], vdims=[name], crs=source).opts(**image_opts)
     if borders is not None:
         lines = border_lines(borders, proj, tolerance=0.5 * (x1 - x0) / frame_width)
-        # plain HoloViews paths in the projection's coordinates: geoviews' own path projection (cartopy's
-        # project_geometry) dropped parts of multi-part borders, and these are projected already
-        layers = layers * border_path(lines).opts(color=border_color, line_width=border_width, apply_ranges=False)
-        if highlight is not None:
-            wanted = [highlight] if isinstance(highlight, str) else list(highlight)
-            if name_column not in lines.columns:
-                raise ValueError(f"highlight needs the borders' names, but they have no column {name_column!r} "
-                                 f"(columns: {list(lines.columns)}); pass name_column=")
-            missing = sorted(set(map(str, wanted)) - set(lines[name_column].astype(str)))
-            if missing:
-                raise ValueError(f"highlight: no border is named {missing}; the names are "
-                                 f"{sorted(set(lines[name_column].astype(str)))}")
-            chosen = lines[lines[name_column].astype(str).isin(list(map(str, wanted)))]
-            layers = layers * border_path(chosen).opts(color=highlight_color, line_width=3 * border_width,
-                                                 apply_ranges=False)
+        layers = with_borders(layers, lines, highlight, name_column, border_color, border_width, highlight_color)
         if labels:
             if name_column not in lines.columns:
                 raise ValueError(f"labels=True needs the borders' names in a column {name_column!r} (columns: "

@@ -46,7 +46,7 @@ from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
 from ..params import RH_MODELS, Q10Params
 from ..pipeline import (URBAN_SOILS, Prepared, annual_attrs, annual_light_use, annual_sums, assemble, casa_stage,
                         prepare, rh_stage)
-from ..plots import border_lines, border_path, color_limits, geo_map, map_image, map_projection, screen_map
+from ..plots import border_lines, color_limits, geo_map, map_image, map_projection, screen_map, with_borders
 from ..units import convert
 from .dashboard_tabs import ScenarioTab, SensitivityTab
 from .explorers import knob_widgets, number_knob, rh_knobs
@@ -411,12 +411,7 @@ class Dashboard(param.Parameterized):
                           toolbar="above", xaxis=None, yaxis=None).opts(colorbar_position="bottom")
         if shared.borders is None:
             return image
-        lines = shared.borders
-        layers = image * border_path(lines).opts(color="black", line_width=1)
-        if highlight is not None:
-            layers = layers * border_path(lines[lines["name"].astype(str) == highlight]).opts(
-                color=HIGHLIGHT, line_width=3)
-        return layers
+        return with_borders(image, shared.borders, highlight, highlight_color=HIGHLIGHT)
 
     @param.depends(*KNOBS, "year", "region")
     def maps(self):
