@@ -1,5 +1,6 @@
 """What the tests that serve apps share: a free port, waiting for a server, Debian's chromium and its flags."""
 
+import re
 import shutil
 import socket
 import time
@@ -74,3 +75,20 @@ def open_app(browser, url: str, viewport=(1400, 900)):
         last = plots
         time.sleep(0.5)
     return page
+
+
+#: asyncio's report of a websocket write that lost the race with a browser closing its page: the client went away
+#: while the server was still sending an update (tornado raises WebSocketClosedError from StreamClosedError).
+#: It says nothing about the app, and it happens at teardown when a test closes its browser.
+_CLIENT_GONE = re.compile(
+    r"^[^\n]*Task exception was never retrieved\n"
+    r"future: <Task finished[^\n]*exception=WebSocketClosedError\(\)>\n"
+    r".*?^tornado\.websocket\.WebSocketClosedError$\n?",
+    re.MULTILINE | re.DOTALL)
+
+
+def server_log_problems(out: str, words=("Traceback",)) -> str:
+    """The server's log ``out`` without the benign client-disconnect reports, if any of ``words`` is left in it
+    (else the empty string); a test asserts this is empty, so that any other traceback fails it."""
+    rest = _CLIENT_GONE.sub("", out)
+    return rest if any(w in rest for w in words) else ""

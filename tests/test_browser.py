@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .serving import ARGS, CHROMIUM, free_port, wait_for
+from .serving import ARGS, CHROMIUM, free_port, server_log_problems, wait_for
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -31,7 +31,7 @@ def served():
     yield url
     proc.terminate()
     out, _ = proc.communicate(timeout=20)
-    assert "Traceback" not in out, out
+    assert not server_log_problems(out), out
 
 
 @pytest.fixture(scope="module")

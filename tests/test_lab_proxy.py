@@ -14,7 +14,7 @@ import pytest
 
 from carbontools.apps import proxy
 
-from .serving import ARGS, CHROMIUM, free_port, wait_for
+from .serving import ARGS, CHROMIUM, free_port, server_log_problems, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,7 @@ def lab(tmp_path_factory):
     yield base
     proc.terminate()
     out, _ = proc.communicate(timeout=30)
-    assert "Traceback" not in out, out[-3000:]
+    assert not server_log_problems(out), out[-3000:]
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .serving import ARGS, CHROMIUM, PLOTS_JS, free_port, open_app
+from .serving import ARGS, CHROMIUM, PLOTS_JS, free_port, open_app, server_log_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -52,7 +52,7 @@ def server():
     yield {"base": base}
     proc.terminate()
     out, _ = proc.communicate(timeout=30)
-    assert "Traceback" not in out and "ERROR" not in out, out[-3000:]
+    assert not server_log_problems(out, words=("Traceback", "ERROR")), out[-3000:]
 
 
 @pytest.fixture(scope="module")
