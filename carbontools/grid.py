@@ -237,7 +237,7 @@ def check_overlap(source, target, name: str = "source") -> None:
 
 def regrid(da: xr.DataArray, target: xr.DataArray | xr.Dataset, kind: str = "continuous",
            name: str | None = None) -> xr.DataArray:
-    """Put ``da`` on the grid of ``target`` (rioxarray ``reproject_match``).
+    """Put ``da`` on the grid of ``target`` (GDAL's warper in fixed tiles, lazily for dask input: :func:`_warp`).
 
     ``kind='continuous'``: bilinear interpolation; ``'categorical'``: the mode of the source pixels
     (classes are never averaged); ``'average'``: area-weighted mean of the source pixels (for
@@ -258,12 +258,48 @@ def regrid(da: xr.DataArray, target: xr.DataArray | xr.Dataset, kind: str = "con
     attrs = dict(da.attrs)
     if kind != "categorical" and not np.issubdtype(da.dtype, np.floating):
         da = da.astype("float32")
-    if np.issubdtype(da.dtype, np.floating):
-        da = da.rio.write_nodata(np.nan, encoded=False)
-    out = da.rio.reproject_match(target, resampling=methods[kind])
-    out = out.assign_coords(x=target["x"], y=target["y"])
+    out = _warp(da, target, methods[kind])
     out.attrs = attrs
     return out
+
+
+#: The size (pixels) of the destination tiles every warp works in.  GDAL's warper approximates the
+#: transformation across the block it is given, so its result depends a little on the block's size: a 0.1 deg
+#: field warped bilinearly to 250 m UTM lands up to 0.06 source pixel off exact bilinear interpolation when the
+#: 800 x 1000 map is warped at once, 0.016 px in 512-pixel tiles
+#: (``tests/test_grid.py::test_regrid_lazy_equals_eager_and_is_near_exact_bilinear``).  One fixed tile size for
+#: numpy and dask input alike makes a lazy regrid give the same numbers as an eager one.
+WARP_TILE = 512
+
+
+def _warp(da: xr.DataArray, target, resampling) -> xr.DataArray:
+    """``da`` warped (GDAL, through odc-geo's tiled ``xr_reproject``) onto the grid of ``target`` in tiles of
+    :data:`WARP_TILE` pixels: lazy (dask, one task per tile and time step, reading only the source blocks the
+    tile overlaps) if ``da`` is, computed otherwise.  Floats are NaN outside the source or where it is NaN;
+    integer classes get the source's nodata, else their type's usual nodata (255 for uint8, as rioxarray)."""
+    import odc.geo.xr  # noqa: F401  (registers the .odc accessor)
+    from odc.geo.xr import xr_reproject
+
+    lazy = da.chunks is not None
+    if np.issubdtype(da.dtype, np.floating):
+        nodata = np.nan
+    else:
+        nodata = da.rio.nodata if da.rio.nodata is not None else (
+            np.iinfo(da.dtype).max if np.issubdtype(da.dtype, np.unsignedinteger) else np.iinfo(da.dtype).min)
+    src = da.rio.write_crs(_crs(da)).rio.write_nodata(nodata, encoded=False)
+    if not lazy:  # one block per time step (or other leading index), the whole map in each
+        src = src.chunk({d: (1 if d not in ("y", "x") else -1) for d in src.dims})
+    geobox = target.rio.write_crs(_crs(target)).odc.geobox
+    out = xr_reproject(src, geobox, resampling=resampling, chunks=(WARP_TILE, WARP_TILE), dst_nodata=nodata)
+    ydim, xdim = out.odc.spatial_dims  # odc-geo names them latitude/longitude on a geographic grid
+    out = out.drop_vars(["spatial_ref", ydim, xdim], errors="ignore").rename({ydim: "y", xdim: "x"})
+    out = out.assign_coords(x=target["x"].values, y=target["y"].values)
+    if "spatial_ref" in target.coords:  # the target's own grid mapping (CRS and GeoTransform), as it is
+        out = out.assign_coords(spatial_ref=target["spatial_ref"])
+    else:
+        out = out.rio.write_crs(_crs(target)).rio.write_transform(target.rio.transform())
+    out = out.rio.write_nodata(nodata, encoded=False).rename(da.name)
+    return out if lazy else out.compute()
 
 
 def class_fractions(landcover: xr.DataArray, target: xr.DataArray | xr.Dataset | None = None,
@@ -436,9 +472,7 @@ def regrid_conservative(da: xr.DataArray, target: xr.DataArray | xr.Dataset, nam
         from rasterio.enums import Resampling
 
         def apply(field):
-            field = field.rio.write_crs(src_crs).rio.write_nodata(np.nan, encoded=False)
-            out = field.rio.reproject_match(target, resampling=Resampling.average)
-            return out.assign_coords(x=target["x"].values, y=target["y"].values).fillna(0.0)
+            return _warp(field.rio.write_crs(src_crs), target, Resampling.average).fillna(0.0)
 
         mass, covered = apply(weighted), apply(cov)
     mass = mass.drop_vars("spatial_ref", errors="ignore")

@@ -78,7 +78,8 @@ def _as_dataset(drivers) -> xr.Dataset:
     for name, da in arrays.items():
         dims = tuple(d for d in ("time", "y", "x") if d in da.dims and d in arrays[first].dims)
         check_same_grid(arrays[first], da, names=(f"drivers {first!r}", repr(name)), dims=dims,
-                        fix="put every driver on one grid first (e.g. b.rio.reproject_match(a), or b.interp_like(a))")
+                        fix="put every driver on one grid first: carbontools.grid.regrid(b, a) "
+                            "(kind='categorical' for classes)")
         arrays[name] = da.assign_coords({d: arrays[first][d] for d in dims})
     return xr.Dataset(arrays)
 

@@ -242,3 +242,28 @@ def test_a_chunked_load_equals_the_eager_load_and_no_task_holds_more_than_a_chun
     one_chunk = eager.sizes["time"] * 4 * 4
     assert len(seen) > 20 and max(seen) <= one_chunk < eager["ndvi"].size
     xr.testing.assert_identical(loaded, eager)
+
+
+def test_a_chunked_load_warps_a_coarser_climate_file_lazily(tmp_path):
+    """ERA5-Land at 0.1 deg beside 0.05 deg NDVI (the usual case: climate coarser than the grid): the chunked load
+    keeps the warped climate lazy (before issue 14's last step it was read whole by rioxarray's reproject_match)
+    and gives the eager load's numbers; the warped temperature stays between the file's extremes."""
+    from .test_io_config import era5_like
+
+    folder = write_driver_files(tmp_path / "data")
+    fine = era5_like()
+    coarse = fine.isel(latitude=slice(0, None, 2), longitude=slice(0, None, 2)).assign_coords(
+        latitude=np.round(np.arange(23.0 - 0.05, 22.5, -0.1), 4), longitude=np.round(np.arange(113.05, 113.5, 0.1), 4))
+    coarse.to_netcdf(folder / "era5.nc")  # over the 0.05 deg one: 5 x 5 cells of 0.1 deg on the same box
+    path = write_config(folder, loader_config(grid="ndvi"))
+    eager = io.load_drivers(path)
+    lazy = io.load_drivers(path, chunks={"time": -1, "y": 4, "x": 4})
+    assert eager.sizes == {"time": 12, "y": 10, "x": 10}
+    for name in ("tmean", "precip", "srad"):  # dask graphs of tasks, holding no block already read and warped
+        graph = dict(lazy[name].data.__dask_graph__())
+        held = [getattr(v, "value", v) for v in graph.values()]
+        assert not any(isinstance(v, np.ndarray) and v.ndim >= 2 and min(v.shape[-2:]) > 1 for v in held), name
+    xr.testing.assert_identical(lazy.compute(), eager)
+    t2m = coarse["t2m"] - 273.15
+    low, high = float(t2m.min()) - 1e-4, float(t2m.max()) + 1e-4
+    assert low <= float(eager["tmean"].min()) <= float(eager["tmean"].max()) <= high

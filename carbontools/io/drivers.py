@@ -128,8 +128,9 @@ def load_drivers(config, chunks: dict | None = None) -> xr.Dataset:
 
 
 def _on_grid(da: xr.DataArray, target: xr.DataArray, kind: str, name: str) -> xr.DataArray:
-    """``regrid`` for lazy drivers: a driver already on the target grid keeps its chunks (rioxarray's
-    reproject_match would read it whole); one on another grid is regridded (read whole: a known limit)."""
+    """``regrid`` for lazy drivers: a driver already on the target grid keeps its chunks untouched; one on another
+    grid is warped lazily, tile by tile (:func:`carbontools.grid.regrid`), each tile reading only the source blocks
+    it overlaps."""
     try:
         check_same_grid(da, target, names=(name, "grid"))
         same = da.sizes["y"] == target.sizes["y"] and da.sizes["x"] == target.sizes["x"]
