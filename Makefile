@@ -57,6 +57,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_national.py --size 3750 5000
 	$(BIN)/python benchmarks/bench_china_admin.py
+	$(BIN)/python benchmarks/bench_regrid.py --size 3750 5000
 	$(BIN)/python benchmarks/bench_demo_places.py
 	$(BIN)/python benchmarks/bench_zonal.py --new 16 4 --old 4096 1024
 	$(BIN)/python benchmarks/bench_geo_map.py
