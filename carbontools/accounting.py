@@ -32,7 +32,7 @@ import xarray as xr
 
 from . import units
 from .grid import _edges, cell_area, check_same_grid, coverage, on_grid_of, time_step
-from .landcover import reporting_classes
+from .landcover import present_codes, reporting_classes
 from .units import area_total_factor
 
 __all__ = ["zonal_totals", "zonal_tables", "region_zones", "RegionZones", "zones_from_polygons", "zone_weights", "annual_totals", "seasonal_cycle",
@@ -484,10 +484,7 @@ class _ClassGroups:
 def _present_codes(zones: xr.DataArray) -> xr.DataArray:
     """A small array of the distinct codes of a (dask-backed) class map, with its attrs and encoding, so that
     :func:`carbontools.landcover.reporting_classes` reads the map's codes and nodata without loading it."""
-    import dask.array as dsa
-
-    found = dsa.unique(zones.data).compute() if hasattr(zones.data, "dask") else np.unique(zones.values)  # per block
-    found = found[np.isfinite(found.astype(float))] if found.dtype.kind == "f" else found
+    found = present_codes(zones)  # block by block for a dask map
     probe = xr.DataArray(found.astype(zones.dtype), dims="code", attrs=dict(zones.attrs), name=zones.name)
     probe.encoding = dict(zones.encoding)
     return probe

@@ -168,8 +168,17 @@ def to_casa(landcover: xr.DataArray, scheme: str | None = None, table=None, name
 
 
 def present_codes(codes: xr.DataArray) -> np.ndarray:
-    """The distinct finite codes of a class map (counting, not sorting, for integer maps)."""
-    values = np.asarray(codes.data.compute() if hasattr(codes.data, "compute") else codes.data).ravel()
+    """The distinct finite codes of a class map (counting, not sorting, for integer maps); a dask map is read
+    block by block (each task holds one block and returns its few codes), never whole."""
+    if hasattr(codes.data, "dask"):
+        import dask.array as dsa
+
+        return _codes_in(dsa.unique(codes.data).compute())  # dask's unique: each block's codes, then their union
+    return _codes_in(np.asarray(codes.data))
+
+
+def _codes_in(values: np.ndarray) -> np.ndarray:
+    values = values.ravel()
     if np.issubdtype(values.dtype, np.integer) and values.size and values.min() >= 0:
         return np.flatnonzero(np.bincount(values))
     found = pd.unique(values)

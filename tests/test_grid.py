@@ -228,8 +228,8 @@ def test_class_fractions_without_classes_computes_the_codes_once(scene):
     assert eager["class"].values.tolist() == present
 
 
-@pytest.mark.xfail(strict=True, reason="class_fractions without classes= computes the whole class map while "
-                   "building the graph (landcover.present_codes: codes.data.compute()) to learn the class codes")
+@pytest.mark.xfail(strict=True, reason="class_fractions without classes= reads the class map once while building "
+                   "the graph (landcover.present_codes: dask's unique, block by block) to learn the class codes")
 def test_class_fractions_stays_lazy_without_classes(scene):
     assert_backends_agree(class_fractions, scene["landcover"].isel(y=slice(0, 4)), factor=2, chunks={"y": 2, "x": 2})
 

@@ -91,8 +91,8 @@ def test_to_casa_gives_the_same_on_numpy_and_dask():
     assert eager.attrs["scheme"] == "casa" and eager.attrs["mapped_from"] == "igbp"
 
 
-@pytest.mark.xfail(strict=True, reason="to_casa computes the whole class map while building the graph "
-                   "(check_codes -> present_codes: codes.data.compute()) to check the codes against the table")
+@pytest.mark.xfail(strict=True, reason="to_casa reads the class map once while building the graph (check_codes -> "
+                   "present_codes: dask's unique, block by block) to check the codes against the table")
 def test_to_casa_stays_lazy():
     assert_backends_agree(to_casa, igbp_map())
 
@@ -173,3 +173,24 @@ def test_integer_codes_just_past_the_table_are_nan():
     # values for codes 0 and 17: the look-up table has 19 slots (0..17 and the NaN slot 18); 18, 19 and 255 are past it
     codes = xr.DataArray(np.array([[0, 17], [18, 19]], dtype="uint8"), dims=("y", "x"))
     np.testing.assert_array_equal(class_lookup(codes, {0: 1.0, 17: 2.0}).values, [[1.0, 2.0], [np.nan, np.nan]])
+
+
+def test_the_codes_of_a_lazy_class_map_are_found_block_by_block():
+    """present_codes on a dask map: the codes of the numpy map, and no task of the search holds more than a block
+    (the 4 x 4 blocks of a 12 x 12 map; before, the whole map was computed into one array)."""
+    from dask.callbacks import Callback
+
+    from carbontools.landcover import present_codes
+
+    from .test_batch import largest_array
+
+    values = np.random.default_rng(1).choice([1, 2, 5, 7, 10, 13, 255], size=(12, 12)).astype("uint8")
+    codes = xr.DataArray(values, dims=("y", "x"))
+    seen = []
+    with Callback(posttask=lambda key, result, dsk, state, worker: seen.append(largest_array(result))):
+        lazy = present_codes(codes.chunk({"y": 4, "x": 4}))
+    np.testing.assert_array_equal(lazy, present_codes(codes))
+    np.testing.assert_array_equal(lazy, np.unique(values))  # numpy's own unique, an independent answer
+    assert 0 < max(seen) <= 16 < values.size
+    floats = codes.astype("float32").where(codes != 255)  # NaN is no code
+    np.testing.assert_array_equal(present_codes(floats.chunk({"y": 4, "x": 4})), [1, 2, 5, 7, 10, 13])
