@@ -1,7 +1,7 @@
 """MOD17 GPP and annual NPP, the MODIS algorithm run on carbontools drivers: an independent reference for CASA.
 
 The algorithm of Running & Zhao (MOD17 User's Guide, Collection 6.1, 2021; the C6 science of 2015), with its
-Biome Properties Look-Up Table (:data:`carbontools.params.MOD17_BPLUT`):
+Biome Properties Look-Up Table (``carbontools.params.MOD17_BPLUT``)::
 
     GPP        = LUEmax * f(Tmin) * f(VPD) * FPAR * 0.45 * SWrad            (daily)
     f(Tmin)    = 0 at Tmin <= Tmin_min, 1 at Tmin >= Tmin_max, linear between
@@ -27,7 +27,7 @@ Biome Properties Look-Up Table (:data:`carbontools.params.MOD17_BPLUT`):
 - *Negative years.* Growth respiration is 0 where GPP - Rm <= 0 (nothing grows); NPP is then GPP - Rm, negative,
   and is not floored at 0.
 - *Land cover.* IGBP (or CASA) codes are mapped onto the guide's biomes by
-  :data:`carbontools.params.MOD17_BIOMES` (IGBP wetlands -> Grass and cropland/natural mosaic -> Crop are our
+  ``carbontools.params.MOD17_BIOMES`` (IGBP wetlands -> Grass and cropland/natural mosaic -> Crop are our
   choices).  Water and permanent snow/ice have NPP = 0, as in CASA; urban and barren land, which no BPLUT biome
   covers, are NaN (no MOD17 value), so that comparisons leave them out rather than count a made-up 0.
 
@@ -131,8 +131,8 @@ def livewood_respiration(max_lai, q10_days, biome):
     """Annual live-wood maintenance respiration (g C m-2 yr-1).
 
     ``max_lai`` is the year's maximum LAI (the guide's annual maximum leaf mass is max LAI / SLA);
-    ``q10_days`` is the year's sum over days of Q10**((Tavg - 20)/10) (at a monthly step: the sum over months
-    of days x that term).
+    ``q10_days`` is the year's sum over days of ``Q10**((Tavg - 20)/10)`` (at a monthly step: the sum over
+    months of days x that term).
     """
     b = _fields(biome)
     livewood_mass = max_lai / b["sla"] * b["livewood_leaf_ratio"]
@@ -143,7 +143,7 @@ def biome_parameters(landcover: xr.DataArray, scheme: str | None = None, bplut: 
                      biomes: Mapping[int, str] | None = None) -> dict[str, xr.DataArray]:
     """Per-pixel BPLUT values on the land-cover grid: ``{field: DataArray}``, NaN where no biome applies.
 
-    ``biomes`` (code -> biome name) defaults to :data:`carbontools.params.MOD17_BIOMES` of the map's scheme
+    ``biomes`` (code -> biome name) defaults to ``carbontools.params.MOD17_BIOMES`` of the map's scheme
     (``landcover.attrs['scheme']``, or ``scheme``).
     """
     table = dict(MOD17_BPLUT if bplut is None else bplut)
@@ -231,7 +231,7 @@ def mod17_npp(
         Constants and the reference's assumptions.
     bplut, biomes : optional
         A BPLUT (biome name -> :class:`~carbontools.params.Mod17Biome`) and a code -> biome mapping instead of
-        the guide's and :data:`~carbontools.params.MOD17_BIOMES`.
+        the guide's and ``carbontools.params.MOD17_BIOMES``.
     check : bool
         Check the drivers' values (:func:`carbontools.units.plausibility_problems`); this computes their minima
         and maxima once.
