@@ -13,8 +13,14 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from carbontools.models.mod17 import (fpar_lai_from_ndvi, mod17_npp, saturation_vapour_pressure, tmin_scalar,
-                                      vpd_from_humidity, vpd_scalar)
+from carbontools.models.mod17 import (
+    fpar_lai_from_ndvi,
+    mod17_npp,
+    saturation_vapour_pressure,
+    tmin_scalar,
+    vpd_from_humidity,
+    vpd_scalar,
+)
 from carbontools.params import MOD17_BPLUT, Mod17Biome
 
 TIME = pd.date_range("2021-01-01", periods=12, freq="MS")
