@@ -524,3 +524,140 @@ class LloydTaylorParams(ParamSet):
     e0: float = _p(308.56, "K", "activation-energy-like parameter", LT, (50.0, 600.0))
     t0: float = _p(-46.02, "degC", "temperature where respiration would vanish (227.13 K)", LT)
     t_ref: float = _p(10.0, "degC", "reference temperature of rh_ref", LT)
+
+
+# --------------------------------------------------------------------------------------------
+# MOD17 (an independent light-use-efficiency reference; carbontools.models.mod17)
+# --------------------------------------------------------------------------------------------
+
+#: Running, S. W. & Zhao, M. (2021) User's Guide, Daily GPP and Annual NPP (MOD17A2H/A3H) and Year-end Gap-Filled
+#: (MOD17A2HGF/A3HGF) Products, NASA EOS MODIS Land Algorithm, Collection 6.1, Version 1.1 (the C6.1 science is
+#: that of the C6 guide: Running & Zhao 2015, Version 3.0 For Collection 6).
+MOD17_GUIDE = "Running & Zhao 2021, MOD17 User's Guide, Collection 6.1, Version 1.1"
+#: where the BPLUT values come from.  The guide's biome table (section 2.1, "The BPLUT and constant biome
+#: properties") could not be opened page by page from the copies stored here (only the guide's opening is
+#: readable), so its table and page numbers are NOT cited; the values were transcribed from two independent public
+#: transcriptions of that table that agree with each other to every digit (a BPLUT dict citing
+#: MOD17C61UsersGuideV10Feb2021.pdf, and an NPP calculator listing the C6.1 SLA and leaf_mr_base rows).
+MOD17_BPLUT_SOURCE = MOD17_GUIDE + ", BPLUT (section 2.1; C6/C6.1 values, NCEP-DOE II and C6 FPAR/LAI inputs)"
+#: the equations: GPP = LUEmax f(Tmin) f(VPD) FPAR 0.45 SWrad; leaf mass = LAI/SLA (eq. 1.4), fine roots
+#: (eq. 1.5), leaf and fine-root maintenance respiration (eq. 1.6, 1.7), livewood (eq. 1.10), the leaf Q10 of
+#: Tjoelker et al. 2001 (eq. 1.11), growth respiration 25 % of NPP (Figure 1); equation numbers as the public
+#: MOD17 reference implementation of the C6.1 calibration (Endsley, github arthur-e/MOD17) cites them.
+MOD17_EQ = MOD17_GUIDE + ", section 1.3 (eq. 1.4-1.11, Figure 1)"
+MYNENI = "Myneni & Williams 1994, Remote Sens. Environ. 49:200 (FPAR = 1.1638 NDVI - 0.1426)"
+BEER = "Monsi & Saeki 1953 (Beer-Lambert extinction in canopies): FPAR = 1 - exp(-k LAI)"
+FAO56_SVP = "Allen et al. 1998, FAO Irrigation and Drainage Paper 56, eq. 11 (Tetens' formula)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mod17Biome(ParamSet):
+    """One row of the MOD17 Biome Properties Look-Up Table (BPLUT), in the guide's own units.
+
+    Every value is the guide's (:data:`MOD17_BPLUT_SOURCE`); bounds only refuse impossible edits.
+    """
+
+    name: str = _p("", "", "MODIS biome abbreviation (ENF, EBF, DNF, DBF, MF, CShrub, OShrub, WSavanna, Savanna, "
+                   "Grass, Crop)")
+    lue_max: float = _p(0.001, "kg C m-2 d-1 MJ-1", "maximum light-use efficiency LUEmax (per MJ of APAR)",
+                        MOD17_BPLUT_SOURCE, (0.0, 0.005))
+    tmin_min: float = _p(-8.0, "degC", "daily minimum temperature at which f(Tmin) = 0 (Tmin_min)",
+                         MOD17_BPLUT_SOURCE, (-30.0, 10.0))
+    tmin_max: float = _p(10.0, "degC", "daily minimum temperature from which f(Tmin) = 1 (Tmin_max)",
+                         MOD17_BPLUT_SOURCE, (-10.0, 30.0))
+    vpd_min: float = _p(650.0, "Pa", "daytime VPD up to which f(VPD) = 1 (VPD_min)", MOD17_BPLUT_SOURCE,
+                        (0.0, 5000.0))
+    vpd_max: float = _p(3000.0, "Pa", "daytime VPD from which f(VPD) = 0 (VPD_max)", MOD17_BPLUT_SOURCE,
+                        (100.0, 10000.0))
+    sla: float = _p(20.0, "LAI (kg C)-1", "specific leaf area: projected leaf area per kg of leaf carbon (SLA)",
+                    MOD17_BPLUT_SOURCE, (1.0, 100.0))
+    q10: float = _p(2.0, "1", "Q10 of fine-root and livewood maintenance respiration", MOD17_BPLUT_SOURCE,
+                    (1.0, 5.0))
+    froot_leaf_ratio: float = _p(1.0, "1", "fine-root carbon per leaf carbon", MOD17_BPLUT_SOURCE, (0.0, 10.0))
+    livewood_leaf_ratio: float = _p(0.0, "1", "live-wood carbon per annual maximum leaf carbon",
+                                    MOD17_BPLUT_SOURCE, (0.0, 5.0))
+    leaf_mr_base: float = _p(0.006, "kg C (kg C)-1 d-1", "leaf maintenance respiration at 20 degC",
+                             MOD17_BPLUT_SOURCE, (0.0, 0.05))
+    froot_mr_base: float = _p(0.005, "kg C (kg C)-1 d-1", "fine-root maintenance respiration at 20 degC",
+                              MOD17_BPLUT_SOURCE, (0.0, 0.05))
+    livewood_mr_base: float = _p(0.0, "kg C (kg C)-1 d-1", "live-wood maintenance respiration at 20 degC",
+                                 MOD17_BPLUT_SOURCE, (0.0, 0.05))
+
+    def __post_init__(self):
+        super().__post_init__()
+        for lo, hi, what in (("tmin_min", "tmin_max", "f(Tmin)"), ("vpd_min", "vpd_max", "f(VPD)")):
+            if getattr(self, lo) >= getattr(self, hi):
+                raise ValueError(f"Mod17Biome {self.name!r}: {lo} = {getattr(self, lo):g} is not below {hi} = "
+                                 f"{getattr(self, hi):g}, so the {what} ramp has no width; give {lo} < {hi}")
+
+
+def _bplut_row(name, lue_max, tmin_min, tmin_max, vpd_min, vpd_max, sla, q10, froot_leaf_ratio, livewood_leaf_ratio,
+               leaf_mr_base, froot_mr_base, livewood_mr_base) -> Mod17Biome:
+    return Mod17Biome(name=name, lue_max=lue_max, tmin_min=tmin_min, tmin_max=tmin_max, vpd_min=vpd_min,
+                      vpd_max=vpd_max, sla=sla, q10=q10, froot_leaf_ratio=froot_leaf_ratio,
+                      livewood_leaf_ratio=livewood_leaf_ratio, leaf_mr_base=leaf_mr_base,
+                      froot_mr_base=froot_mr_base, livewood_mr_base=livewood_mr_base)
+
+
+#: The MOD17 C6/C6.1 BPLUT (:data:`MOD17_BPLUT_SOURCE`), one :class:`Mod17Biome` per biome.  Columns, in order:
+#: LUEmax (kg C m-2 d-1 MJ-1), Tmin_min, Tmin_max (degC), VPD_min, VPD_max (Pa), SLA (LAI (kg C)-1), Q10,
+#: froot_leaf_ratio, livewood_leaf_ratio, leaf_mr_base, froot_mr_base, livewood_mr_base (kg C (kg C)-1 d-1).
+MOD17_BPLUT: dict[str, Mod17Biome] = {row.name: row for row in (
+    _bplut_row("ENF", 0.000962, -8.0, 8.31, 650.0, 4600.0, 14.1, 2.0, 1.2, 0.182, 0.00604, 0.00519, 0.00397),
+    _bplut_row("EBF", 0.001268, -8.0, 9.09, 800.0, 3100.0, 25.9, 2.0, 1.1, 0.162, 0.00604, 0.00519, 0.00397),
+    _bplut_row("DNF", 0.001086, -8.0, 10.44, 650.0, 2300.0, 15.5, 2.0, 1.7, 0.165, 0.00815, 0.00519, 0.00397),
+    _bplut_row("DBF", 0.001165, -6.0, 9.94, 650.0, 1650.0, 21.8, 2.0, 1.1, 0.203, 0.00778, 0.00519, 0.00371),
+    _bplut_row("MF", 0.001051, -7.0, 9.50, 650.0, 2400.0, 21.5, 2.0, 1.1, 0.203, 0.00778, 0.00519, 0.00371),
+    _bplut_row("CShrub", 0.001281, -8.0, 8.61, 650.0, 4700.0, 9.0, 2.0, 1.0, 0.079, 0.00869, 0.00519, 0.00436),
+    _bplut_row("OShrub", 0.000841, -8.0, 8.80, 650.0, 4800.0, 11.5, 2.0, 1.3, 0.040, 0.00519, 0.00519, 0.00218),
+    _bplut_row("WSavanna", 0.001239, -8.0, 11.39, 650.0, 3200.0, 27.4, 2.0, 1.8, 0.091, 0.00869, 0.00519, 0.00312),
+    _bplut_row("Savanna", 0.001206, -8.0, 11.39, 650.0, 3100.0, 27.1, 2.0, 1.8, 0.051, 0.00869, 0.00519, 0.00100),
+    _bplut_row("Grass", 0.000860, -8.0, 12.02, 650.0, 5300.0, 37.5, 2.0, 2.6, 0.000, 0.00980, 0.00819, 0.00000),
+    _bplut_row("Crop", 0.001044, -8.0, 12.02, 650.0, 4300.0, 30.4, 2.0, 2.0, 0.000, 0.00980, 0.00819, 0.00000),
+)}
+
+#: land-cover code -> MOD17 biome, per scheme; codes absent here have no MOD17 NPP (see mod17.mod17_npp).
+#: IGBP 1-10 and 12 are the guide's own biomes.  Ours (assumptions of the reference, not the guide's):
+#: IGBP 11 permanent wetlands -> Grass and 14 cropland/natural mosaic -> Crop; CASA 6 (closed and open shrubland
+#: merged) -> CShrub and CASA 7 (grassland, cropland, wetland merged) -> Grass.
+MOD17_BIOMES: dict[str, dict[int, str]] = {
+    "igbp": {1: "ENF", 2: "EBF", 3: "DNF", 4: "DBF", 5: "MF", 6: "CShrub", 7: "OShrub", 8: "WSavanna",
+             9: "Savanna", 10: "Grass", 11: "Grass", 12: "Crop", 14: "Crop"},
+    "casa": {1: "ENF", 2: "EBF", 3: "DNF", 4: "DBF", 5: "MF", 6: "CShrub", 7: "Grass"},
+}
+#: codes with MOD17 NPP = 0, as CASA has (water and permanent snow/ice); urban and barren, which the guide's
+#: biomes do not cover, are NaN (no value) instead
+MOD17_ZERO_NPP: dict[str, tuple[int, ...]] = {"igbp": (0, 15, 17), "casa": (10, 11)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Mod17Params(ParamSet):
+    """The MOD17 constants that are not per biome, and the assumptions of the monthly reference run.
+
+    The first four are the guide's; the rest say how the daily inputs MOD17 needs (Tmin, daytime VPD, FPAR and
+    LAI) are made from monthly carbontools drivers when they are not given.
+    """
+
+    par_fraction: float = _p(0.45, "1", "PAR share of incoming shortwave radiation in MOD17", MOD17_EQ, (0.4, 0.55))
+    q10_leaf_a: float = _p(3.22, "1", "leaf Q10 = a - b*Tavg (temperature-acclimated): a",
+                           MOD17_EQ + "; Tjoelker et al. 2001, Glob. Change Biol. 7:223", (1.0, 5.0))
+    q10_leaf_b: float = _p(0.046, "degC-1", "leaf Q10 = a - b*Tavg: b", MOD17_EQ, (0.0, 0.1))
+    growth_share: float = _p(0.25, "1", "growth respiration as a share of NPP (Rg = 0.25 NPP, so NPP = "
+                             "(GPP - Rm)/1.25 = 0.8 (GPP - Rm))", MOD17_EQ, (0.0, 1.0))
+    t_ref: float = _p(20.0, "degC", "reference temperature of the *_mr_base rates", MOD17_EQ, (0.0, 30.0))
+    half_diurnal_range: float = _p(4.0, "degC", "ASSUMPTION of the reference: daily Tmin = monthly tmean minus this "
+                                   "(half of an 8 degC diurnal temperature range, a round value for humid "
+                                   "subtropical lowlands; not from a dataset)", "", (0.0, 15.0))
+    relative_humidity: float = _p(0.75, "1", "ASSUMPTION of the reference: daytime relative humidity for VPD = "
+                                  "es(tmean) (1 - RH) when no vpd driver is given (a round value for a humid "
+                                  "monsoon climate; not from a dataset)", "", (0.05, 1.0))
+    fpar_ndvi_slope: float = _p(1.1638, "1", "FPAR = slope NDVI + intercept: slope", MYNENI, (0.5, 2.0))
+    fpar_ndvi_intercept: float = _p(-0.1426, "1", "FPAR = slope NDVI + intercept: intercept", MYNENI, (-0.5, 0.5))
+    fpar_max: float = _p(0.95, "1", "FPAR is clipped to [0, fpar_max] so that LAI = -ln(1 - FPAR)/k stays finite "
+                         "(LAI 6.0 at 0.95 with k = 0.5); the same upper limit as CASA's zhu2007", ZHU, (0.5, 0.99))
+    extinction_k: float = _p(0.5, "1", "canopy light extinction coefficient k in FPAR = 1 - exp(-k LAI) "
+                             "(0.5: spherical leaf-angle distribution)", BEER, (0.2, 1.0))
+    svp_a: float = _p(610.8, "Pa", "saturation vapour pressure es = a exp(b T/(T + c)): a (0.6108 kPa)", FAO56_SVP,
+                      (600.0, 620.0))
+    svp_b: float = _p(17.27, "1", "es: b", FAO56_SVP, (17.0, 18.0))
+    svp_c: float = _p(237.3, "degC", "es: c", FAO56_SVP, (230.0, 245.0))

@@ -17,17 +17,24 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def printed(name: str, heading: str) -> list[str]:
-    """The lines a notebook prints after ``heading`` (the table printed with DataFrame.to_string())."""
+def printed(name: str, heading: str, *more: str) -> list[str]:
+    """The lines a notebook prints after ``heading`` (the table printed with DataFrame.to_string()).
+
+    With ``more`` headings, the notebook runs once and a list of the blocks (one per heading) comes back.
+    """
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            text = out.get("text", "") if out.get("output_type") == "stream" else ""
-            if heading in text:
-                lines = text.split(heading, 1)[1].splitlines()
-                return [line for line in lines[1:] if line.strip()]
-    raise AssertionError(f"{name} printed no line with {heading!r}")
+    blocks = []
+    for wanted in (heading, *more):
+        for text in (out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+                     if out.get("output_type") == "stream"):
+            if wanted in text:
+                lines = text.split(wanted, 1)[1].splitlines()
+                blocks.append([line for line in lines[1:] if line.strip()])
+                break
+        else:
+            raise AssertionError(f"{name} printed no line with {wanted!r}")
+    return blocks if more else blocks[0]
 
 
 def rows(lines: list[str], n_values: int) -> dict[str, list[str]]:
@@ -92,7 +99,8 @@ def _numbers(text: str) -> list[float]:
 
 
 def test_notebook_12_prints_published_beside_here():
-    lines = printed("12_pearl_river_delta.ipynb", "published (Wang & Liu 2025)")
+    lines, validation = printed("12_pearl_river_delta.ipynb", "published (Wang & Liu 2025)",
+                                "CASA against the MOD17 algorithm, 2 km, 2022")
     # the study's figures as issue 15 quotes them (Wang & Liu 2025, Carbon Footprints 4:28), then ours
     rng = _numbers(_row(lines, "annual NEP range"))
     assert rng[:2] == [-40, 638]
@@ -107,8 +115,20 @@ def test_notebook_12_prints_published_beside_here():
     for group in here.groups():
         named = {c.strip() for c in group.split(",")} - {"none"}
         assert named <= PRD_CITIES
+    # the validation: CASA against the MOD17 algorithm on the same drivers; the table's R2 is the metrics' one
     r2 = _numbers(_row(lines, "validation against a MOD17-like reference, R2"))
-    assert r2[0] == 0.79 and 0.0 <= r2[1] <= 1.0
+    stats = {line.split()[0]: float(line.split()[1]) for line in validation[1:]}  # "name value" rows after the header
+    assert r2[0] == 0.79
+    assert 0.0 < stats["r2_pearson"] < 1.0
+    assert r2[1] == pytest.approx(stats["r2_pearson"], abs=0.005)            # 2 decimals of the 3 printed
+    n = re.search(r"\bn = (\d+)", _row(lines, "validation against a MOD17-like reference, R2"))
+    assert float(n.group(1)) == stats["n"] > 1000                           # "(..., 2 km, n = N; ...)"
+    # the statistics hang together: OLS of sim on obs passes through the means (3 printed decimals, so 1e-3
+    # times the largest term), and the bias is the difference of the means
+    assert stats["mean_sim"] == pytest.approx(stats["slope"] * stats["mean_obs"] + stats["intercept"],
+                                              abs=1e-3 * (stats["mean_obs"] + 1))
+    assert stats["bias"] == pytest.approx(stats["mean_sim"] - stats["mean_obs"], abs=2e-3)
+    assert "not MODIS data" in _row(lines, "validation against a MOD17-like reference, R2")
 
 
 def test_notebook_13_prints_published_beside_here():
