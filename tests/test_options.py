@@ -126,9 +126,9 @@ def test_run_gives_the_same_on_numpy_and_dask(scene, options):
     assert int(eager["npp"].notnull().sum()) > 500 and (eager["nep"] < 0).any() and (eager["nep"] > 0).any()
 
 
-@pytest.mark.xfail(strict=True, reason="run(check=False) computes the land-cover map once while building the graph "
-                   "(to_casa -> check_codes -> present_codes: codes.data.compute()); the pipeline docstring says "
-                   "that apart from one pass of plausibility statistics (check=True) nothing is computed")
+@pytest.mark.xfail(strict=True, reason="run(check=False) reads the land-cover map once while building the graph, "
+                   "block by block, to learn its class codes (to_casa -> check_codes -> present_codes, dask's "
+                   "unique), as the pipeline docstring says; nothing else is computed")
 def test_run_builds_its_graph_without_computing(scene):
     assert_backends_agree(ct.run, scene[DRIVERS], check=False)
 
