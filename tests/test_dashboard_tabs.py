@@ -83,3 +83,37 @@ def test_the_scenario_runs_with_the_settings_in_force(dash):
     nothing = tab.change()
     assert nothing["nep_change_tC_yr"] == 0 and nothing["storage_change_MgC"] == 0
     assert np.isfinite(nothing["nep_baseline_tC_yr"])
+
+
+def test_a_hidden_scenario_tab_does_not_rerun_on_knob_moves(monkeypatch):
+    """Once shown, the Scenario tab used to rerun its scenario on every slider move of the main dashboard, shown or
+    not. Now: hidden, nothing runs; shown again after the knobs moved, it catches up once; shown again with nothing
+    changed, nothing runs."""
+    import panel as pn
+
+    calls = []
+    real = scenarios.district_green_change
+    monkeypatch.setattr(scenarios, "district_green_change", lambda *a, **k: calls.append(1) or real(*a, **k))
+    tpl = build_dashboard(demo.delta_city(size=24))
+    dash = tpl.dashboard
+    (tabs,) = [o for o in tpl.main[0].objects if isinstance(o, pn.Tabs)]
+    scenario = tabs._names.index("Scenario")
+    content = tabs.objects[scenario]
+
+    def shown(active):
+        tabs.active = active
+        return pn.panel(content).get_root()  # render the tab's content as a browser would see it
+
+    shown(scenario)
+    assert len(calls) == 1  # shown: the scenario runs once
+    shown(0)
+    dash.eps_scale = 1.15
+    dash.q10 = 2.2
+    assert len(calls) == 1  # hidden: two knob moves run nothing
+    shown(scenario)
+    assert len(calls) == 2  # shown again: it catches up once, with the settings in force
+    shown(0)
+    shown(scenario)
+    assert len(calls) == 2  # nothing moved: nothing reruns
+    dash.eps_scale = 1.0
+    assert len(calls) == 3  # shown: a knob move reruns it

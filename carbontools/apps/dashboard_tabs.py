@@ -170,6 +170,9 @@ class ScenarioTab(param.Parameterized):
                              "moves that far towards the district's vegetation of the chosen class")
     green_class = param.Selector(default=None, objects=[], label="the added green is like",
                                  doc="the land-cover class whose NDVI, month by month, the added green takes")
+    shown = param.Boolean(default=True, precedence=-1,
+                          doc="whether the tab is on screen: while hidden, knob moves do not rerun the scenario "
+                              "(the dashboard sets this from its tabs); shown again, it catches up once")
 
     def __init__(self, dash, **params):
         super().__init__(**params)
@@ -188,6 +191,7 @@ class ScenarioTab(param.Parameterized):
         forest = [k for k in self._green if "forest" in k.lower()]
         self.green_class = (forest or list(self._green) or [None])[0]
         self._baseline = {}
+        self._showing = None  # the settings the result on screen was computed with
 
     def change(self) -> dict:
         dash = self.dash
@@ -202,10 +206,15 @@ class ScenarioTab(param.Parameterized):
         return out
 
     @param.depends("district", "share", "green_class", "dash.eps_scale", "dash.rh_model", "dash.q10", "dash.rh_ref",
-                   "dash.urban_soils", "dash.year")
+                   "dash.urban_soils", "dash.year", "shown")
     def result_view(self):
         if self.district is None or not self._green:
             return pn.pane.Markdown("A scenario needs districts (give regions) and a vegetated land-cover class.")
+        settings = (self.district, self.share, self.green_class,
+                    *(getattr(self.dash, k) for k in ("eps_scale", "rh_model", "q10", "rh_ref", "urban_soils", "year")))
+        if self._showing is not None and (not self.shown or settings == self._showing):
+            raise param.Skip  # hidden, or already showing these settings: keep what is on screen
+        self._showing = settings
         c = self.change()
         small = {"font_size": "18pt", "title_size": "10pt", "format": "{value:,.0f}"}
         return pn.Column(
