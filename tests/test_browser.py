@@ -101,3 +101,31 @@ def test_moving_the_eps_max_slider_changes_the_regional_nep(page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard_eps_1.2.png"))
     assert page.console_errors == []
+
+
+def _scenario_text(page) -> str:
+    return page.locator("text=/annual NEP .* t C\\/yr/").first.text_content(timeout=60_000)
+
+
+def test_the_scenario_tab_catches_up_with_slider_moves_made_while_it_was_hidden(page):
+    """Shown, the Scenario tab runs its scenario; hidden, slider moves do not rerun it; shown again, the numbers
+    are those of the settings in force (its baseline NEP follows eps_max back down)."""
+    page.get_by_text("Scenario", exact=True).click()
+    first = _scenario_text(page)
+    page.get_by_text("Maps", exact=True).click()
+    before = _nep_total(page)
+    handle = page.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(2):  # eps_max x 1.2 -> x 1.1
+        page.keyboard.press("ArrowLeft")
+    deadline = time.time() + 30
+    while _nep_total(page) == before and time.time() < deadline:
+        time.sleep(0.1)
+    page.get_by_text("Scenario", exact=True).click()
+    deadline = time.time() + 30
+    while _scenario_text(page) == first and time.time() < deadline:
+        time.sleep(0.1)
+    baseline = lambda text: float(re.search(r"annual NEP ([\d,]+) ->", text).group(1).replace(",", ""))  # noqa: E731
+    assert baseline(_scenario_text(page)) < baseline(first), "a lower eps_max lowers the district's baseline NEP"
+    page.get_by_text("Maps", exact=True).click()
+    assert page.console_errors == []
