@@ -15,14 +15,14 @@ With ``--scaling`` it prints instead a table of peak memory against scene size a
 NetCDF (the lazy path) of 1000 x 900 and 2000 x 1800 pixels x 24 months, each run in 256- and 512-pixel chunks
 (every other setting as above).  Peak memory bounded by the chunk size shows as a peak that grows with the chunk
 and stays flat with the scene.  Measured on this 2-core machine (shared with other jobs, so walls vary), peak
-child ru_maxrss in MB, before -> after the lazy-path fixes of the ``batchmem`` branch:
+child ru_maxrss in MB: before -> after the lazy-path fixes of the ``batchmem`` branch -> with the tables summed
+block by block (accounting.zonal_tables) and the class codes found block by block (landcover.present_codes):
 
-    scene        chunk 256        chunk 512
-    1000 x 900   1,035 ->   721   1,568 -> 1,430
-    2000 x 1800  2,316 -> 1,185   2,801 -> 1,671
+    scene        chunk 256              chunk 512
+    1000 x 900   1,035 ->   721 -> 677  1,568 -> 1,430 -> 1,391
+    2000 x 1800  2,316 -> 1,185 -> 664  2,801 -> 1,671 -> 1,410
 
-What still grows with the scene is the tables' (zone, y, x) weights (accounting.zone_weights and the land-cover
-zoning of accounting.zonal_totals) and the annual variables they load whole.
+The peak now follows the chunk size and not the scene.
 
     python benchmarks/bench_batch.py [--case loader|file|both] [--scheduler threads] [--keep DIR]
     python benchmarks/bench_batch.py --scaling [--sizes 1000x900,2000x1800] [--chunks 256,512]
