@@ -290,7 +290,10 @@ def _warp(da: xr.DataArray, target, resampling) -> xr.DataArray:
     if not lazy:  # one block per time step (or other leading index), the whole map in each
         src = src.chunk({d: (1 if d not in ("y", "x") else -1) for d in src.dims})
     geobox = target.rio.write_crs(_crs(target)).odc.geobox
-    out = xr_reproject(src, geobox, resampling=resampling, chunks=(WARP_TILE, WARP_TILE), dst_nodata=nodata)
+    # XSCALE/YSCALE None: GDAL's own kernel scale, widened when coarsening (odc-geo would pin it to 1, which turns a
+    # coarsening bilinear regrid into point samples of the fine field)
+    out = xr_reproject(src, geobox, resampling=resampling, chunks=(WARP_TILE, WARP_TILE), dst_nodata=nodata,
+                       XSCALE=None, YSCALE=None)
     ydim, xdim = out.odc.spatial_dims  # odc-geo names them latitude/longitude on a geographic grid
     out = out.drop_vars(["spatial_ref", ydim, xdim], errors="ignore").rename({ydim: "y", xdim: "x"})
     out = out.assign_coords(x=target["x"].values, y=target["y"].values)

@@ -430,3 +430,16 @@ def test_regrid_categorical_fills_outside_with_the_types_nodata():
     out = regrid(codes, wider, kind="categorical")
     assert out.dtype == np.uint8
     assert out.values.tolist() == [[1, 2, 255], [5, 8, 255]]  # 255: uint8's nodata, as rioxarray writes
+
+
+def test_a_continuous_regrid_to_a_coarser_grid_averages_rather_than_samples():
+    """Bilinear onto a 10 x coarser grid uses GDAL's widened kernel (as rioxarray's reproject_match did): white
+    noise of standard deviation 1 comes out with the spread of a mean over many fine cells (about 1/sqrt(100) =
+    0.1 for a 10 x 10 footprint), not that of a point sample between four cells (1/2 at a cell corner), lazily and
+    eagerly alike."""
+    rng = np.random.default_rng(0)
+    fine = projected(rng.normal(0.0, 1.0, (1000, 1000)).astype("float32"), res=100.0)
+    coarse = projected(np.zeros((100, 100), dtype="float32"), res=1000.0)
+    eager = regrid(fine, coarse)
+    assert float(eager.std()) < 0.2
+    np.testing.assert_array_equal(regrid(fine.chunk({"y": 250, "x": 250}), coarse).values, eager.values)
