@@ -468,6 +468,39 @@ def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = 
     return hv.Layout(panels).cols(3)
 
 
+# --- green-space life-cycle budgets (carbontools.budget, carbontools.greenspace) ---------------------
+
+def budget_bars(table: pd.DataFrame, unit: str = "t CO2e per ha per year", title: str = "",
+                width: int = 820, height: int = 320):
+    """Stacked bars of a life-cycle budget per place (a park type, a district): sequestration up, management and
+    amortised construction down, the net as a black diamond.
+
+    ``table``: one row per place with the columns ``sequestration``, ``management``, ``construction_amortised``
+    and ``net`` (the total rows of :func:`carbontools.budget.green_space_budget`), emissions positive as there.
+    The legend stands right of the plot, outside it, so that it covers no bar whatever the values.
+    """
+    import holoviews as hv
+    _hvplot_accessors()
+
+    needed = ["sequestration", "management", "construction_amortised", "net"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"budget_bars needs the columns {needed} (the total rows of budget.green_space_budget); "
+                         f"the table has no {missing} (its columns: {list(table.columns)})")
+    places = [str(p) for p in table.index]
+    flows = pd.DataFrame({"sequestration": table["sequestration"].to_numpy(float),
+                          "management": -table["management"].to_numpy(float),
+                          "construction": -table["construction_amortised"].to_numpy(float)}, index=places)
+    bars = flows.hvplot.bar(stacked=True, rot=0, ylabel=unit, xlabel="", legend="right")
+    net = hv.Scatter((places, table["net"].to_numpy(float)), label="net").opts(color="black", size=10,
+                                                                                marker="diamond")
+    return (bars * net).opts(width=width, height=height, legend_position="right", show_legend=True,
+                             title=title or "Sequestration (up) against management and construction (down)")
+
+
+__all__ += ["budget_bars"]
+
+
 # --- validation ---------------------------------------------------------------------------------
 
 def _fmt(x, spec=".3g"):

@@ -145,3 +145,32 @@ def test_bar_plot_with_an_ensemble_gives_each_panel_the_factor_levels_it_draws()
             assert data_levels == levels, (plot.title.text, plot.x_range.factors, list(xs))
             checked += 1
     assert checked >= 2
+
+
+# --- budget_bars ----------------------------------------------------------------------------------
+
+def test_budget_bars_keep_the_legend_off_the_bars_and_stack_the_table():
+    """Notebook 15's legend (hvplot legend='top_right', inside the frame) covered the wetland park's bar; the legend
+    of budget_bars is a panel right of the frame (bokeh fig.right), none inside it.  The stacks are the table's
+    values: sequestration up from 0, management down from 0, construction down from -management."""
+    import holoviews as hv
+    import pandas as pd
+    from bokeh.models import Legend
+
+    hv.extension("bokeh")
+    table = pd.DataFrame({"sequestration": [6.0, 4.5], "management": [2.0, 0.5],
+                          "construction_amortised": [0.5, 1.5], "net": [3.5, 2.5]}, index=["lawn", "wetland park"])
+    fig = hv.render(plots.budget_bars(table), backend="bokeh")
+    assert [type(m).__name__ for m in fig.right] == ["Legend"]
+    assert not [m for m in fig.center if isinstance(m, Legend)]
+    (bars,) = [r for r in fig.renderers if type(r.glyph).__name__ == "VBar"]
+    data = bars.data_source.data
+    stacks = {(v, str(p)): (float(b), float(t)) for v, p, b, t in
+              zip(data["Variable"], data["index"], data["bottom"], data["top"])}
+    assert stacks[("sequestration", "wetland park")] == (0.0, 4.5)
+    assert stacks[("management", "lawn")] == (-2.0, 0.0)
+    assert stacks[("construction", "lawn")] == (-2.5, -2.0)  # -2.0 - 0.5
+    (net,) = [r for r in fig.renderers if type(r.glyph).__name__ == "Scatter"]
+    assert list(net.data_source.data["y"]) == [3.5, 2.5]
+    with pytest.raises(ValueError, match=r"no \['net'\]"):
+        plots.budget_bars(table.drop(columns="net"))
