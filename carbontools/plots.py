@@ -111,7 +111,9 @@ def square_frame_height(da: xr.DataArray, frame_width: int) -> int:
 
 
 def _axis_labels(da: xr.DataArray) -> dict:
-    """Axis labels that say what the coordinates are: easting/northing in metres of the CRS, or degrees."""
+    """Axis labels that say what the coordinates are: easting/northing in metres of the CRS, or degrees.
+
+    Metres are written in full with thousands separators (3,380,000): Bokeh's default wrote 3.380e+6."""
     try:
         crs = da.rio.crs
     except Exception:  # noqa: BLE001  (rioxarray cannot tell: keep hvplot's labels)
@@ -120,8 +122,11 @@ def _axis_labels(da: xr.DataArray) -> dict:
         return {}
     if crs.is_geographic:
         return {"xlabel": "longitude (degrees east)", "ylabel": "latitude (degrees north)"}
+    from bokeh.models import NumeralTickFormatter
+
     name = crs.to_string()
-    return {"xlabel": f"easting (m, {name})", "ylabel": f"northing (m, {name})"}
+    return {"xlabel": f"easting (m, {name})", "ylabel": f"northing (m, {name})",
+            "xformatter": NumeralTickFormatter(format="0,0"), "yformatter": NumeralTickFormatter(format="0,0")}
 
 
 def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tuple[float, float] | None = None, *,

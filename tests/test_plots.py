@@ -174,3 +174,19 @@ def test_budget_bars_keep_the_legend_off_the_bars_and_stack_the_table():
     assert list(net.data_source.data["y"]) == [3.5, 2.5]
     with pytest.raises(ValueError, match=r"no \['net'\]"):
         plots.budget_bars(table.drop(columns="net"))
+
+
+def test_projected_map_axes_write_metres_in_full():
+    """A UTM map's ticks were 3.380e+6 (Bokeh's scientific default, notebook 13): they are written 3,380,000, the
+    numeral.js format "0,0" (thousands separators, no decimals); latitude/longitude keeps Bokeh's plain degrees."""
+    import holoviews as hv
+
+    hv.extension("bokeh")
+    utm = grid(np.arange(12.0).reshape(3, 4), dy=250.0, dx=250.0)
+    utm = utm.assign_coords(y=3_380_000.0 - 250.0 * np.arange(3), x=650_000.0 + 250.0 * np.arange(4))
+    fig = hv.render(plots.map_image(utm.rio.write_crs("EPSG:32650")), backend="bokeh")
+    for axis in (fig.xaxis[0], fig.yaxis[0]):
+        assert type(axis.formatter).__name__ == "NumeralTickFormatter" and axis.formatter.format == "0,0"
+    assert fig.xaxis[0].axis_label == "easting (m, EPSG:32650)"
+    fig = hv.render(plots.map_image(utm.rio.write_crs("EPSG:4326")), backend="bokeh")
+    assert type(fig.xaxis[0].formatter).__name__ != "NumeralTickFormatter"
