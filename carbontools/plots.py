@@ -447,7 +447,8 @@ def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "en
 
 def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,
                   members: list[str] | None = None, title: str = "Seasonal cycle"):
-    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines."""
+    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines.
+    Every month is a tick, named (Jan ... Dec), as on the dashboard's seasonal tab."""
     import holoviews as hv
 
     curves = []
@@ -456,7 +457,11 @@ def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | N
         style = dict(line_width=1, alpha=0.5, line_dash="dashed") if members and name in members else dict(line_width=3)
         curves.append(hv.Curve((cycle["month"].values, cycle.values), "month", "NEP (g C m-2 month-1)",
                                label=name).opts(**style))
-    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right")
+    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right", xticks=MONTH_TICKS)
+
+
+#: the calendar months as axis ticks: (1, "Jan") ... (12, "Dec")
+MONTH_TICKS = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
 
 
 def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = None):

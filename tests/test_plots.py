@@ -190,3 +190,22 @@ def test_projected_map_axes_write_metres_in_full():
     assert fig.xaxis[0].axis_label == "easting (m, EPSG:32650)"
     fig = hv.render(plots.map_image(utm.rio.write_crs("EPSG:4326")), backend="bokeh")
     assert type(fig.xaxis[0].formatter).__name__ != "NumeralTickFormatter"
+
+
+def test_seasonal_plot_names_every_month():
+    """Notebook 14's seasonal cycle had ticks at 2, 4, ..., 12 only: every month is a tick, named as pandas names
+    the first day of each month of 2001 (%b)."""
+    import holoviews as hv
+    import pandas as pd
+
+    hv.extension("bokeh")
+    time = pd.date_range("2001-01-01", periods=24, freq="MS")
+    values = np.sin(np.arange(24.0))[:, None, None] * np.ones((24, 2, 2))
+    nep = xr.DataArray(values, dims=("time", "y", "x"), coords={"time": time, "y": [30.5, 29.5], "x": [110.5, 111.5]},
+                       name="nep").rio.write_crs("EPSG:4326")
+    fig = hv.render(plots.seasonal_plot({"a": nep}), backend="bokeh")
+    ticker = fig.xaxis[0].ticker
+    assert list(ticker.ticks) == list(range(1, 13))
+    overrides = fig.xaxis[0].major_label_overrides
+    assert [overrides[m] for m in range(1, 13)] == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                                                    "Oct", "Nov", "Dec"]
