@@ -37,7 +37,7 @@ def _hvplot_accessors() -> None:
         import hvplot.pandas  # noqa: F401
 
 __all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "screen_map", "map_projection",
-           "border_lines", "border_path", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
+           "border_lines", "border_path", "unit_label", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
@@ -110,6 +110,24 @@ def square_frame_height(da: xr.DataArray, frame_width: int) -> int:
     return max(1, round(frame_width * (ny * dy) / (nx * dx)))
 
 
+def unit_label(da: xr.DataArray) -> str:
+    """``da.attrs['units']`` as a reader writes it, the carbon basis named after the mass: carbontools' outputs
+    keep ``'g m-2 yr-1'`` with ``carbon_basis='C'`` (so that UDUNITS reads them), a colour bar says
+    ``'g C m-2 yr-1'``.  Units that name their species already, or are not a mass, are returned as they are."""
+    from . import units
+
+    text, basis = str(da.attrs.get("units", "")), da.attrs.get("carbon_basis")
+    mass, _, rest = text.strip().partition(" ")
+    if not basis or not mass or rest.split()[:1] in (["C"], ["CO2"], ["CO2e"]):
+        return text
+    try:  # the first word must be a mass alone (g, kg, Mg, t...): not W in 'W m-2'
+        is_mass = units.ureg.Unit(mass).dimensionality == units.ureg.Unit("g").dimensionality
+        units.parse(text, getattr(da, "name", None) or "value", basis=basis)
+    except Exception:  # noqa: BLE001  (pint's errors on a word it does not know: leave the label as it is)
+        return text
+    return f"{mass} {basis} {rest}".strip() if is_mass else text
+
+
 def _axis_labels(da: xr.DataArray) -> dict:
     """Axis labels that say what the coordinates are: easting/northing in metres of the CRS, or degrees.
 
@@ -135,7 +153,8 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
 
     ``clim``: the colour range; default :func:`color_limits` of ``da`` (``symmetric=True`` for a diverging
     map centred on 0, e.g. NEP with ``cmap='RdYlGn'``).  ``clabel``: the colour-bar label, default
-    ``da.attrs['units']``.  The frame is ``frame_width`` wide and as high as square pixels need
+    ``da.attrs['units']`` with its carbon basis (:func:`unit_label`).  The frame is ``frame_width`` wide and as
+    high as square pixels need
     (:func:`square_frame_height`).  Non-dimension coordinates (``spatial_ref``, a selected ``year``) are
     dropped; extra dimensions (``time``) become a widget.  Other keywords go to ``hvplot.image``
     (``xaxis=None, yaxis=None`` to hide the axes, ``toolbar='above'``, ``widget_location='bottom'``, ...).
@@ -151,7 +170,7 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
         clim = color_limits(da, symmetric=symmetric)
     opts = dict(x="x", y="y", cmap=cmap, clim=tuple(clim), title=title, colorbar=True, frame_width=frame_width,
                 frame_height=square_frame_height(da, frame_width),
-                clabel=da.attrs.get("units", "") if clabel is None else clabel)
+                clabel=unit_label(da) if clabel is None else clabel)
     opts.update(labels)
     opts.update(kwargs)
     image = da.hvplot.image(**opts)
@@ -362,7 +381,8 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
     own CRS if projected, a Lambert conformal conic fitted to a latitude/longitude extent).  Before it is
     projected the map is reduced to at most ``frame_width`` columns of block means (:func:`screen_map`): a
     1000 x 900 scene is never resampled at full size.  ``clim``: default :func:`color_limits` of the
-    full-resolution ``da`` (``symmetric=True`` for diverging maps).  ``clabel``: default ``da.attrs['units']``.
+    full-resolution ``da`` (``symmetric=True`` for diverging maps).  ``clabel``: default ``da.attrs['units']``
+    with its carbon basis (:func:`unit_label`).
 
     ``borders``: a GeoDataFrame (or a list of them) with a CRS, drawn as unfilled outlines transformed to the
     projection and simplified to half a screen pixel (:func:`border_lines`); they do not widen the map's extent.
@@ -402,7 +422,7 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
     shown = screen_map(da.drop_vars([c for c in da.coords if c not in da.dims]).rename(name), frame_width)
     image_opts = dict(projection=proj, cmap=cmap, clim=tuple(clim), colorbar=True, frame_width=frame_width,
                       frame_height=frame_height, title=title, show_bounds=False,
-                      clabel=da.attrs.get("units", "") if clabel is None else clabel)
+                      clabel=unit_label(da) if clabel is None else clabel)
     image_opts.update(kwargs)
     layers = gv.Image(shown.transpose("y", "x"), kdims=["x", "y"], vdims=[name], crs=source).opts(**image_opts)
     if borders is not None:

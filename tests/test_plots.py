@@ -209,3 +209,26 @@ def test_seasonal_plot_names_every_month():
     overrides = fig.xaxis[0].major_label_overrides
     assert [overrides[m] for m in range(1, 13)] == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
                                                     "Oct", "Nov", "Dec"]
+
+
+def test_colour_bars_name_the_carbon_basis_the_units_leave_out():
+    """carbontools' annual NEP is 'g m-2 yr-1' with carbon_basis='C' (pipeline.py, for UDUNITS): notebook 12's map
+    said 'g m-2 yr-1'.  The label names the basis after the mass; other units are left as written."""
+    import holoviews as hv
+
+    def label(units, basis="C"):
+        return plots.unit_label(xr.DataArray(0.0, attrs={"units": units, "carbon_basis": basis}))
+
+    assert label("g m-2 yr-1") == "g C m-2 yr-1"
+    assert label("Mg ha-1") == "Mg C ha-1"
+    assert label("t yr-1", "CO2") == "t CO2 yr-1"
+    assert label("g C m-2 yr-1") == "g C m-2 yr-1"  # names it already
+    assert label("W m-2") == "W m-2" and label("degC") == "degC" and label("1") == "1"  # not a mass
+    assert plots.unit_label(xr.DataArray(0.0, attrs={"units": "g m-2 yr-1"})) == "g m-2 yr-1"  # no basis given
+
+    hv.extension("bokeh")
+    nep = grid(np.arange(12.0).reshape(3, 4), units="g m-2 yr-1").assign_attrs(carbon_basis="C")
+    lonlat = nep.assign_coords(y=[30.5, 29.5, 28.5], x=[110.5, 111.5, 112.5, 113.5]).rio.write_crs("EPSG:4326")
+    for figure in (plots.map_image(nep), plots.geo_map(lonlat)):
+        (bar,) = [m for m in hv.render(figure, backend="bokeh").right if type(m).__name__ == "ColorBar"]
+        assert bar.title == "g C m-2 yr-1"
