@@ -36,7 +36,7 @@ def _hvplot_accessors() -> None:
     if not hasattr(pd.DataFrame, "hvplot"):
         import hvplot.pandas  # noqa: F401
 
-__all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "screen_map", "map_projection",
+__all__ = ["PERCENTILE", "color_limits", "map_image", "class_map", "square_frame_height", "screen_map", "map_projection",
            "border_lines", "border_path", "unit_label", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
@@ -177,6 +177,31 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
     if isinstance(image, hv.core.Dimensioned):  # not a Panel layout (widget_location=...)
         image = image.opts(clim=opts["clim"])  # as a plot option too: hvplot sets only the range
     return image
+
+
+def class_map(da: xr.DataArray, names: dict[int, str], title: str = "", clabel: str = "class",
+              frame_width: int = 300, **kwargs):
+    """A map of integer class codes (land cover) with one colour per code and the colour bar naming the classes.
+
+    Code ``c`` gets colour ``c`` of Bokeh's Category20 palette: the colours run over ``(-0.5, max + 0.5)`` in bins
+    of one, so that each code is the middle of its own bin (a continuous colour map over the codes gave two
+    neighbouring codes one colour, or one code two).  The colour bar has a tick, ``"c name"``, at each code that
+    occurs in ``da`` (NaN and codes outside ``names`` are not named).  Other keywords go to :func:`map_image`.
+    """
+    from bokeh.palettes import Category20
+
+    values = np.asarray(da.values, dtype=float)
+    codes = np.unique(values[np.isfinite(values)])
+    if codes.size and (np.any(codes < 0) or np.any(codes != np.round(codes))):
+        raise ValueError(f"class_map needs non-negative integer class codes; {da.name or 'the map'} holds "
+                         f"{codes[(codes < 0) | (codes != np.round(codes))][:5].tolist()}")
+    top = int(max([*names, *codes.astype(int).tolist()], default=0))
+    if top >= 20:
+        raise ValueError(f"class_map has 20 colours (codes 0-19); the largest code here is {top}: recode the classes")
+    palette = list(Category20[20][:top + 1])
+    ticks = [(int(c), f"{int(c)} {names[int(c)]}") for c in codes if int(c) in names]
+    image = map_image(da, title, palette, clim=(-0.5, top + 0.5), clabel=clabel, frame_width=frame_width, **kwargs)
+    return image.opts(cticks=ticks, color_levels=top + 1)
 
 
 # --- maps on real geography (geoviews) -----------------------------------------------------------

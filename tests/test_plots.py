@@ -232,3 +232,31 @@ def test_colour_bars_name_the_carbon_basis_the_units_leave_out():
     for figure in (plots.map_image(nep), plots.geo_map(lonlat)):
         (bar,) = [m for m in hv.render(figure, backend="bokeh").right if type(m).__name__ == "ColorBar"]
         assert bar.title == "g C m-2 yr-1"
+
+
+def test_class_map_gives_each_code_its_own_colour_and_names_the_present_classes():
+    """Notebook 13's land cover was tab20 stretched over 0-17: 20 colours over 17 code steps, so that colour bins
+    and codes did not line up, and the bar said 0, 2, ..., 16.  Here the mapper runs from -0.5 to max + 0.5 in
+    max + 1 colours: Bokeh's linear mapper puts value v in bin floor((v + 0.5) / (max + 1) x (max + 1)) = v for an
+    integer code v, i.e. Category20's colour v; the bar's ticks are the codes present, named."""
+    import holoviews as hv
+    from bokeh.models import ColorBar
+    from bokeh.palettes import Category20
+
+    hv.extension("bokeh")
+    codes = grid([[1, 5, 13], [12, np.nan, 5]], dy=250.0, dx=250.0)
+    names = {0: "water", 1: "evergreen needleleaf", 5: "mixed forest", 12: "cropland", 13: "urban", 16: "barren"}
+    (bar,) = [m for m in hv.render(plots.class_map(codes, names, "lc"), backend="bokeh").right
+              if isinstance(m, ColorBar)]
+    mapper = bar.color_mapper
+    assert (mapper.low, mapper.high) == (-0.5, 16.5) and list(mapper.palette) == list(Category20[20][:17])
+    for code in (1, 5, 12, 13):
+        index = int(np.floor((code - mapper.low) / (mapper.high - mapper.low) * len(mapper.palette)))
+        assert index == code
+    assert list(bar.ticker.ticks) == [1, 5, 12, 13]
+    assert bar.major_label_overrides == {1: "1 evergreen needleleaf", 5: "5 mixed forest", 12: "12 cropland",
+                                         13: "13 urban"}
+    with pytest.raises(ValueError, match="integer class codes"):
+        plots.class_map(codes + 0.5, names)
+    with pytest.raises(ValueError, match="20 colours"):
+        plots.class_map(codes + 20, names)
