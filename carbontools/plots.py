@@ -3,7 +3,8 @@
 - :func:`color_limits`: the colour range of one or more arrays.  Diverging maps (NEP, residuals, changes)
   get (-m, m) with m the 98th percentile of abs(values); others the 2nd to the 98th percentile.  A few
   extreme pixels do not wash out the map, and panels that are passed together share one scale.
-- :func:`map_image`: a (y, x) map with square pixels and those colour limits.
+- :func:`map_image`: a (y, x) map with square pixels and those colour limits; :func:`class_map` the same for class
+  codes (one colour per code, the classes named on the colour bar); :func:`unit_label` the colour bar's units.
 - :func:`geo_map`: the same map on real geography (geoviews): drawn in a map projection (the data's own CRS, or a
   Lambert conformal conic for latitude/longitude grids), region borders from GeoDataFrames on top, no tiles and
   no Natural Earth features (nothing is downloaded); :func:`screen_map` and :func:`border_lines` make it cheap.
@@ -11,6 +12,7 @@
   :func:`latitude_time_plots`.
 - Validation (:mod:`carbontools.validate`): :func:`density_scatter`, :func:`residual_map`.
 - Sensitivity (:mod:`carbontools.sensitivity`): :func:`tornado_plot`, :func:`morris_plot`, :func:`sobol_plot`.
+- Life-cycle budgets of green space (:mod:`carbontools.budget`): :func:`budget_bars`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ def _hvplot_accessors() -> None:
     if not hasattr(pd.DataFrame, "hvplot"):
         import hvplot.pandas  # noqa: F401
 
-__all__ = ["PERCENTILE", "color_limits", "map_image", "class_map", "square_frame_height", "screen_map", "map_projection",
-           "border_lines", "border_path", "unit_label", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
+__all__ = ["PERCENTILE", "color_limits", "map_image", "class_map", "unit_label", "square_frame_height", "screen_map",
+           "map_projection", "border_lines", "border_path", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
