@@ -663,7 +663,7 @@ def tornado_plot(result: xr.Dataset, output: str = "nep", landcover: str | None 
     label = f"change of {output.upper()} from {base:.4g} {unit}"
     return (low * high).opts(hv.opts.Bars(invert_axes=True, tools=["hover"])).opts(
         width=width, height=80 + 40 * len(rows), title=title or f"{output.upper()}: one parameter at a time",
-        ylabel=label, xlabel="", legend_position="bottom_right", show_legend=True)
+        ylabel=label, xlabel="", legend_position="right", show_legend=True)  # outside: inside it covered bars
 
 
 def morris_plot(result: xr.Dataset, output: str = "nep", landcover: str | None = None, title: str | None = None,
