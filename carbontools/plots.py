@@ -3,7 +3,8 @@
 - :func:`color_limits`: the colour range of one or more arrays.  Diverging maps (NEP, residuals, changes)
   get (-m, m) with m the 98th percentile of abs(values); others the 2nd to the 98th percentile.  A few
   extreme pixels do not wash out the map, and panels that are passed together share one scale.
-- :func:`map_image`: a (y, x) map with square pixels and those colour limits.
+- :func:`map_image`: a (y, x) map with square pixels and those colour limits; :func:`class_map` the same for class
+  codes (one colour per code, the classes named on the colour bar); :func:`unit_label` the colour bar's units.
 - :func:`geo_map`: the same map on real geography (geoviews): drawn in a map projection (the data's own CRS, or a
   Lambert conformal conic for latitude/longitude grids), region borders from GeoDataFrames on top, no tiles and
   no Natural Earth features (nothing is downloaded); :func:`screen_map` and :func:`border_lines` make it cheap.
@@ -11,6 +12,7 @@
   :func:`latitude_time_plots`.
 - Validation (:mod:`carbontools.validate`): :func:`density_scatter`, :func:`residual_map`.
 - Sensitivity (:mod:`carbontools.sensitivity`): :func:`tornado_plot`, :func:`morris_plot`, :func:`sobol_plot`.
+- Life-cycle budgets of green space (:mod:`carbontools.budget`): :func:`budget_bars`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ def _hvplot_accessors() -> None:
     if not hasattr(pd.DataFrame, "hvplot"):
         import hvplot.pandas  # noqa: F401
 
-__all__ = ["PERCENTILE", "color_limits", "map_image", "square_frame_height", "screen_map", "map_projection",
-           "border_lines", "border_path", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
+__all__ = ["PERCENTILE", "color_limits", "map_image", "class_map", "unit_label", "square_frame_height", "screen_map",
+           "map_projection", "border_lines", "border_path", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
            "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
@@ -110,8 +112,28 @@ def square_frame_height(da: xr.DataArray, frame_width: int) -> int:
     return max(1, round(frame_width * (ny * dy) / (nx * dx)))
 
 
+def unit_label(da: xr.DataArray) -> str:
+    """``da.attrs['units']`` as a reader writes it, the carbon basis named after the mass: carbontools' outputs
+    keep ``'g m-2 yr-1'`` with ``carbon_basis='C'`` (so that UDUNITS reads them), a colour bar says
+    ``'g C m-2 yr-1'``.  Units that name their species already, or are not a mass, are returned as they are."""
+    from . import units
+
+    text, basis = str(da.attrs.get("units", "")), da.attrs.get("carbon_basis")
+    mass, _, rest = text.strip().partition(" ")
+    if not basis or not mass or rest.split()[:1] in (["C"], ["CO2"], ["CO2e"]):
+        return text
+    try:  # the first word must be a mass alone (g, kg, Mg, t...): not W in 'W m-2'
+        is_mass = units.ureg.Unit(mass).dimensionality == units.ureg.Unit("g").dimensionality
+        units.parse(text, getattr(da, "name", None) or "value", basis=basis)
+    except Exception:  # noqa: BLE001  (pint's errors on a word it does not know: leave the label as it is)
+        return text
+    return f"{mass} {basis} {rest}".strip() if is_mass else text
+
+
 def _axis_labels(da: xr.DataArray) -> dict:
-    """Axis labels that say what the coordinates are: easting/northing in metres of the CRS, or degrees."""
+    """Axis labels that say what the coordinates are: easting/northing in metres of the CRS, or degrees.
+
+    Metres are written in full with thousands separators (3,380,000): Bokeh's default wrote 3.380e+6."""
     try:
         crs = da.rio.crs
     except Exception:  # noqa: BLE001  (rioxarray cannot tell: keep hvplot's labels)
@@ -120,8 +142,11 @@ def _axis_labels(da: xr.DataArray) -> dict:
         return {}
     if crs.is_geographic:
         return {"xlabel": "longitude (degrees east)", "ylabel": "latitude (degrees north)"}
+    from bokeh.models import NumeralTickFormatter
+
     name = crs.to_string()
-    return {"xlabel": f"easting (m, {name})", "ylabel": f"northing (m, {name})"}
+    return {"xlabel": f"easting (m, {name})", "ylabel": f"northing (m, {name})",
+            "xformatter": NumeralTickFormatter(format="0,0"), "yformatter": NumeralTickFormatter(format="0,0")}
 
 
 def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tuple[float, float] | None = None, *,
@@ -130,7 +155,8 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
 
     ``clim``: the colour range; default :func:`color_limits` of ``da`` (``symmetric=True`` for a diverging
     map centred on 0, e.g. NEP with ``cmap='RdYlGn'``).  ``clabel``: the colour-bar label, default
-    ``da.attrs['units']``.  The frame is ``frame_width`` wide and as high as square pixels need
+    ``da.attrs['units']`` with its carbon basis (:func:`unit_label`).  The frame is ``frame_width`` wide and as
+    high as square pixels need
     (:func:`square_frame_height`).  Non-dimension coordinates (``spatial_ref``, a selected ``year``) are
     dropped; extra dimensions (``time``) become a widget.  Other keywords go to ``hvplot.image``
     (``xaxis=None, yaxis=None`` to hide the axes, ``toolbar='above'``, ``widget_location='bottom'``, ...).
@@ -146,13 +172,38 @@ def map_image(da: xr.DataArray, title: str = "", cmap: str = "viridis", clim: tu
         clim = color_limits(da, symmetric=symmetric)
     opts = dict(x="x", y="y", cmap=cmap, clim=tuple(clim), title=title, colorbar=True, frame_width=frame_width,
                 frame_height=square_frame_height(da, frame_width),
-                clabel=da.attrs.get("units", "") if clabel is None else clabel)
+                clabel=unit_label(da) if clabel is None else clabel)
     opts.update(labels)
     opts.update(kwargs)
     image = da.hvplot.image(**opts)
     if isinstance(image, hv.core.Dimensioned):  # not a Panel layout (widget_location=...)
         image = image.opts(clim=opts["clim"])  # as a plot option too: hvplot sets only the range
     return image
+
+
+def class_map(da: xr.DataArray, names: dict[int, str], title: str = "", clabel: str = "class",
+              frame_width: int = 300, **kwargs):
+    """A map of integer class codes (land cover) with one colour per code and the colour bar naming the classes.
+
+    Code ``c`` gets colour ``c`` of Bokeh's Category20 palette: the colours run over ``(-0.5, max + 0.5)`` in bins
+    of one, so that each code is the middle of its own bin (a continuous colour map over the codes gave two
+    neighbouring codes one colour, or one code two).  The colour bar has a tick, ``"c name"``, at each code that
+    occurs in ``da`` (NaN and codes outside ``names`` are not named).  Other keywords go to :func:`map_image`.
+    """
+    from bokeh.palettes import Category20
+
+    values = np.asarray(da.values, dtype=float)
+    codes = np.unique(values[np.isfinite(values)])
+    if codes.size and (np.any(codes < 0) or np.any(codes != np.round(codes))):
+        raise ValueError(f"class_map needs non-negative integer class codes; {da.name or 'the map'} holds "
+                         f"{codes[(codes < 0) | (codes != np.round(codes))][:5].tolist()}")
+    top = int(max([*names, *codes.astype(int).tolist()], default=0))
+    if top >= 20:
+        raise ValueError(f"class_map has 20 colours (codes 0-19); the largest code here is {top}: recode the classes")
+    palette = list(Category20[20][:top + 1])
+    ticks = [(int(c), f"{int(c)} {names[int(c)]}") for c in codes if int(c) in names]
+    image = map_image(da, title, palette, clim=(-0.5, top + 0.5), clabel=clabel, frame_width=frame_width, **kwargs)
+    return image.opts(cticks=ticks, color_levels=top + 1)
 
 
 # --- maps on real geography (geoviews) -----------------------------------------------------------
@@ -357,7 +408,8 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
     own CRS if projected, a Lambert conformal conic fitted to a latitude/longitude extent).  Before it is
     projected the map is reduced to at most ``frame_width`` columns of block means (:func:`screen_map`): a
     1000 x 900 scene is never resampled at full size.  ``clim``: default :func:`color_limits` of the
-    full-resolution ``da`` (``symmetric=True`` for diverging maps).  ``clabel``: default ``da.attrs['units']``.
+    full-resolution ``da`` (``symmetric=True`` for diverging maps).  ``clabel``: default ``da.attrs['units']``
+    with its carbon basis (:func:`unit_label`).
 
     ``borders``: a GeoDataFrame (or a list of them) with a CRS, drawn as unfilled outlines transformed to the
     projection and simplified to half a screen pixel (:func:`border_lines`); they do not widen the map's extent.
@@ -397,7 +449,7 @@ def geo_map(da: xr.DataArray, borders=None, title: str = "", cmap: str = "viridi
     shown = screen_map(da.drop_vars([c for c in da.coords if c not in da.dims]).rename(name), frame_width)
     image_opts = dict(projection=proj, cmap=cmap, clim=tuple(clim), colorbar=True, frame_width=frame_width,
                       frame_height=frame_height, title=title, show_bounds=False,
-                      clabel=da.attrs.get("units", "") if clabel is None else clabel)
+                      clabel=unit_label(da) if clabel is None else clabel)
     image_opts.update(kwargs)
     layers = gv.Image(shown.transpose("y", "x"), kdims=["x", "y"], vdims=[name], crs=source).opts(**image_opts)
     if borders is not None:
@@ -442,7 +494,8 @@ def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "en
 
 def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,
                   members: list[str] | None = None, title: str = "Seasonal cycle"):
-    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines."""
+    """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines.
+    Every month is a tick, named (Jan ... Dec), as on the dashboard's seasonal tab."""
     import holoviews as hv
 
     curves = []
@@ -451,7 +504,11 @@ def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | N
         style = dict(line_width=1, alpha=0.5, line_dash="dashed") if members and name in members else dict(line_width=3)
         curves.append(hv.Curve((cycle["month"].values, cycle.values), "month", "NEP (g C m-2 month-1)",
                                label=name).opts(**style))
-    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right")
+    return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right", xticks=MONTH_TICKS)
+
+
+#: the calendar months as axis ticks: (1, "Jan") ... (12, "Dec")
+MONTH_TICKS = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
 
 
 def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = None):
@@ -466,6 +523,39 @@ def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = 
         cmap="RdYlGn", clim=(-lim, lim), width=330, height=260, title=name, colorbar=True, tools=["hover"])
         for name, s in sections.items()]
     return hv.Layout(panels).cols(3)
+
+
+# --- green-space life-cycle budgets (carbontools.budget, carbontools.greenspace) ---------------------
+
+def budget_bars(table: pd.DataFrame, unit: str = "t CO2e per ha per year", title: str = "",
+                width: int = 820, height: int = 320):
+    """Stacked bars of a life-cycle budget per place (a park type, a district): sequestration up, management and
+    amortised construction down, the net as a black diamond.
+
+    ``table``: one row per place with the columns ``sequestration``, ``management``, ``construction_amortised``
+    and ``net`` (the total rows of :func:`carbontools.budget.green_space_budget`), emissions positive as there.
+    The legend stands right of the plot, outside it, so that it covers no bar whatever the values.
+    """
+    import holoviews as hv
+    _hvplot_accessors()
+
+    needed = ["sequestration", "management", "construction_amortised", "net"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"budget_bars needs the columns {needed} (the total rows of budget.green_space_budget); "
+                         f"the table has no {missing} (its columns: {list(table.columns)})")
+    places = [str(p) for p in table.index]
+    flows = pd.DataFrame({"sequestration": table["sequestration"].to_numpy(float),
+                          "management": -table["management"].to_numpy(float),
+                          "construction": -table["construction_amortised"].to_numpy(float)}, index=places)
+    bars = flows.hvplot.bar(stacked=True, rot=0, ylabel=unit, xlabel="", legend="right")
+    net = hv.Scatter((places, table["net"].to_numpy(float)), label="net").opts(color="black", size=10,
+                                                                                marker="diamond")
+    return (bars * net).opts(width=width, height=height, legend_position="right", show_legend=True,
+                             title=title or "Sequestration (up) against management and construction (down)")
+
+
+__all__ += ["budget_bars"]
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -573,7 +663,7 @@ def tornado_plot(result: xr.Dataset, output: str = "nep", landcover: str | None 
     label = f"change of {output.upper()} from {base:.4g} {unit}"
     return (low * high).opts(hv.opts.Bars(invert_axes=True, tools=["hover"])).opts(
         width=width, height=80 + 40 * len(rows), title=title or f"{output.upper()}: one parameter at a time",
-        ylabel=label, xlabel="", legend_position="bottom_right", show_legend=True)
+        ylabel=label, xlabel="", legend_position="right", show_legend=True)  # outside: inside it covered bars
 
 
 def morris_plot(result: xr.Dataset, output: str = "nep", landcover: str | None = None, title: str | None = None,

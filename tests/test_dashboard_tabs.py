@@ -68,6 +68,20 @@ def test_intervals_stand_beside_the_exact_totals(dash, monkeypatch):
     assert (table["low"] < table["high"]).all()
 
 
+def test_the_interval_tables_headers_are_wrapped_not_cut(dash, monkeypatch):
+    """Fitted to the tab's width, the headers were cut ("NEP (Gg ...", "Monte Ca..."); they wrap, as the district
+    tables' do."""
+    import panel as pn
+
+    monkeypatch.setattr(dashboard_tabs, "INTERVAL_RUNS", 5)
+    tab = SensitivityTab(dash)
+    tab.run_intervals()
+    (table,) = [o for o in tab.intervals.objects if isinstance(o, pn.widgets.Tabulator)]
+    model = table.get_root()  # what Tabulator is given in the browser
+    assert model.configuration["columnDefaults"]["headerWordWrap"] is True
+    assert list(table.value.columns) == ["region", "NEP (Gg C/yr)", "Monte Carlo mean", "95 % low", "95 % high"]
+
+
 def test_the_scenario_runs_with_the_settings_in_force(dash):
     dash.param.update(eps_scale=1.1, rh_model="q10", urban_soils="unsealed")
     tab = ScenarioTab(dash, share=0.3)

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import panel as pn
 import pytest
@@ -39,6 +40,29 @@ def test_markdown_and_tagged_outputs_in_the_notebooks_order(tmp_path):
     assert kinds == ["Markdown", "Markdown", "DataFrame", "FloatSlider"]
     assert page.objects[1].object == "## 1. A table"
     assert page.objects[2].object is table and page.objects[3] is slider
+
+
+def test_each_figure_is_laid_out_on_its_own(tmp_path):
+    """Bokeh aligns the frames of the plots one column holds: notebook 13's NEP map (no axes) under the land-cover
+    map (73 px of y axis) was shifted right by 73 px in a canvas not widened for it, and its colour bar's tick
+    labels were cut off when served.  Each figure of the page therefore sits in a row of its own; widgets and the
+    notebook's own layouts are shown as they are."""
+    hv = pytest.importorskip("holoviews")
+    from bokeh.models import Plot
+
+    hv.extension("bokeh")
+    with_axes = hv.Image(np.arange(12.0).reshape(3, 4)).opts(colorbar=True)
+    without_axes = hv.Image(np.arange(12.0).reshape(3, 4)).opts(colorbar=True, xaxis=None, yaxis=None)
+    slider = pn.widgets.FloatSlider(name="Q10")
+    path = _notebook(tmp_path, [("md", "# t", []), ("code", "a", ["app"]), ("code", "b", ["app"]),
+                                ("code", "slider", ["app"])])
+    page = lesson.lesson(path, {"a": with_axes, "b": without_axes, "slider": slider})
+    root = page.get_root()
+    assert not [c for c in root.children if isinstance(c, Plot)]  # no two figures share the page's column
+    rows = [c for c in root.children if isinstance(getattr(c, "children", None), list)
+            and any(isinstance(g, Plot) for g in c.children)]
+    assert len(rows) == 2 and all(len(r.children) == 1 for r in rows)
+    assert page.objects[3] is slider
 
 
 def test_a_tagged_cell_must_end_with_a_name_the_notebook_defined(tmp_path):

@@ -145,3 +145,118 @@ def test_bar_plot_with_an_ensemble_gives_each_panel_the_factor_levels_it_draws()
             assert data_levels == levels, (plot.title.text, plot.x_range.factors, list(xs))
             checked += 1
     assert checked >= 2
+
+
+# --- budget_bars ----------------------------------------------------------------------------------
+
+def test_budget_bars_keep_the_legend_off_the_bars_and_stack_the_table():
+    """Notebook 15's legend (hvplot legend='top_right', inside the frame) covered the wetland park's bar; the legend
+    of budget_bars is a panel right of the frame (bokeh fig.right), none inside it.  The stacks are the table's
+    values: sequestration up from 0, management down from 0, construction down from -management."""
+    import holoviews as hv
+    import pandas as pd
+    from bokeh.models import Legend
+
+    hv.extension("bokeh")
+    table = pd.DataFrame({"sequestration": [6.0, 4.5], "management": [2.0, 0.5],
+                          "construction_amortised": [0.5, 1.5], "net": [3.5, 2.5]}, index=["lawn", "wetland park"])
+    fig = hv.render(plots.budget_bars(table), backend="bokeh")
+    assert [type(m).__name__ for m in fig.right] == ["Legend"]
+    assert not [m for m in fig.center if isinstance(m, Legend)]
+    (bars,) = [r for r in fig.renderers if type(r.glyph).__name__ == "VBar"]
+    data = bars.data_source.data
+    stacks = {(v, str(p)): (float(b), float(t)) for v, p, b, t in
+              zip(data["Variable"], data["index"], data["bottom"], data["top"])}
+    assert stacks[("sequestration", "wetland park")] == (0.0, 4.5)
+    assert stacks[("management", "lawn")] == (-2.0, 0.0)
+    assert stacks[("construction", "lawn")] == (-2.5, -2.0)  # -2.0 - 0.5
+    (net,) = [r for r in fig.renderers if type(r.glyph).__name__ == "Scatter"]
+    assert list(net.data_source.data["y"]) == [3.5, 2.5]
+    with pytest.raises(ValueError, match=r"no \['net'\]"):
+        plots.budget_bars(table.drop(columns="net"))
+
+
+def test_projected_map_axes_write_metres_in_full():
+    """A UTM map's ticks were 3.380e+6 (Bokeh's scientific default, notebook 13): they are written 3,380,000, the
+    numeral.js format "0,0" (thousands separators, no decimals); latitude/longitude keeps Bokeh's plain degrees."""
+    import holoviews as hv
+
+    hv.extension("bokeh")
+    utm = grid(np.arange(12.0).reshape(3, 4), dy=250.0, dx=250.0)
+    utm = utm.assign_coords(y=3_380_000.0 - 250.0 * np.arange(3), x=650_000.0 + 250.0 * np.arange(4))
+    fig = hv.render(plots.map_image(utm.rio.write_crs("EPSG:32650")), backend="bokeh")
+    for axis in (fig.xaxis[0], fig.yaxis[0]):
+        assert type(axis.formatter).__name__ == "NumeralTickFormatter" and axis.formatter.format == "0,0"
+    assert fig.xaxis[0].axis_label == "easting (m, EPSG:32650)"
+    fig = hv.render(plots.map_image(utm.rio.write_crs("EPSG:4326")), backend="bokeh")
+    assert type(fig.xaxis[0].formatter).__name__ != "NumeralTickFormatter"
+
+
+def test_seasonal_plot_names_every_month():
+    """Notebook 14's seasonal cycle had ticks at 2, 4, ..., 12 only: every month is a tick, named as pandas names
+    the first day of each month of 2001 (%b)."""
+    import holoviews as hv
+    import pandas as pd
+
+    hv.extension("bokeh")
+    time = pd.date_range("2001-01-01", periods=24, freq="MS")
+    values = np.sin(np.arange(24.0))[:, None, None] * np.ones((24, 2, 2))
+    nep = xr.DataArray(values, dims=("time", "y", "x"), coords={"time": time, "y": [30.5, 29.5], "x": [110.5, 111.5]},
+                       name="nep").rio.write_crs("EPSG:4326")
+    fig = hv.render(plots.seasonal_plot({"a": nep}), backend="bokeh")
+    ticker = fig.xaxis[0].ticker
+    assert list(ticker.ticks) == list(range(1, 13))
+    overrides = fig.xaxis[0].major_label_overrides
+    assert [overrides[m] for m in range(1, 13)] == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                                                    "Oct", "Nov", "Dec"]
+
+
+def test_colour_bars_name_the_carbon_basis_the_units_leave_out():
+    """carbontools' annual NEP is 'g m-2 yr-1' with carbon_basis='C' (pipeline.py, for UDUNITS): notebook 12's map
+    said 'g m-2 yr-1'.  The label names the basis after the mass; other units are left as written."""
+    import holoviews as hv
+
+    def label(units, basis="C"):
+        return plots.unit_label(xr.DataArray(0.0, attrs={"units": units, "carbon_basis": basis}))
+
+    assert label("g m-2 yr-1") == "g C m-2 yr-1"
+    assert label("Mg ha-1") == "Mg C ha-1"
+    assert label("t yr-1", "CO2") == "t CO2 yr-1"
+    assert label("g C m-2 yr-1") == "g C m-2 yr-1"  # names it already
+    assert label("W m-2") == "W m-2" and label("degC") == "degC" and label("1") == "1"  # not a mass
+    assert plots.unit_label(xr.DataArray(0.0, attrs={"units": "g m-2 yr-1"})) == "g m-2 yr-1"  # no basis given
+
+    hv.extension("bokeh")
+    nep = grid(np.arange(12.0).reshape(3, 4), units="g m-2 yr-1").assign_attrs(carbon_basis="C")
+    lonlat = nep.assign_coords(y=[30.5, 29.5, 28.5], x=[110.5, 111.5, 112.5, 113.5]).rio.write_crs("EPSG:4326")
+    for figure in (plots.map_image(nep), plots.geo_map(lonlat)):
+        (bar,) = [m for m in hv.render(figure, backend="bokeh").right if type(m).__name__ == "ColorBar"]
+        assert bar.title == "g C m-2 yr-1"
+
+
+def test_class_map_gives_each_code_its_own_colour_and_names_the_present_classes():
+    """Notebook 13's land cover was tab20 stretched over 0-17: 20 colours over 17 code steps, so that colour bins
+    and codes did not line up, and the bar said 0, 2, ..., 16.  Here the mapper runs from -0.5 to max + 0.5 in
+    max + 1 colours: Bokeh's linear mapper puts value v in bin floor((v + 0.5) / (max + 1) x (max + 1)) = v for an
+    integer code v, i.e. Category20's colour v; the bar's ticks are the codes present, named."""
+    import holoviews as hv
+    from bokeh.models import ColorBar
+    from bokeh.palettes import Category20
+
+    hv.extension("bokeh")
+    codes = grid([[1, 5, 13], [12, np.nan, 5]], dy=250.0, dx=250.0)
+    names = {0: "water", 1: "evergreen needleleaf", 5: "mixed forest", 12: "cropland", 13: "urban", 16: "barren"}
+    (bar,) = [m for m in hv.render(plots.class_map(codes, names, "lc"), backend="bokeh").right
+              if isinstance(m, ColorBar)]
+    mapper = bar.color_mapper
+    assert (mapper.low, mapper.high) == (-0.5, 16.5) and list(mapper.palette) == list(Category20[20][:17])
+    for code in (1, 5, 12, 13):
+        index = int(np.floor((code - mapper.low) / (mapper.high - mapper.low) * len(mapper.palette)))
+        assert index == code
+    assert list(bar.ticker.ticks) == [1, 5, 12, 13]
+    assert bar.major_label_overrides == {1: "1 evergreen needleleaf", 5: "5 mixed forest", 12: "12 cropland",
+                                         13: "13 urban"}
+    with pytest.raises(ValueError, match="integer class codes"):
+        plots.class_map(codes + 0.5, names)
+    with pytest.raises(ValueError, match="20 colours"):
+        plots.class_map(codes + 20, names)

@@ -227,7 +227,9 @@ def test_tornado_puts_the_widest_swing_on_top_with_the_changes_from_the_base(dri
     assert list(high.dimension_values("parameter")) == ["het_share", "eps_max_scale"]  # widest last: on top
     np.testing.assert_allclose(low.dimension_values("change"), [0.0, -0.2 * npp], atol=1e-9 * npp)
     np.testing.assert_allclose(high.dimension_values("change"), [0.0, 0.2 * npp], atol=1e-9 * npp)
-    hv.render(chart)
+    fig = hv.render(chart)
+    # the legend stands right of the bars (bottom_right inside the frame covered the lowest rows' bars)
+    assert [type(m).__name__ for m in fig.right] == ["Legend"]
 
 
 def test_morris_and_sobol_plots_draw_every_parameter_with_its_interval():

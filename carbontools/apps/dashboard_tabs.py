@@ -142,8 +142,10 @@ class SensitivityTab(param.Parameterized):
                 "exact": "NEP (Gg C/yr)", "mean": "Monte Carlo mean", "low": "95 % low",
                 "high": "95 % high"}).rename_axis("region")
             self.intervals.objects = [
+                # headers wrapped, as the district tables: fitted to the width they were cut ("Monte Ca...")
                 pn.widgets.Tabulator(shown.reset_index(), disabled=True, show_index=False, layout="fit_columns",
-                                     sizing_mode="stretch_width"),
+                                     sizing_mode="stretch_width",
+                                     configuration={"columnDefaults": {"headerWordWrap": True}}),
                 pn.pane.Markdown(f"NEP: the exact total with the settings in force. Monte Carlo, {INTERVAL_RUNS} runs "
                                  f"in {seconds:.1f} s: eps_max and the Rh model's "
                                  f"parameters drawn uniformly within +-{self.spread:g} % of their values in force; "

@@ -53,7 +53,11 @@ def _item(obj):
     if isinstance(obj, (pd.DataFrame, pd.Series)):
         frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
         return pn.pane.DataFrame(frame, sizing_mode="stretch_width", max_width=TEXT_WIDTH)
-    return pn.panel(obj)
+    item = pn.panel(obj)
+    # a figure in a row of its own: Bokeh aligns the frames of the plots one column holds, so a map without axes
+    # was shifted right by its neighbours' y-axis width inside a canvas not widened for it, and its colour bar's
+    # tick labels fell off the canvas (notebook 13's NEP map, below the land-cover map with its axes)
+    return pn.Row(item) if isinstance(item, (pn.pane.HoloViews, pn.pane.Bokeh)) else item
 
 
 def lesson(notebook: str | Path, namespace: Mapping) -> pn.Column:
