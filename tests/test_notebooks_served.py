@@ -66,15 +66,27 @@ def browser():
         browser.close()
 
 
+def _appears(locator, timeout_ms: float = 60_000) -> bool:
+    """Whether ``locator`` is (or within ``timeout_ms`` comes to be) in the page: the plots can settle before the
+    last markdown panes arrive on a loaded machine (a notebook's Questions heading once missed an instant check)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.first.wait_for(state="attached", timeout=timeout_ms)
+        return True
+    except PlaywrightTimeout:
+        return False
+
+
 @pytest.mark.parametrize("app", APPS, ids=[a.stem for a in APPS])
 def test_served_app_renders_its_text_and_plots_offline_without_errors(server, browser, app):
     page = open_app(browser, f"{server['base']}/{app.stem}")
     try:
         failures = list(page.problems)
         title = _title(app)
-        if page.get_by_text(title, exact=False).count() == 0:
+        if not _appears(page.get_by_text(title, exact=False)):
             failures.append(f"the page does not show its title {title!r}")
-        if app.suffix == ".ipynb" and page.get_by_role("heading", name="Questions").count() == 0:
+        if app.suffix == ".ipynb" and not _appears(page.get_by_role("heading", name="Questions")):
             failures.append("no Questions section")
         plots = page.evaluate(PLOTS_JS)
         if not plots:
