@@ -40,7 +40,8 @@ def _hvplot_accessors() -> None:
 
 __all__ = ["PERCENTILE", "color_limits", "map_image", "class_map", "unit_label", "square_frame_height", "screen_map",
            "map_projection", "border_lines", "border_path", "with_borders", "geo_map", "bar_plot", "seasonal_plot",
-           "latitude_time_plots", "density_scatter", "residual_map", "tornado_plot", "morris_plot", "sobol_plot"]
+           "latitude_time_plots", "budget_bars", "density_scatter", "residual_map", "tornado_plot", "morris_plot",
+           "sobol_plot"]
 
 #: the percentile of :func:`color_limits`
 PERCENTILE = 98.0
@@ -492,6 +493,10 @@ def bar_plot(table: pd.DataFrame, products: list[str], ensemble_label: str = "en
     return (bars + ensemble_panel).cols(1).opts(shared_axes=False)
 
 
+#: the calendar months as axis ticks: (1, "Jan") ... (12, "Dec")
+MONTH_TICKS = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
+
+
 def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | None = None,
                   members: list[str] | None = None, title: str = "Seasonal cycle"):
     """Mean seasonal cycle (g C m-2 month-1, area-weighted) of each product; ensemble members as thin lines.
@@ -506,9 +511,6 @@ def seasonal_plot(harmonised: dict[str, xr.DataArray], weights: xr.DataArray | N
                                label=name).opts(**style))
     return hv.Overlay(curves).opts(width=700, height=350, title=title, legend_position="right", xticks=MONTH_TICKS)
 
-
-#: the calendar months as axis ticks: (1, "Jan") ... (12, "Dec")
-MONTH_TICKS = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
 
 
 def latitude_time_plots(sections: dict[str, xr.DataArray], clim: float | None = None):
@@ -553,9 +555,6 @@ def budget_bars(table: pd.DataFrame, unit: str = "t CO2e per ha per year", title
                                                                                 marker="diamond")
     return (bars * net).opts(width=width, height=height, legend_position="right", show_legend=True,
                              title=title or "Sequestration (up) against management and construction (down)")
-
-
-__all__ += ["budget_bars"]
 
 
 # --- validation ---------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ from ..landcover import NON_VEGETATED, casa_class_names, class_lookup
 from ..params import RH_MODELS, Q10Params
 from ..pipeline import (URBAN_SOILS, Prepared, annual_attrs, annual_light_use, annual_sums, assemble, casa_stage,
                         prepare, rh_stage)
-from ..plots import border_lines, color_limits, geo_map, map_image, map_projection, screen_map, with_borders
+from ..plots import (MONTH_TICKS, border_lines, color_limits, geo_map, map_image, map_projection, screen_map,
+                     with_borders)
 from ..units import convert
 from .dashboard_tabs import ScenarioTab, SensitivityTab
 from .explorers import knob_widgets, number_knob, rh_knobs
@@ -464,9 +465,8 @@ class Dashboard(param.Parameterized):
 
     @param.depends(*KNOBS)
     def seasonal_plot(self):
-        months = [(m, pd.Timestamp(2001, m, 1).strftime("%b")) for m in range(1, 13)]
         return self.seasonal().hvplot.line(x="month", ylabel="NEP (g C m-2 month-1)", xlabel="month",
-                                           legend="bottom", responsive=True, height=460, xticks=months,
+                                           legend="bottom", responsive=True, height=460, xticks=MONTH_TICKS,
                                            title="Seasonal cycle of NEP by land cover (mean over the years)"
                                            ).opts(legend_cols=3)
 
