@@ -536,8 +536,9 @@ def build_dashboard(drivers: xr.Dataset | None = None, regions=None) -> pn.templ
                  ("Sensitivity", _while_shown(tabs, 3, dash.sensitivity.view)),
                  ("Scenario", _while_shown(tabs, 4, dash.scenario.view)),
                  ("Parameters", dash.parameter_view)])
+    scenario_tab = tabs._names.index("Scenario")
     dash.scenario.shown = False  # the Maps tab is first; the Scenario tab follows the tabs from here on
-    tabs.param.watch(lambda event: setattr(dash.scenario, "shown", event.new == 4), "active")
+    tabs.param.watch(lambda event: setattr(dash.scenario, "shown", event.new == scenario_tab), "active")
     template = pn.template.BootstrapTemplate(
         title="carbontools: urban and regional carbon balance",
         sidebar=[dash.controls(), dash.downloads(), about],

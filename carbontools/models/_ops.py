@@ -26,3 +26,13 @@ def fresh(x, name: str | None = None):
         out.attrs = {}
         return out.rename(name)
     return x
+
+
+def check_whole_years(time: xr.DataArray, what: str, fix: str) -> None:
+    """Raise if a monthly ``time`` axis has a calendar year without all 12 months: ``what`` needs them, ``fix``
+    says what to do; the message names each incomplete year and its month count."""
+    counts = time.dt.year.to_series().value_counts().sort_index()
+    partial = counts[counts != 12]
+    if len(partial):
+        raise ValueError(f"{what} needs all 12 months of each calendar year; incomplete years: "
+                         + ", ".join(f"{y} ({n} months)" for y, n in partial.items()) + f". {fix}")

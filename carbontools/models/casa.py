@@ -21,7 +21,7 @@ import xarray as xr
 from ..landcover import NON_VEGETATED, class_lookup
 from ..params import CASA_PRESETS, CONSTANTS, FPAR_METHODS, WATER_STRESS_METHODS, CasaParams, ClassTable, class_label
 from ._ops import clamp as _clamp
-from ._ops import fresh
+from ._ops import check_whole_years, fresh
 from ._ops import where as _where
 
 __all__ = [
@@ -160,21 +160,12 @@ def te2(topt, tmean, params: CasaParams | None = None):
     return fresh(_where(outside, half, value), "te2")
 
 
-def _check_whole_years(time: xr.DataArray, what: str) -> None:
-    counts = time.dt.year.to_series().value_counts().sort_index()
-    partial = counts[counts != 12]
-    if len(partial):
-        raise ValueError(
-            f"{what} needs all 12 months of each calendar year; incomplete years: "
-            + ", ".join(f"{y} ({n} months)" for y, n in partial.items())
-            + ". Supply whole years, or give water stress from a product (et and pet, water_stress='et_pet')."
-        )
-
 
 def heat_index(tmean: xr.DataArray, params: CasaParams | None = None) -> xr.DataArray:
     """Thornthwaite heat index I = sum over the calendar year of (max(T, 0)/5)^1.514, on the monthly axis."""
     p = params if params is not None else DEFAULT
-    _check_whole_years(tmean["time"], "the Thornthwaite heat index")
+    check_whole_years(tmean["time"], "the Thornthwaite heat index",
+                      "Supply whole years, or give water stress from a product (et and pet, water_stress='et_pet').")
     terms = (np.maximum(tmean, 0.0) / 5.0) ** p.pet_heat_exponent
     year = _by_year(tmean["time"])
     return fresh(_to_months(terms.groupby(year).sum("time", skipna=False), tmean), "heat_index")

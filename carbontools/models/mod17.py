@@ -47,7 +47,7 @@ from ..landcover import class_lookup
 from ..params import MOD17_BIOMES, MOD17_BPLUT, MOD17_ZERO_NPP, Mod17Biome, Mod17Params
 from ..units import plausibility_problems, to_canonical
 from ._ops import clamp as _clamp
-from ._ops import fresh
+from ._ops import check_whole_years, fresh
 from ._ops import where as _where
 
 __all__ = [
@@ -187,14 +187,6 @@ def _checked(name: str, da, unit: str | None = None) -> xr.DataArray:
     return da
 
 
-def _whole_years(time: xr.DataArray) -> None:
-    counts = time.dt.year.to_series().value_counts().sort_index()
-    partial = counts[counts != 12]
-    if len(partial):
-        raise ValueError("mod17_npp: annual NPP needs all 12 months of each calendar year; incomplete years: "
-                         + ", ".join(f"{y} ({n} months)" for y, n in partial.items())
-                         + ". Select whole years (e.g. drivers.sel(time=slice('2021', '2022'))).")
-
 
 def mod17_npp(
     *,
@@ -265,7 +257,8 @@ def mod17_npp(
     for name, da, unit in (("lai", lai, "m2 m-2"), ("tmin", tmin, "degC"), ("vpd", vpd, "Pa")):
         if da is not None:
             _checked(name, da, unit)
-    _whole_years(tmean["time"])
+    check_whole_years(tmean["time"], "mod17_npp: annual NPP",
+                      "Select whole years (e.g. drivers.sel(time=slice('2021', '2022'))).")
     if check:
         problems = plausibility_problems(checks)
         extra = {n: da for n, da in (("lai", lai), ("vpd", vpd)) if da is not None}
